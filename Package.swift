@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// Quarry: web crawls and STEM papers → reasoning-dense pretraining data → a tiny MiMo model.
+import PackageDescription
+
+let package = Package(
+  name: "Quarry",
+  products: [
+    .executable(name: "quarry", targets: ["quarry"]),
+    .library(name: "DataCore", targets: ["DataCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // C libraries: module map + shim header only; each is imported by exactly one module.
+    .systemLibrary(
+      name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
+    .target(name: "DataCore", dependencies: ["CZstd", "CZlib"]),
+    // WARC/ARC record reader and HTTP payload decoding (chunked, gzip, deflate).
+    .target(name: "WARC", dependencies: ["DataCore"]),
+    // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
+    .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"]),
+    // Composes stages into jobs (extract, …) and runs them over shards.
+    .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
+    // The thin command-line front end.
+    .executableTarget(
+      name: "quarry",
+      dependencies: [
+        "Pipeline", "DataCore", "HTMLExtract", "WARC",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "DataCoreTests", dependencies: ["DataCore"]),
+    .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore"]),
+    .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One task's slice of the work: rank `rank` of `worldSize`.
+public struct ShardSpec: Sendable, Equatable, Hashable {
+  /// This task's index, `0..<worldSize`.
+  public var rank: Int
+  /// The number of tasks the work is split into.
+  public var worldSize: Int
+
+  /// Creates a shard spec.
+  public init(rank: Int, worldSize: Int) {
+    precondition(worldSize > 0 && rank >= 0 && rank < worldSize, "rank must be in 0..<worldSize")
+    self.rank = rank
+    self.worldSize = worldSize
+  }
+
+  /// The items this rank owns: every `worldSize`-th item starting at `rank`.
+  public func select<T>(_ items: [T]) -> [T] {
+    stride(from: rank, to: items.count, by: worldSize).map { items[$0] }
+  }
+
+  /// The rank as a 5-digit, zero-padded string (`00007`).
+  public var paddedRank: String { padRank(rank) }
+}
+
+/// Zero-pads `rank` to five digits, the on-disk naming for per-rank files.
+public func padRank(_ rank: Int) -> String {
+  let s = String(rank)
+  return s.count >= 5 ? s : String(repeating: "0", count: 5 - s.count) + s
+}
+
+/// Lists input files: each path that is a file is taken as is, each folder is walked
+/// recursively for files whose names end in one of `extensions` (all files when empty).
+///
+/// The result is sorted and deduplicated, so sharding is deterministic.
+/// - Throws: `DataError.invalidInput` when a path does not exist.
+public func listInputFiles(_ paths: [String], extensions: [String] = []) throws(DataError) -> [String] {
+  var out: Set<String> = []
+  for path in paths {
+    guard fileExists(path) else {
+      throw .invalidInput("input '\(path)' does not exist; pass a file or a folder")
+    }
+    if isDirectory(path) {
+      walk(path) { file in
+        if extensions.isEmpty || extensions.contains(where: { file.hasSuffix($0) }) {
+          out.insert(file)
+        }
+      }
+    } else {
+      out.insert(path)
+    }
+  }
+  return out.sorted()
+}
+
+private func walk(_ dir: String, _ visit: (String) -> Void) {
+  guard let handle = opendir(dir) else { return }
+  var names: [String] = []
+  while let entry = readdir(handle) {
+    let name = withUnsafePointer(to: entry.pointee.d_name) {
+      $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+    }
+    if name == "." || name == ".." || name.hasPrefix(".") { continue }
+    names.append(name)
+  }
+  closedir(handle)
+  for name in names.sorted() {
+    let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+    if isDirectory(path) { walk(path, visit) } else { visit(path) }
+  }
+}
+
+/// The bookkeeping folder of a sharded job: `stats/<rank>.json` and `completions/<rank>`.
+///
+/// A rank is complete when its marker exists; the marker is written last, after the rank's
+/// outputs and stats have been renamed into place, so a rerun skips finished ranks and redoes
+/// unfinished ones from scratch.
+public struct JobFolder: Sendable {
+  /// The job's output folder.
+  public let root: String
+
+  /// Creates the folder layout under `root`.
+  /// - Throws: `DataError.io` when it cannot be created.
+  public init(root: String) throws(DataError) {
+    self.root = root
+    try makeDirectories(root + "/stats")
+    try makeDirectories(root + "/completions")
+  }
+
+  /// Whether `rank` finished in an earlier run.
+  public func isComplete(_ rank: Int) -> Bool {
+    fileExists(root + "/completions/" + padRank(rank))
+  }
+
+  /// Records `rank`'s stats and then its completion marker.
+  public func markComplete(_ rank: Int, stats: StageStats) throws(DataError) {
+    try writeFileAtomically(root + "/stats/" + padRank(rank) + ".json", stats.json.jsonText + "\n")
+    try writeFileAtomically(root + "/completions/" + padRank(rank), "")
+  }
+
+  /// The stats a completed rank wrote.
+  public func stats(of rank: Int) throws -> StageStats {
+    let path = root + "/stats/" + padRank(rank) + ".json"
+    let bytes = try readFile(path)
+    return try bytes.withUnsafeBufferPointer { buf throws in try StageStats(json: JSONValue.parse(buf)) }
+  }
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A source of bytes read in chunks: a plain file or a decompressing stream.
+package protocol ByteStream: AnyObject {
+  /// Returns the next chunk of bytes, or `nil` at the end of the stream.
+  func nextChunk() throws(DataError) -> [UInt8]?
+  /// Bytes consumed from the underlying file so far (compressed bytes for codecs).
+  var consumedBytes: Int { get }
+}
+
+/// Reads a file in fixed-size chunks with `read(2)`.
+package final class FileByteStream: ByteStream {
+  let path: String
+  private var fd: Int32
+  private let chunkSize: Int
+  package private(set) var consumedBytes = 0
+
+  /// Opens `path` for reading.
+  /// - Throws: `DataError.io` when the file cannot be opened.
+  package init(path: String, chunkSize: Int = 1 << 20) throws(DataError) {
+    self.path = path
+    self.chunkSize = chunkSize
+    fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
+  }
+
+  deinit { if fd >= 0 { close(fd) } }
+
+  package func nextChunk() throws(DataError) -> [UInt8]? {
+    guard fd >= 0 else { return nil }
+    var buffer = [UInt8](repeating: 0, count: chunkSize)
+    var n = 0
+    let size = chunkSize
+    let fd = self.fd
+    var failure: Int32 = 0
+    buffer.withUnsafeMutableBytes { raw in
+      while n < size {
+        let r = read(fd, raw.baseAddress.map { $0 + n }, size - n)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        if r == 0 { break }
+        n += r
+      }
+    }
+    if failure != 0 { throw .io(path: path, operation: "read", errno: failure) }
+    if n == 0 {
+      close(fd)
+      self.fd = -1
+      return nil
+    }
+    consumedBytes += n
+    if n < size { buffer.removeSubrange(n...) }
+    return buffer
+  }
+}
+
+/// Reads a whole (small) file into memory, refusing files over `limit` bytes.
+/// - Throws: `DataError.io` on failure, `DataError.invalidInput` when the file is too large.
+package func readFile(_ path: String, limit: Int = 1 << 30) throws(DataError) -> [UInt8] {
+  let stream = try FileByteStream(path: path)
+  var out: [UInt8] = []
+  while let chunk = try stream.nextChunk() {
+    out += chunk
+    if out.count > limit { throw .invalidInput("'\(path)' is larger than \(limit) bytes") }
+  }
+  return out
+}
+
+/// A buffered writer that writes to a temporary name and renames into place on `commit()`.
+///
+/// A run killed before `commit()` leaves only a hidden `.name.tmp` file, which the next run
+/// overwrites, so readers never see a half-written output.
+package final class AtomicFileWriter {
+  /// The final path.
+  package let path: String
+  /// The temporary path written until `commit()`.
+  package let tempPath: String
+  private var fd: Int32
+  private var buffer: [UInt8] = []
+  private let bufferLimit = 1 << 20
+  /// Bytes written so far.
+  package private(set) var bytesWritten = 0
+
+  /// Creates (truncating) the temporary file next to `path`.
+  /// - Throws: `DataError.io` when the directory is not writable.
+  package init(path: String) throws(DataError) {
+    self.path = path
+    let slash = path.lastIndex(of: "/")
+    let dir = slash.map { String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    tempPath = dir + "/." + name + ".tmp"
+    fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .io(path: tempPath, operation: "create", errno: errno) }
+    buffer.reserveCapacity(bufferLimit)
+  }
+
+  deinit {
+    if fd >= 0 {
+      close(fd)
+      unlink(tempPath)
+    }
+  }
+
+  /// Appends bytes.
+  package func write<C: Collection>(_ bytes: C) throws(DataError) where C.Element == UInt8 {
+    buffer.append(contentsOf: bytes)
+    bytesWritten += bytes.count
+    if buffer.count >= bufferLimit { try flush() }
+  }
+
+  /// Appends the UTF-8 bytes of a string.
+  package func write(_ string: String) throws(DataError) {
+    var s = string
+    s.withUTF8 { buffer.append(contentsOf: $0) }
+    bytesWritten += s.utf8.count
+    if buffer.count >= bufferLimit { try flush() }
+  }
+
+  private func flush() throws(DataError) {
+    var off = 0
+    let fd = self.fd
+    var failure: Int32 = 0
+    buffer.withUnsafeBytes { raw in
+      while off < raw.count {
+        let r = Glibc.write(fd, raw.baseAddress.map { $0 + off }, raw.count - off)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        off += r
+      }
+    }
+    if failure != 0 { throw .io(path: tempPath, operation: "write", errno: failure) }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes, fsyncs and renames the temporary file to its final name.
+  package func commit() throws(DataError) {
+    try flush()
+    if fsync(fd) != 0 { throw .io(path: tempPath, operation: "fsync", errno: errno) }
+    close(fd)
+    fd = -1
+    if rename(tempPath, path) != 0 { throw .io(path: path, operation: "rename", errno: errno) }
+  }
+}
+
+/// Writes `bytes` to `path` atomically (temporary name, then rename).
+package func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(DataError) {
+  let w = try AtomicFileWriter(path: path)
+  try w.write(bytes)
+  try w.commit()
+}
+
+/// Writes `text` to `path` atomically.
+package func writeFileAtomically(_ path: String, _ text: String) throws(DataError) {
+  try writeFileAtomically(path, Array(text.utf8))
+}
+
+/// Creates `path` and its parents if missing.
+/// - Throws: `DataError.io` when a component cannot be created.
+package func makeDirectories(_ path: String) throws(DataError) {
+  var current = path.hasPrefix("/") ? "" : "."
+  for part in path.split(separator: "/") {
+    current += "/" + part
+    if mkdir(current, 0o755) != 0 && errno != EEXIST {
+      throw .io(path: current, operation: "mkdir", errno: errno)
+    }
+  }
+}
+
+/// Whether a file or directory exists at `path`.
+package func fileExists(_ path: String) -> Bool {
+  var st = stat()
+  return stat(path, &st) == 0
+}
+
+/// Whether `path` is a directory.
+package func isDirectory(_ path: String) -> Bool {
+  var st = stat()
+  return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// The size of the file at `path`, or 0 when it cannot be read.
+package func fileSize(_ path: String) -> Int {
+  var st = stat()
+  return stat(path, &st) == 0 ? Int(st.st_size) : 0
+}

@@ -1,0 +1,138 @@
+/// Opens `path` as a byte stream, decompressing by extension: `.zst` (zstd), `.gz` (gzip).
+/// - Throws: `DataError` when the file cannot be opened.
+package func openByteStream(_ path: String) throws(DataError) -> ByteStream {
+  if path.hasSuffix(".zst") { return try ZstdByteStream(path: path) }
+  if path.hasSuffix(".gz") { return try GzipByteStream(path: path) }
+  return try FileByteStream(path: path)
+}
+
+/// Calls `body` with each line of `stream` (without its `\n` or `\r\n`).
+///
+/// Lines are passed as a borrowed buffer valid only during the call, so no copy is made for
+/// lines that sit inside one chunk.
+package func forEachLine(
+  of stream: ByteStream,
+  _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+) throws {
+  var pending: [UInt8] = []
+  while let chunk = try stream.nextChunk() {
+    try chunk.withUnsafeBufferPointer { buf in
+      var start = 0
+      var i = 0
+      let n = buf.count
+      while i < n {
+        if buf[i] == 0x0A {
+          if pending.isEmpty {
+            try emit(UnsafeBufferPointer(rebasing: buf[start..<i]), body)
+          } else {
+            pending.append(contentsOf: buf[start..<i])
+            try pending.withUnsafeBufferPointer { try emit($0, body) }
+            pending.removeAll(keepingCapacity: true)
+          }
+          start = i + 1
+        }
+        i += 1
+      }
+      if start < n { pending.append(contentsOf: buf[start..<n]) }
+    }
+  }
+  if !pending.isEmpty { try pending.withUnsafeBufferPointer { try emit($0, body) } }
+}
+
+private func emit(
+  _ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+) throws {
+  if let last = line.last, last == 0x0D {
+    try body(UnsafeBufferPointer(rebasing: line[0..<(line.count - 1)]))
+  } else {
+    try body(line)
+  }
+}
+
+/// Streams the documents of a JSONL, JSONL.zst or JSONL.gz file.
+public struct JSONLReader {
+  /// The file being read.
+  public let path: String
+
+  /// Creates a reader for `path`.
+  public init(path: String) { self.path = path }
+
+  /// Calls `onDocument` for each valid line and `onBadLine` for each malformed one.
+  ///
+  /// Blank lines are skipped. A document without an `id` gets `<file stem>/<line number>`.
+  /// - Throws: `DataError` for an unreadable or corrupt file (a shard-level failure), or
+  ///   whatever the closures throw.
+  public func forEach(
+    _ onDocument: (Document) throws -> Void,
+    onBadLine: (Int, JSONError) throws -> Void = { _, _ in }
+  ) throws {
+    let stream = try openByteStream(path)
+    let stem = fileStem(path)
+    var lineNumber = 0
+    try forEachLine(of: stream) { line in
+      lineNumber += 1
+      if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+      let doc: Document
+      do throws(JSONError) {
+        doc = try Document(jsonLine: line, fallbackID: "\(stem)/\(lineNumber)")
+      } catch {
+        try onBadLine(lineNumber, error)
+        return
+      }
+      try onDocument(doc)
+    }
+  }
+
+  /// Reads every document (for small files and tests).
+  public func readAll() throws -> [Document] {
+    var docs: [Document] = []
+    try forEach { docs.append($0) }
+    return docs
+  }
+}
+
+/// Writes documents as JSONL, zstd-compressed when the path ends in `.zst`.
+///
+/// Output goes to a temporary name and appears under `path` only on `finish()`.
+public final class JSONLWriter {
+  /// The final path.
+  public let path: String
+  private let file: AtomicFileWriter
+  private let zstd: ZstdWriter?
+  /// Documents written so far.
+  public private(set) var count = 0
+
+  /// Creates the writer (and the file's directory).
+  /// - Throws: `DataError` when the file cannot be created.
+  public init(path: String) throws(DataError) {
+    self.path = path
+    if let slash = path.lastIndex(of: "/") { try makeDirectories(String(path[..<slash])) }
+    file = try AtomicFileWriter(path: path)
+    zstd = path.hasSuffix(".zst") ? try ZstdWriter(sink: file) : nil
+  }
+
+  /// Appends one document as a line.
+  public func write(_ document: Document) throws(DataError) {
+    let line = document.jsonLine() + "\n"
+    if let zstd { try zstd.write(line) } else { try file.write(line) }
+    count += 1
+  }
+
+  /// Uncompressed bytes written so far.
+  public var bytesWritten: Int { file.bytesWritten }
+
+  /// Completes the file and renames it into place.
+  public func finish() throws(DataError) {
+    if let zstd { try zstd.finish() } else { try file.commit() }
+  }
+}
+
+/// The file name without directories and without `.jsonl`, `.zst`, `.gz`, `.warc`, `.html`.
+package func fileStem(_ path: String) -> String {
+  var name = path.split(separator: "/").last.map(String.init) ?? path
+  for ext in [".gz", ".zst", ".jsonl", ".json", ".warc", ".arc", ".html", ".htm"]
+  where name.hasSuffix(ext) {
+    name.removeLast(ext.count)
+  }
+  return name
+}

@@ -1,0 +1,81 @@
+extension MainContent {
+  /// The nearest block-level ancestor of each node (itself excluded), or -1.
+  func blockParents() -> [Int32] {
+    var block = [Int32](repeating: -1, count: n)
+    for i in 0..<n {
+      let p = Int(tree.nodes[i].parent)
+      guard p >= 0 else { continue }
+      block[i] = (tree.nodes[p].tag.isBlock || tree.nodes[p].tag == .pre) ? Int32(p) : block[p]
+    }
+    return block
+  }
+
+  /// Picks the main-content container: the element whose subtree has the highest total block
+  /// weight. A block weighs its own non-link text minus its own link text, so navigation,
+  /// link lists and link-heavy rails lower the score of any container that includes them.
+  /// Ties go to the deepest element.
+  func chooseRoot(body: Int) -> Int {
+    let block = blockParents()
+    var ownText = [Int32](repeating: 0, count: n)
+    var ownLink = [Int32](repeating: 0, count: n)
+    var inLink = [Bool](repeating: false, count: n)
+    var i = 0
+    while i < n {
+      if removed[i] {
+        i = Int(end[i])
+        continue
+      }
+      let node = tree.nodes[i]
+      let p = Int(node.parent)
+      if p >= 0 { inLink[i] = inLink[p] || tree.nodes[p].tag == .a }
+      if node.tag == .text || math[i] != nil {
+        let b = Int(block[i])
+        if b >= 0 {
+          ownText[b] += textLen[i]
+          if inLink[i] { ownLink[b] += textLen[i] }
+        }
+        if math[i] != nil {
+          i = Int(end[i])
+          continue
+        }
+      }
+      i += 1
+    }
+    var score = [Double](repeating: 0, count: n)
+    for j in 0..<n where ownText[j] > 0 {
+      let t = Double(ownText[j])
+      let l = Double(ownLink[j])
+      var w = (t - l) - l
+      if t < 20 { w *= 0.5 }
+      score[j] = w
+    }
+    var j = n - 1
+    while j > 0 {
+      let p = Int(tree.nodes[j].parent)
+      if p >= 0 && !removed[j] { score[p] += score[j] }
+      j -= 1
+    }
+    var best = body
+    var bestScore = score[body]
+    for k in body..<Int(end[body]) where !removed[k] && tree.nodes[k].tag != .text {
+      if score[k] >= bestScore && score[k] > 0 {
+        best = k
+        bestScore = score[k]
+      }
+    }
+    // Prefer a semantic container (<article>, <main>, articleBody) that holds nearly the same
+    // content as the arithmetic best and is its ancestor: it keeps headings and lead-ins.
+    var a = Int(tree.nodes[best].parent)
+    while a >= body && a >= 0 {
+      if let at = tree.attrs(a),
+        tree.nodes[a].tag == .article || tree.nodes[a].tag == .main || at.itemprop == "articlebody"
+          || at.role == "main"
+      {
+        if score[a] >= bestScore * 0.9 { best = a }
+        break
+      }
+      a = Int(tree.nodes[a].parent)
+    }
+    return best
+  }
+}

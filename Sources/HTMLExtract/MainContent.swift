@@ -1,0 +1,418 @@
+/// The extraction passes over one parsed page; see `HTMLExtractor` for the algorithm.
+struct MainContent {
+  let tree: HTMLTree
+  let n: Int
+  /// Subtree end (exclusive) of each node.
+  var end: [Int32]
+  /// Pruned as boilerplate or invisible.
+  var removed: [Bool]
+  /// TeX of math atoms, by node.
+  var math: [Int: (tex: String, display: Bool)] = [:]
+  /// Visible non-space characters in each subtree, and those inside links.
+  var textLen: [Int32]
+  var linkLen: [Int32]
+  var title: String?
+  var lang: String?
+
+  init(tree: HTMLTree) {
+    self.tree = tree
+    n = tree.nodes.count
+    end = [Int32](repeating: 0, count: n)
+    removed = [Bool](repeating: false, count: n)
+    textLen = [Int32](repeating: 0, count: n)
+    linkLen = [Int32](repeating: 0, count: n)
+    for i in 0..<n {
+      let node = tree.nodes[i]
+      if node.next >= 0 {
+        end[i] = node.next
+      } else if node.parent >= 0 {
+        end[i] = end[Int(node.parent)]
+      } else {
+        end[i] = Int32(n)
+      }
+    }
+  }
+
+  mutating func run() -> String {
+    guard n > 0 else { return "" }
+    readHead()
+    countText()  // raw counts, for the safety rule in prune()
+    let bodyIndex = (0..<n).first { tree.nodes[$0].tag == .body } ?? 0
+    let bodyText = max(Int(textLen[bodyIndex]), 1)
+    prune(bodyText: bodyText)
+    countText()
+    let root = chooseRoot(body: bodyIndex)
+    var r = Renderer(content: self)
+    r.render(root)
+    return r.finish()
+  }
+
+  // MARK: - Head: title and language
+
+  private mutating func readHead() {
+    var ogTitle: String?
+    for i in 0..<n {
+      let node = tree.nodes[i]
+      switch node.tag {
+      case .html:
+        if lang == nil, let l = tree.attrs(i)?.lang.trim(), !l.isEmpty { lang = l }
+      case .title:
+        if title == nil {
+          let t = collapseSpaces(tree.rawText(i))
+          if !t.isEmpty { title = t }
+        }
+      case .meta:
+        guard let a = tree.attrs(i) else { continue }
+        if a.metaName == "og:title", ogTitle == nil { ogTitle = collapseSpaces(a.metaContent) }
+        if lang == nil, a.httpEquiv == "content-language" || a.metaName == "language" {
+          let l = a.metaContent.trim()
+          if !l.isEmpty { lang = l }
+        }
+      default: break
+      }
+    }
+    if title == nil { title = ogTitle }
+  }
+
+  // MARK: - Text statistics
+
+  private mutating func countText() {
+    for i in 0..<n {
+      textLen[i] = 0
+      linkLen[i] = 0
+    }
+    var i = n - 1
+    while i >= 0 {
+      defer { i -= 1 }
+      if removed[i] { continue }
+      let node = tree.nodes[i]
+      if node.tag == .text {
+        var c: Int32 = 0
+        for s in tree.text(i).unicodeScalars where !isHTMLSpace(s) { c += 1 }
+        textLen[i] = c
+      } else if let m = math[i] {
+        textLen[i] = Int32(min(m.tex.count, 200))
+        linkLen[i] = 0
+      }
+      if node.tag == .a { linkLen[i] = textLen[i] }
+      let p = Int(node.parent)
+      if p >= 0 && math[p] == nil {
+        textLen[p] += textLen[i]
+        linkLen[p] += linkLen[i]
+      }
+    }
+  }
+
+  // MARK: - Pruning and math atoms
+
+  private mutating func prune(bodyText: Int) {
+    var i = 0
+    while i < n {
+      let node = tree.nodes[i]
+      if node.tag == .text {
+        i += 1
+        continue
+      }
+      if let m = mathAtom(i) {
+        if m.tex.isEmpty { removed[i] = true } else { math[i] = m }
+        i = Int(end[i])
+        continue
+      }
+      if shouldRemove(i, bodyText: bodyText) {
+        removed[i] = true
+        i = Int(end[i])
+        continue
+      }
+      i += 1
+    }
+  }
+
+  private func shouldRemove(_ i: Int, bodyText: Int) -> Bool {
+    let tag = tree.nodes[i].tag
+    switch tag {
+    case .head, .script, .style, .noscript, .template, .iframe, .object, .embed, .canvas, .svg,
+      .video, .audio, .button, .input, .select, .option, .textarea, .dialog, .link, .meta, .title,
+      .annotation, .annotationXML, .source, .picture:
+      return true
+    default: break
+    }
+    guard let a = tree.attrs(i) else { return false }
+    if a.hidden { return true }
+    if !a.style.isEmpty, isHiddenStyle(a.style) { return true }
+    var soft = false
+    switch tag {
+    case .nav, .aside, .footer, .header, .form, .menu: soft = true
+    default: break
+    }
+    switch a.role {
+    case "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
+      "dialog", "alert", "toolbar":
+      soft = true
+    default: break
+    }
+    if !soft && !a.classAndID.isEmpty && hasBoilerplateToken(a.classAndID) { soft = true }
+    guard soft else { return false }
+    // Safety: never prune a container that holds most of the page's text in prose.
+    let t = Int(textLen[i])
+    let l = Int(linkLen[i])
+    if tag != .nav && t * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
+    return true
+  }
+
+  private func isHiddenStyle(_ style: String) -> Bool {
+    let s = style.replacingSpaces()
+    return s.contains("display:none") || s.contains("visibility:hidden")
+  }
+
+  private func hasBoilerplateToken(_ classAndID: String) -> Bool {
+    for token in classAndID.tokens() {
+      var t = token[...]
+      for prefix in ["site-", "site_", "page-", "global-", "main-", "top-", "bottom-", "left-", "right-", "mobile-", "sticky-"]
+      where t.hasPrefix(prefix) {
+        t = t.dropFirst(prefix.count)
+        break
+      }
+      // Cut the token at the first separator after a known word: "sidebar-left" → "sidebar".
+      if MainContent.boilerWords.contains(String(t)) { return true }
+      if let sep = t.firstIndex(where: { $0 == "-" || $0 == "_" }) {
+        if MainContent.boilerWords.contains(String(t[..<sep])) { return true }
+      }
+      if MainContent.boilerExact.contains(String(token)) { return true }
+      for w in MainContent.boilerContains where token.contains(w) { return true }
+    }
+    return false
+  }
+
+  static let boilerWords: Set<String> = [
+    "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
+    "side-bar", "widget", "widgets", "breadcrumb", "breadcrumbs", "cookie", "cookies", "advert",
+    "advertisement", "ads", "ad", "banner", "share", "sharing", "social", "related", "recommend",
+    "recommended", "promo", "newsletter", "subscribe", "subscription", "comments", "comment",
+    "commentlist", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
+    "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
+    "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
+  ]
+  static let boilerExact: Set<String> = [
+    "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
+    "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
+    "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
+  ]
+  static let boilerContains: [String] = ["cookie", "newsletter", "social-", "sharedaddy", "share-"]
+
+  // MARK: - Math
+
+  /// If `i` is a math element, its TeX (empty TeX means: drop the element, e.g. a rendered
+  /// MathJax frame whose source script follows it).
+  private func mathAtom(_ i: Int) -> (tex: String, display: Bool)? {
+    let tag = tree.nodes[i].tag
+    guard let a = tree.attrs(i) else { return nil }
+    switch tag {
+    case .script:
+      guard a.type.hasPrefix("math/tex") || a.type.hasPrefix("math/asciimath") else { return nil }
+      let tex = cleanTeX(tree.rawText(i))
+      return (tex, a.type.contains("mode=display"))
+    case .math:
+      return (texOfMathElement(i), a.display == "block" || a.mode == "display")
+    case .mjx:
+      guard let m = firstDescendant(i, .math) else { return ("", false) }
+      return (texOfMathElement(m), a.display == "true" || a.display == "block")
+    case .img:
+      guard let tex = texOfMathImage(a) else { return nil }
+      return (tex, a.cls.contains("display"))
+    default: break
+    }
+    if !a.dataTex.isEmpty && tag != .img {
+      return (cleanTeX(a.dataTex), a.cls.contains("display") || tag == .div)
+    }
+    guard !a.cls.isEmpty else { return nil }
+    for token in a.cls.tokens() {
+      switch token {
+      case "katex", "katex-mathml":
+        let display = parentClassContains(i, "katex-display")
+        if let ann = annotationTeX(i) { return (ann, display) }
+        if let m = firstDescendant(i, .math) { return (texOfMathElement(m), display) }
+        return nil
+      case "katex-html": return ("", false)
+      case "mwe-math-element":
+        if let m = firstDescendant(i, .math) {
+          let tex = texOfMathElement(m)
+          let display = tree.attrs(m)?.display == "block"
+          if !tex.isEmpty { return (tex, display) }
+        }
+        if let img = firstDescendant(i, .img), let ia = tree.attrs(img) {
+          return (cleanTeX(ia.alt), ia.cls.contains("display"))
+        }
+        return nil
+      case "mathjax_preview": return ("", false)
+      case "mathjax", "mathjax_display", "mathjax_svg", "mathjax_svg_display", "mathjax_chtml",
+        "mathjax_mathml", "mjx-chtml", "mathjax_chtml_display":
+        if nextScriptIsTeX(i) { return ("", false) }
+        if let m = firstDescendant(i, .math) {
+          return (texOfMathElement(m), token.contains("display"))
+        }
+        return nil
+      default: continue
+      }
+    }
+    return nil
+  }
+
+  private func parentClassContains(_ i: Int, _ word: String) -> Bool {
+    let p = Int(tree.nodes[i].parent)
+    guard p >= 0, let a = tree.attrs(p) else { return false }
+    return a.cls.contains(word)
+  }
+
+  private func nextScriptIsTeX(_ i: Int) -> Bool {
+    var s = tree.nodes[i].next
+    var hops = 0
+    while s >= 0 && hops < 4 {
+      let j = Int(s)
+      if tree.nodes[j].tag == .script {
+        return tree.attrs(j)?.type.hasPrefix("math/tex") ?? false
+      }
+      if tree.nodes[j].tag != .text { hops += 1 }
+      s = tree.nodes[j].next
+    }
+    return false
+  }
+
+  private func firstDescendant(_ i: Int, _ tag: Tag) -> Int? {
+    var j = i + 1
+    let e = Int(end[i])
+    while j < e {
+      if tree.nodes[j].tag == tag { return j }
+      j += 1
+    }
+    return nil
+  }
+
+  private func annotationTeX(_ i: Int) -> String? {
+    var j = i + 1
+    let e = Int(end[i])
+    while j < e {
+      if tree.nodes[j].tag == .annotation, let a = tree.attrs(j),
+        a.encoding.contains("tex") || a.encoding.isEmpty
+      {
+        let tex = cleanTeX(tree.rawText(j))
+        if !tex.isEmpty { return tex }
+      }
+      j += 1
+    }
+    return nil
+  }
+
+  private func texOfMathElement(_ m: Int) -> String {
+    if let ann = annotationTeX(m) { return ann }
+    if let a = tree.attrs(m), !a.alttext.trim().isEmpty { return cleanTeX(a.alttext) }
+    return MathMLConverter(tree: tree).latex(m)
+  }
+
+  private func texOfMathImage(_ a: HTMLTree.Attributes) -> String? {
+    let src = a.src
+    let lowerSrc = src.lowercased()
+    let bySrc = MainContent.mathImageSources.contains { lowerSrc.contains($0) }
+    let byClass = a.cls.contains("mwe-math") || a.cls.contains("latex") || a.cls.contains("tex ")
+      || a.cls == "tex" || a.cls.contains("math")
+    guard bySrc || byClass else { return nil }
+    let alt = a.alt.trim()
+    if !alt.isEmpty && looksLikeTeX(alt) { return cleanTeX(alt) }
+    if bySrc, let q = src.firstIndex(of: "?") {
+      var query = String(src[src.index(after: q)...])
+      if let r = query.range(of: "latex=") {
+        query = String(query[r.upperBound...])
+        if let amp = query.firstIndex(of: "&") { query = String(query[..<amp]) }
+        return cleanTeX(query.percentDecoded(plusIsSpace: true))
+      }
+      if let r = query.range(of: "chl=") {
+        query = String(query[r.upperBound...])
+        if let amp = query.firstIndex(of: "&") { query = String(query[..<amp]) }
+        return cleanTeX(query.percentDecoded(plusIsSpace: true))
+      }
+      return cleanTeX(query.percentDecoded(plusIsSpace: false))
+    }
+    return byClass && !alt.isEmpty && looksLikeTeX(alt) ? cleanTeX(alt) : nil
+  }
+
+  static let mathImageSources = [
+    "codecogs", "latex.php", "mimetex", "mathtex", "/math/render", "cht=tx", "wp.com/latex",
+    "/cgi-bin/mimetex", "latex.cgi", "texify",
+  ]
+}
+
+/// Whether a string has TeX markup characters.
+func looksLikeTeX(_ s: String) -> Bool {
+  s.contains { $0 == "\\" || $0 == "^" || $0 == "_" || $0 == "{" || $0 == "}" }
+}
+
+/// Normalizes TeX taken from a page: no CDATA wrapper, delimiters or `{\displaystyle …}`.
+func cleanTeX(_ raw: String) -> String {
+  var tex = raw.replacingOccurrences(of: "\u{A0}", with: " ").trim()
+  if tex.hasPrefix("%") && tex.contains("<![CDATA[") {
+    tex = tex.replacingOccurrences(of: "<![CDATA[", with: "").replacingOccurrences(of: "]]>", with: "")
+    tex = tex.trim(" \n\t%")
+  }
+  for (open, close) in [("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")]
+  where tex.hasPrefix(open) && tex.hasSuffix(close) && tex.count >= open.count + close.count {
+    tex = String(tex.dropFirst(open.count).dropLast(close.count)).trim()
+    break
+  }
+  for wrapper in ["{\\displaystyle", "{\\textstyle", "{\\scriptstyle"]
+  where tex.hasPrefix(wrapper) && tex.hasSuffix("}") {
+    tex = String(tex.dropFirst(wrapper.count).dropLast()).trim()
+    break
+  }
+  return tex
+}
+
+/// Collapses runs of whitespace to one space and trims.
+func collapseSpaces(_ s: String) -> String {
+  var out = ""
+  out.reserveCapacity(s.utf8.count)
+  var space = false
+  for scalar in s.unicodeScalars {
+    if isHTMLSpace(scalar) {
+      space = !out.isEmpty
+    } else {
+      if space { out.unicodeScalars.append(" ") }
+      space = false
+      out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
+}
+
+extension String {
+  func replacingSpaces() -> String { String(unicodeScalars.filter { !isHTMLSpace($0) }.map(Character.init)) }
+
+  func replacingOccurrences(of target: String, with replacement: String) -> String {
+    guard !target.isEmpty, contains(target) else { return self }
+    var out = ""
+    var rest = self[...]
+    while let r = rest.range(of: target) {
+      out += rest[..<r.lowerBound]
+      out += replacement
+      rest = rest[r.upperBound...]
+    }
+    out += rest
+    return out
+  }
+}
+
+extension Substring {
+  func range(of target: String) -> Range<Substring.Index>? {
+    guard let first = target.first else { return nil }
+    var i = startIndex
+    while i < endIndex {
+      if self[i] == first, self[i...].hasPrefix(target) {
+        return i..<index(i, offsetBy: target.count)
+      }
+      i = index(after: i)
+    }
+    return nil
+  }
+}
+
+extension String {
+  func range(of target: String) -> Range<String.Index>? { self[...].range(of: target) }
+}

@@ -1,0 +1,393 @@
+/// Renders a pruned subtree as Markdown-flavoured text.
+struct Renderer {
+  let c: MainContent
+  var tree: HTMLTree { c.tree }
+  private var blocks: [String] = []
+  private var line = ""
+  private var lines: [String] = []
+  private var pendingSpace = false
+  private var listStack: [(ordered: Bool, counter: Int)] = []
+  private var emittedMath: Set<String> = []
+
+  init(content: MainContent) { c = content }
+
+  mutating func render(_ root: Int) {
+    walk(root, depth: 0)
+    endBlock()
+  }
+
+  mutating func finish() -> String {
+    blocks.joined(separator: "\n\n")
+  }
+
+  // MARK: - Output primitives
+
+  private mutating func inline(_ text: String) {
+    for scalar in text.unicodeScalars {
+      if isHTMLSpace(scalar) {
+        if !line.isEmpty { pendingSpace = true }
+      } else {
+        if pendingSpace {
+          line.unicodeScalars.append(" ")
+          pendingSpace = false
+        }
+        line.unicodeScalars.append(scalar)
+      }
+    }
+  }
+
+  private mutating func rawInline(_ text: String) {
+    if pendingSpace && !line.isEmpty { line += " " }
+    pendingSpace = false
+    line += text
+  }
+
+  private mutating func lineBreak() {
+    let t = line.trim(" ")
+    if !t.isEmpty { lines.append(t) }
+    line = ""
+    pendingSpace = false
+  }
+
+  private mutating func endBlock() {
+    lineBreak()
+    if !lines.isEmpty { blocks.append(lines.joined(separator: "\n")) }
+    lines = []
+  }
+
+  private mutating func emitBlock(_ text: String) {
+    endBlock()
+    if !text.isEmpty { blocks.append(text) }
+  }
+
+  // MARK: - Walk
+
+  private mutating func walk(_ i: Int, depth: Int) {
+    if c.removed[i] { return }
+    let node = tree.nodes[i]
+    if node.tag == .text {
+      inline(tree.text(i))
+      return
+    }
+    if let m = c.math[i] {
+      emitMath(m.tex, display: m.display)
+      return
+    }
+    guard depth < 400 else { return }
+    let a = tree.attrs(i)
+    if let a, isGutter(a.classAndID) { return }
+    if let a, a.cls.tokens().contains("syntaxhighlighter") {
+      if let code = firstWithClassToken(i, "code") {
+        emitCode(codeText(code), language: language(a.cls))
+        return
+      }
+    }
+    switch node.tag {
+    case .br:
+      lineBreak()
+    case .hr:
+      endBlock()
+    case .pre, .xmp, .listing, .plaintext:
+      emitCode(codeText(i), language: preLanguage(i))
+    case .code, .kbd, .samp, .tt:
+      let raw = tree.rawText(i)
+      if raw.trim().contains("\n") || hasChild(i, .br) {
+        emitCode(codeText(i), language: language(a?.cls ?? ""))
+      } else {
+        let t = collapseSpaces(raw)
+        if !t.isEmpty && !hasElementChildren(i) && node.tag == .code {
+          rawInline("`" + t + "`")
+        } else {
+          walkChildren(i, depth: depth)
+        }
+      }
+    case .h1, .h2, .h3, .h4, .h5, .h6:
+      endBlock()
+      line = String(repeating: "#", count: node.tag.headingLevel) + " "
+      walkChildren(i, depth: depth)
+      if line.trim(" #").isEmpty { line = "" }
+      endBlock()
+    case .ul, .ol, .menu:
+      if isLinkList(i) { return }
+      endBlock()
+      listStack.append((node.tag == .ol, 0))
+      walkChildren(i, depth: depth)
+      listStack.removeLast()
+      endBlock()
+    case .li:
+      lineBreak()
+      let indent = String(repeating: "  ", count: max(0, listStack.count - 1))
+      if var top = listStack.popLast() {
+        top.counter += 1
+        line = indent + (top.ordered ? "\(top.counter). " : "- ")
+        listStack.append(top)
+      } else {
+        line = "- "
+      }
+      walkChildren(i, depth: depth)
+      if line.trim(" -.0123456789").isEmpty { line = "" }
+      lineBreak()
+    case .table:
+      if isLinkList(i) { return }
+      if isDataTable(i) {
+        emitBlock(pipeTable(i))
+      } else {
+        endBlock()
+        walkChildren(i, depth: depth)
+        endBlock()
+      }
+    case .td, .th:
+      if let a, a.cls.tokens().contains("code"), firstDescendant(i, .pre) == nil {
+        emitCode(codeText(i), language: "")
+      } else {
+        endBlock()
+        walkChildren(i, depth: depth)
+        endBlock()
+      }
+    case .div, .section, .article, .main, .dl, .blockquote, .figure, .aside, .nav, .header,
+      .footer, .details, .center, .address, .fieldset, .form:
+      if i != 0 && isLinkList(i) { return }
+      endBlock()
+      walkChildren(i, depth: depth)
+      endBlock()
+    default:
+      if node.tag.isBlock {
+        endBlock()
+        walkChildren(i, depth: depth)
+        endBlock()
+      } else {
+        walkChildren(i, depth: depth)
+      }
+    }
+  }
+
+  private mutating func walkChildren(_ i: Int, depth: Int) {
+    var ch = tree.nodes[i].firstChild
+    while ch >= 0 {
+      walk(Int(ch), depth: depth + 1)
+      ch = tree.nodes[Int(ch)].next
+    }
+  }
+
+  private mutating func emitMath(_ tex: String, display: Bool) {
+    guard !tex.isEmpty else { return }
+    if display {
+      emitBlock("$$" + tex + "$$")
+    } else {
+      rawInline("$" + tex + "$")
+    }
+  }
+
+  private mutating func emitCode(_ code: String, language: String) {
+    guard !code.isEmpty else { return }
+    var fence = "```"
+    while code.contains(fence) { fence += "`" }
+    emitBlock(fence + language + "\n" + code + "\n" + fence)
+  }
+
+  // MARK: - Structure tests
+
+  private func hasChild(_ i: Int, _ tag: Tag) -> Bool {
+    var found = false
+    tree.forEachChild(i) { if tree.nodes[$0].tag == tag { found = true } }
+    return found
+  }
+
+  private func hasElementChildren(_ i: Int) -> Bool {
+    var found = false
+    tree.forEachChild(i) { if tree.nodes[$0].tag != .text { found = true } }
+    return found
+  }
+
+  private func firstDescendant(_ i: Int, _ tag: Tag) -> Int? {
+    var j = i + 1
+    let e = Int(c.end[i])
+    while j < e {
+      if tree.nodes[j].tag == tag { return j }
+      j += 1
+    }
+    return nil
+  }
+
+  private func firstWithClassToken(_ i: Int, _ token: String) -> Int? {
+    var j = i + 1
+    let e = Int(c.end[i])
+    while j < e {
+      if let a = tree.attrs(j), a.cls.tokens().contains(where: { $0 == token }) { return j }
+      j += 1
+    }
+    return nil
+  }
+
+  /// A list, table or box that is mostly links (menus, tag clouds, related-post lists).
+  private func isLinkList(_ i: Int) -> Bool {
+    let t = Int(c.textLen[i])
+    guard t > 0 else { return false }
+    let l = Int(c.linkLen[i])
+    if firstDescendant(i, .pre) != nil { return false }
+    return Double(l) / Double(t) > 0.65 && t < 4000
+  }
+
+  /// A table of short cells without nested tables or code: rendered as a pipe table.
+  private func isDataTable(_ i: Int) -> Bool {
+    var rows = 0
+    var j = i + 1
+    let e = Int(c.end[i])
+    while j < e {
+      let tag = tree.nodes[j].tag
+      if tag == .table || tag == .pre || tag == .ul || tag == .ol || tag == .blockquote { return false }
+      if tag == .tr { rows += 1 }
+      if (tag == .td || tag == .th) && c.textLen[j] > 300 { return false }
+      if c.math[j] != nil && c.textLen[j] > 300 { return false }
+      j += 1
+    }
+    return rows >= 1
+  }
+
+  private func pipeTable(_ i: Int) -> String {
+    var rows: [[String]] = []
+    var j = i + 1
+    let e = Int(c.end[i])
+    while j < e {
+      if tree.nodes[j].tag == .tr && !c.removed[j] {
+        var cells: [String] = []
+        tree.forEachChild(j) { cell in
+          let tag = tree.nodes[cell].tag
+          guard (tag == .td || tag == .th) && !c.removed[cell] else { return }
+          var sub = Renderer(content: c)
+          sub.walkChildren(cell, depth: 0)
+          sub.endBlock()
+          let text = sub.finish().replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "|", with: "\\|")
+          cells.append(text)
+          let span = tree.attrs(cell)?.colspan ?? 1
+          if span > 1 { cells.append(contentsOf: repeatElement("", count: span - 1)) }
+        }
+        if cells.contains(where: { !$0.isEmpty }) { rows.append(cells) }
+        j = Int(c.end[j])
+        continue
+      }
+      j += 1
+    }
+    guard !rows.isEmpty else { return "" }
+    let width = rows.map(\.count).max() ?? 0
+    if width <= 1 { return rows.map { $0.first ?? "" }.joined(separator: "\n") }
+    var out: [String] = []
+    for (k, row) in rows.enumerated() {
+      let padded = row + Array(repeating: "", count: width - row.count)
+      out.append("| " + padded.joined(separator: " | ") + " |")
+      if k == 0 { out.append("|" + Array(repeating: " --- |", count: width).joined()) }
+    }
+    return out.joined(separator: "\n")
+  }
+
+  // MARK: - Code
+
+  private func isGutter(_ classAndID: String) -> Bool {
+    guard !classAndID.isEmpty else { return false }
+    for w in ["gutter", "line-num", "linenum", "lineno", "linenumber", "pre-numbering", "hljs-ln-n", "line-numbers-rows", "linenodiv"]
+    where classAndID.contains(w) {
+      return true
+    }
+    return false
+  }
+
+  /// The text of a code element: every line kept, `<br>` and per-line `<div>`s as newlines,
+  /// gutters dropped, trailing spaces and leading/trailing blank lines removed.
+  func codeText(_ i: Int) -> String {
+    var s = ""
+    appendCode(i, into: &s, isRoot: true, depth: 0)
+    s = s.replacingOccurrences(of: "\u{A0}", with: " ").replacingOccurrences(of: "\r\n", with: "\n")
+      .replacingOccurrences(of: "\r", with: "\n")
+    var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map { rstrip($0) }
+    while let f = lines.first, f.trim().isEmpty { lines.removeFirst() }
+    while let l = lines.last, l.trim().isEmpty { lines.removeLast() }
+    return lines.joined(separator: "\n")
+  }
+
+  private func rstrip(_ s: Substring) -> String {
+    var e = s.endIndex
+    while e > s.startIndex {
+      let b = s.index(before: e)
+      if s[b] == " " || s[b] == "\t" { e = b } else { break }
+    }
+    return String(s[..<e])
+  }
+
+  private func appendCode(_ i: Int, into s: inout String, isRoot: Bool, depth: Int) {
+    let node = tree.nodes[i]
+    if node.tag == .text {
+      s += tree.text(i)
+      return
+    }
+    if depth > 300 { return }
+    if let m = c.math[i] {
+      s += m.display ? "$$" + m.tex + "$$" : "$" + m.tex + "$"
+      return
+    }
+    switch node.tag {
+    case .br:
+      s += "\n"
+      return
+    case .button, .script, .style, .svg, .template, .input, .select, .textarea:
+      return
+    default: break
+    }
+    if !isRoot, let a = tree.attrs(i), isGutter(a.classAndID) { return }
+    if !isRoot && c.removed[i], let a = tree.attrs(i), a.hidden || isGutter(a.classAndID) { return }
+    var ch = node.firstChild
+    while ch >= 0 {
+      appendCode(Int(ch), into: &s, isRoot: false, depth: depth + 1)
+      ch = tree.nodes[Int(ch)].next
+    }
+    switch node.tag {
+    case .div, .li, .p, .tr:
+      if !isRoot && !s.isEmpty && !s.hasSuffix("\n") { s += "\n" }
+    default: break
+    }
+  }
+
+  private func preLanguage(_ i: Int) -> String {
+    if let a = tree.attrs(i) {
+      let l = language(a.cls)
+      if !l.isEmpty { return l }
+    }
+    var result = ""
+    tree.forEachChild(i) { ch in
+      if result.isEmpty, tree.nodes[ch].tag == .code, let a = tree.attrs(ch) { result = language(a.cls) }
+    }
+    if result.isEmpty {
+      let p = Int(tree.nodes[i].parent)
+      if p >= 0, let a = tree.attrs(p) { result = language(a.cls) }
+    }
+    return result
+  }
+
+  /// The language named by a class attribute (`language-python`, `lang-js`, `brush: cpp`, …).
+  func language(_ cls: String) -> String {
+    for token in cls.replacingOccurrences(of: ";", with: " ").tokens() {
+      for prefix in ["language-", "lang-", "highlight-source-", "highlight-", "brush:", "source-"]
+      where token.hasPrefix(prefix) {
+        let name = String(token.dropFirst(prefix.count))
+        if Renderer.languages.contains(name) { return name }
+      }
+      if Renderer.languages.contains(String(token)) { return String(token) }
+    }
+    if let r = cls.range(of: "brush:") {
+      let rest = cls[r.upperBound...].trim(" ").tokens().first.map { $0.trim(" ;") } ?? ""
+      if Renderer.languages.contains(rest) { return rest }
+    }
+    return ""
+  }
+
+  static let languages: Set<String> = [
+    "python", "py", "java", "c", "cpp", "c++", "csharp", "cs", "javascript", "js", "typescript",
+    "ts", "jsx", "tsx", "bash", "shell", "sh", "zsh", "console", "sql", "html", "xml", "css", "scss",
+    "json", "yaml", "yml", "go", "golang", "rust", "ruby", "rb", "php", "kotlin", "swift", "scala",
+    "r", "matlab", "latex", "tex", "haskell", "perl", "lua", "objectivec", "objc", "dart", "julia",
+    "powershell", "ps1", "diff", "makefile", "dockerfile", "toml", "ini", "nginx", "groovy", "vb",
+    "vbnet", "fortran", "pascal", "delphi", "asm", "nasm", "elixir", "erlang", "clojure", "lisp",
+    "scheme", "ocaml", "fsharp", "text", "plaintext", "cmake", "graphql", "protobuf", "verilog",
+    "vhdl", "prolog", "coffeescript", "less", "markdown", "md", "apache", "http", "batch", "cuda",
+  ]
+}

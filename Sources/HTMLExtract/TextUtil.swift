@@ -1,0 +1,61 @@
+extension StringProtocol {
+  /// The string without leading and trailing characters from `chars`.
+  func trim(_ chars: String = " \n\t\r\u{A0}") -> String {
+    let set = Set(chars.unicodeScalars)
+    let scalars = unicodeScalars
+    var start = scalars.startIndex
+    var end = scalars.endIndex
+    while start < end, set.contains(scalars[start]) { start = scalars.index(after: start) }
+    while end > start {
+      let before = scalars.index(before: end)
+      if set.contains(scalars[before]) { end = before } else { break }
+    }
+    var out = String.UnicodeScalarView()
+    out.append(contentsOf: scalars[start..<end])
+    return String(out)
+  }
+}
+
+extension String {
+  /// Splits on `separator` into tokens, dropping empties.
+  func tokens(_ separator: Character = " ") -> [Substring] {
+    split(separator: separator, omittingEmptySubsequences: true)
+  }
+
+  /// Decodes `%XX` escapes (and `+` as space when `plusIsSpace`).
+  func percentDecoded(plusIsSpace: Bool) -> String {
+    var out: [UInt8] = []
+    let u = Array(utf8)
+    var i = 0
+    func hex(_ b: UInt8) -> UInt8? {
+      switch b {
+      case 0x30...0x39: return b - 0x30
+      case 0x41...0x46: return b - 0x41 + 10
+      case 0x61...0x66: return b - 0x61 + 10
+      default: return nil
+      }
+    }
+    while i < u.count {
+      if u[i] == 0x25, i + 2 < u.count, let h = hex(u[i + 1]), let l = hex(u[i + 2]) {
+        out.append(h << 4 | l)
+        i += 3
+      } else if u[i] == 0x2B && plusIsSpace {
+        out.append(0x20)
+        i += 1
+      } else {
+        out.append(u[i])
+        i += 1
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
+
+/// Whether a character is whitespace for HTML text collapsing.
+@inline(__always)
+func isHTMLSpace(_ s: Unicode.Scalar) -> Bool {
+  switch s.value {
+  case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0xA0, 0x200B, 0x3000, 0x2009, 0x202F, 0x2002, 0x2003: return true
+  default: return false
+  }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import DataCore
+import HTMLExtract
+import Pipeline
+
+/// `quarry extract-html`: main text of one page, or of many pages listed in a file.
+struct ExtractHTML: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "extract-html",
+    abstract: "Print the main text of an HTML page (plain or .gz) as Markdown with LaTeX math.",
+    discussion: """
+      Examples:
+        quarry extract-html Fixtures/html/katex.html
+        quarry extract-html page.html.gz --url https://example.org/post
+        quarry extract-html --list pages.tsv --out-dir out/pages   # lines: <id>\\t<path>
+      """
+  )
+
+  @Argument(help: "The HTML file (plain or gzip).")
+  var file: String?
+
+  @Option(help: "The page's URL (recorded for context; never fetched).")
+  var url: String?
+
+  @Option(help: "A TSV file of '<id>\\t<path>' lines to extract in one process.")
+  var list: String?
+
+  @Option(name: [.customLong("out-dir"), .customLong("out")], help: "Output folder for --list; writes <id>.txt.")
+  var outDir: String?
+
+  func validate() throws {
+    if list == nil && file == nil {
+      throw ValidationError("give a FILE, or --list LIST.tsv --out-dir DIR")
+    }
+    if list != nil && outDir == nil { throw ValidationError("--list needs --out-dir DIR") }
+  }
+
+  func run() throws {
+    if let list, let outDir {
+      let stats = try HTMLBatchJob(listPath: list, outputDir: outDir).run()
+      log(stats.summary(unit: "pages"))
+      return
+    }
+    guard let file else { return }
+    let bytes: [UInt8]
+    do {
+      bytes = try readPage(file)
+    } catch {
+      throw ValidationError("cannot read '\(file)': \(error)")
+    }
+    let page = HTMLExtractor().extract(bytes: bytes)
+    print(page.text)
+  }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `quarry` command: web crawls and papers → pretraining data → a tiny MiMo model.
+@main
+struct Quarry: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "quarry",
+    abstract: "Turn web crawls into reasoning-dense LLM pretraining data.",
+    discussion: """
+      Examples:
+        quarry extract Fixtures/warc --output out/extract --workers 2
+        quarry extract-html Fixtures/html/katex.html
+        quarry extract-html --list pages.tsv --out-dir out/pages
+      """,
+    subcommands: [ExtractHTML.self]
+  )
+}
