@@ -88,7 +88,7 @@ struct HTMLTree {
   }
 
   /// The attributes the extractor reads, lowercased where it compares them.
-  struct Attributes {
+  final class Attributes {
     var name = ""  // element name, kept for unknown tags (mjx-*, custom elements)
     var classAndID = ""  // "class id", lowercased
     var cls = ""
@@ -111,6 +111,7 @@ struct HTMLTree {
     var httpEquiv = ""
     var mathvariant = ""
     var colspan = 1
+    init() {}
   }
 
   var nodes: [Node] = []
@@ -231,9 +232,9 @@ extension HTMLTree {
         let lower = name.lowercased()
         var tag = Tag.byName[lower] ?? .other
         if tag == .other && lower.hasPrefix("mjx-") { tag = lower == "mjx-container" ? .mjx : .other }
-        var a = Attributes()
+        let a = Attributes()
         a.name = lower
-        readAttributes(node, into: &a)
+        readAttributes(node, into: a)
         if depth >= Int32(limits.maxDepth) {
           truncated = true
           // Too deep: keep the text, drop the structure.
@@ -276,7 +277,7 @@ extension HTMLTree {
     }
   }
 
-  private func readAttributes(_ node: xmlNodePtr, into a: inout Attributes) {
+  private func readAttributes(_ node: xmlNodePtr, into a: Attributes) {
     var attr = node.pointee.properties
     while let at = attr {
       defer { attr = at.pointee.next }

@@ -76,6 +76,10 @@ extension MainContent {
       }
       a = Int(tree.nodes[a].parent)
     }
+    if MainContent.debug {
+      let at = tree.attrs(best)
+      debugLog("root <\(at?.name ?? "?")> class/id='\(at?.classAndID ?? "")' score=\(bestScore) body=\(score[body])")
+    }
     return best
   }
 }

@@ -1,5 +1,12 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The extraction passes over one parsed page; see `HTMLExtractor` for the algorithm.
 struct MainContent {
+  /// Set QUARRY_DEBUG_EXTRACT=1 to print pruning and container decisions to standard error.
+  static let debug = getenv("QUARRY_DEBUG_EXTRACT") != nil
+
   let tree: HTMLTree
   let n: Int
   /// Subtree end (exclusive) of each node.
@@ -36,10 +43,11 @@ struct MainContent {
   mutating func run() -> String {
     guard n > 0 else { return "" }
     readHead()
-    countText()  // raw counts, for the safety rule in prune()
     let bodyIndex = (0..<n).first { tree.nodes[$0].tag == .body } ?? 0
-    let bodyText = max(Int(textLen[bodyIndex]), 1)
-    prune(bodyText: bodyText)
+    prune(soft: false, bodyText: 0)
+    countText()  // visible counts, for the safety rule of the soft pass
+    let bodyText = max(Int(textLen[bodyIndex] - linkLen[bodyIndex]), 1)
+    prune(soft: true, bodyText: bodyText)
     countText()
     let root = chooseRoot(body: bodyIndex)
     var r = Renderer(content: self)
@@ -88,7 +96,9 @@ struct MainContent {
       let node = tree.nodes[i]
       if node.tag == .text {
         var c: Int32 = 0
-        for s in tree.text(i).unicodeScalars where !isHTMLSpace(s) { c += 1 }
+        for b in tree.text(i).utf8 where (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
+          c += 1
+        }
         textLen[i] = c
       } else if let m = math[i] {
         textLen[i] = Int32(min(m.tex.count, 200))
@@ -105,11 +115,31 @@ struct MainContent {
 
   // MARK: - Pruning and math atoms
 
-  private mutating func prune(bodyText: Int) {
+  /// Marks boilerplate removed. The hard pass removes invisible and non-content elements and
+  /// finds math atoms; the soft pass removes structural boilerplate, with a safety rule that
+  /// needs the visible text counts.
+  private mutating func prune(soft: Bool, bodyText: Int) {
     var i = 0
     while i < n {
       let node = tree.nodes[i]
-      if node.tag == .text {
+      if node.tag == .text || removed[i] {
+        i = node.tag == .text ? i + 1 : Int(end[i])
+        continue
+      }
+      if soft {
+        if math[i] != nil {
+          i = Int(end[i])
+          continue
+        }
+        if shouldRemoveSoft(i, bodyText: bodyText) {
+          if MainContent.debug && textLen[i] > 200 {
+            let a = tree.attrs(i)
+            debugLog("pruned <\(a?.name ?? "?")> class/id='\(a?.classAndID ?? "")' role='\(a?.role ?? "")' text=\(textLen[i])")
+          }
+          removed[i] = true
+          i = Int(end[i])
+          continue
+        }
         i += 1
         continue
       }
@@ -118,7 +148,7 @@ struct MainContent {
         i = Int(end[i])
         continue
       }
-      if shouldRemove(i, bodyText: bodyText) {
+      if shouldRemoveHard(i) {
         removed[i] = true
         i = Int(end[i])
         continue
@@ -127,7 +157,7 @@ struct MainContent {
     }
   }
 
-  private func shouldRemove(_ i: Int, bodyText: Int) -> Bool {
+  private func shouldRemoveHard(_ i: Int) -> Bool {
     let tag = tree.nodes[i].tag
     switch tag {
     case .head, .script, .style, .noscript, .template, .iframe, .object, .embed, .canvas, .svg,
@@ -139,9 +169,17 @@ struct MainContent {
     guard let a = tree.attrs(i) else { return false }
     if a.hidden { return true }
     if !a.style.isEmpty, isHiddenStyle(a.style) { return true }
+    return false
+  }
+
+  private func shouldRemoveSoft(_ i: Int, bodyText: Int) -> Bool {
+    let tag = tree.nodes[i].tag
+    guard let a = tree.attrs(i) else { return false }
     var soft = false
     switch tag {
-    case .nav, .aside, .footer, .header, .form, .menu: soft = true
+    case .body, .html, .main, .article: return false
+    case .nav, .aside, .footer, .header, .menu: soft = true
+    case .form: return textLen[i] - linkLen[i] < 300
     default: break
     }
     switch a.role {
@@ -155,13 +193,13 @@ struct MainContent {
     // Safety: never prune a container that holds most of the page's text in prose.
     let t = Int(textLen[i])
     let l = Int(linkLen[i])
-    if tag != .nav && t * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
+    if tag != .nav && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
   }
 
   private func isHiddenStyle(_ style: String) -> Bool {
     let s = style.replacingSpaces()
-    return s.contains("display:none") || s.contains("visibility:hidden")
+    return s.has("display:none") || s.has("visibility:hidden")
   }
 
   private func hasBoilerplateToken(_ classAndID: String) -> Bool {
@@ -173,17 +211,17 @@ struct MainContent {
         break
       }
       // Cut the token at the first separator after a known word: "sidebar-left" → "sidebar".
-      if MainContent.boilerWords.contains(String(t)) { return true }
+      if MainContent.boilerWords.contains(t) { return true }
       if let sep = t.firstIndex(where: { $0 == "-" || $0 == "_" }) {
-        if MainContent.boilerWords.contains(String(t[..<sep])) { return true }
+        if MainContent.boilerWords.contains(t[..<sep]) { return true }
       }
-      if MainContent.boilerExact.contains(String(token)) { return true }
-      for w in MainContent.boilerContains where token.contains(w) { return true }
+      if MainContent.boilerExact.contains(token) { return true }
+      for w in MainContent.boilerContains where token.has(w) { return true }
     }
     return false
   }
 
-  static let boilerWords: Set<String> = [
+  static let boilerWords: Set<Substring> = [
     "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
     "side-bar", "widget", "widgets", "breadcrumb", "breadcrumbs", "cookie", "cookies", "advert",
     "advertisement", "ads", "ad", "banner", "share", "sharing", "social", "related", "recommend",
@@ -192,7 +230,7 @@ struct MainContent {
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
   ]
-  static let boilerExact: Set<String> = [
+  static let boilerExact: Set<Substring> = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
@@ -210,7 +248,7 @@ struct MainContent {
     case .script:
       guard a.type.hasPrefix("math/tex") || a.type.hasPrefix("math/asciimath") else { return nil }
       let tex = cleanTeX(tree.rawText(i))
-      return (tex, a.type.contains("mode=display"))
+      return (tex, a.type.has("mode=display"))
     case .math:
       return (texOfMathElement(i), a.display == "block" || a.mode == "display")
     case .mjx:
@@ -218,13 +256,15 @@ struct MainContent {
       return (texOfMathElement(m), a.display == "true" || a.display == "block")
     case .img:
       guard let tex = texOfMathImage(a) else { return nil }
-      return (tex, a.cls.contains("display"))
+      return (tex, a.cls.has("display"))
     default: break
     }
     if !a.dataTex.isEmpty && tag != .img {
-      return (cleanTeX(a.dataTex), a.cls.contains("display") || tag == .div)
+      return (cleanTeX(a.dataTex), a.cls.has("display") || tag == .div)
     }
-    guard !a.cls.isEmpty else { return nil }
+    guard !a.cls.isEmpty,
+      a.cls.has("katex") || a.cls.has("mathjax") || a.cls.has("mwe-math") || a.cls.has("mjx")
+    else { return nil }
     for token in a.cls.tokens() {
       switch token {
       case "katex", "katex-mathml":
@@ -240,7 +280,7 @@ struct MainContent {
           if !tex.isEmpty { return (tex, display) }
         }
         if let img = firstDescendant(i, .img), let ia = tree.attrs(img) {
-          return (cleanTeX(ia.alt), ia.cls.contains("display"))
+          return (cleanTeX(ia.alt), ia.cls.has("display"))
         }
         return nil
       case "mathjax_preview": return ("", false)
@@ -248,7 +288,7 @@ struct MainContent {
         "mathjax_mathml", "mjx-chtml", "mathjax_chtml_display":
         if nextScriptIsTeX(i) { return ("", false) }
         if let m = firstDescendant(i, .math) {
-          return (texOfMathElement(m), token.contains("display"))
+          return (texOfMathElement(m), token.has("display"))
         }
         return nil
       default: continue
@@ -260,7 +300,7 @@ struct MainContent {
   private func parentClassContains(_ i: Int, _ word: String) -> Bool {
     let p = Int(tree.nodes[i].parent)
     guard p >= 0, let a = tree.attrs(p) else { return false }
-    return a.cls.contains(word)
+    return a.cls.has(word)
   }
 
   private func nextScriptIsTeX(_ i: Int) -> Bool {
@@ -292,7 +332,7 @@ struct MainContent {
     let e = Int(end[i])
     while j < e {
       if tree.nodes[j].tag == .annotation, let a = tree.attrs(j),
-        a.encoding.contains("tex") || a.encoding.isEmpty
+        a.encoding.has("tex") || a.encoding.isEmpty
       {
         let tex = cleanTeX(tree.rawText(j))
         if !tex.isEmpty { return tex }
@@ -310,10 +350,10 @@ struct MainContent {
 
   private func texOfMathImage(_ a: HTMLTree.Attributes) -> String? {
     let src = a.src
-    let lowerSrc = src.lowercased()
-    let bySrc = MainContent.mathImageSources.contains { lowerSrc.contains($0) }
-    let byClass = a.cls.contains("mwe-math") || a.cls.contains("latex") || a.cls.contains("tex ")
-      || a.cls == "tex" || a.cls.contains("math")
+    let lowerSrc = src.utf8.count < 512 ? src.lowercased() : ""
+    let bySrc = MainContent.mathImageSources.contains { lowerSrc.has($0) }
+    let byClass = a.cls.has("mwe-math") || a.cls.has("latex") || a.cls.has("tex ")
+      || a.cls == "tex" || a.cls.has("math")
     guard bySrc || byClass else { return nil }
     let alt = a.alt.trim()
     if !alt.isEmpty && looksLikeTeX(alt) { return cleanTeX(alt) }
@@ -340,6 +380,11 @@ struct MainContent {
   ]
 }
 
+func debugLog(_ s: String) {
+  var line = s + "\n"
+  line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
 /// Whether a string has TeX markup characters.
 func looksLikeTeX(_ s: String) -> Bool {
   s.contains { $0 == "\\" || $0 == "^" || $0 == "_" || $0 == "{" || $0 == "}" }
@@ -348,7 +393,7 @@ func looksLikeTeX(_ s: String) -> Bool {
 /// Normalizes TeX taken from a page: no CDATA wrapper, delimiters or `{\displaystyle …}`.
 func cleanTeX(_ raw: String) -> String {
   var tex = raw.replacingOccurrences(of: "\u{A0}", with: " ").trim()
-  if tex.hasPrefix("%") && tex.contains("<![CDATA[") {
+  if tex.hasPrefix("%") && tex.has("<![CDATA[") {
     tex = tex.replacingOccurrences(of: "<![CDATA[", with: "").replacingOccurrences(of: "]]>", with: "")
     tex = tex.trim(" \n\t%")
   }
@@ -386,7 +431,7 @@ extension String {
   func replacingSpaces() -> String { String(unicodeScalars.filter { !isHTMLSpace($0) }.map(Character.init)) }
 
   func replacingOccurrences(of target: String, with replacement: String) -> String {
-    guard !target.isEmpty, contains(target) else { return self }
+    guard !target.isEmpty, has(target) else { return self }
     var out = ""
     var rest = self[...]
     while let r = rest.range(of: target) {

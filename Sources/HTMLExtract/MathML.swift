@@ -9,7 +9,7 @@ struct MathMLConverter {
 
   func latex(_ i: Int) -> String {
     var out = convert(i, depth: 0)
-    while out.contains("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
+    while out.has("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
     return out.trim(" ")
   }
 

@@ -75,7 +75,7 @@ struct Renderer {
     }
     guard depth < 400 else { return }
     let a = tree.attrs(i)
-    if let a, isGutter(a.classAndID) { return }
+    if let a, isGutter(a.classAndID), isLineNumbers(i) { return }
     if let a, a.cls.tokens().contains("syntaxhighlighter") {
       if let code = firstWithClassToken(i, "code") {
         emitCode(codeText(code), language: language(a.cls))
@@ -91,7 +91,7 @@ struct Renderer {
       emitCode(codeText(i), language: preLanguage(i))
     case .code, .kbd, .samp, .tt:
       let raw = tree.rawText(i)
-      if raw.trim().contains("\n") || hasChild(i, .br) {
+      if raw.trim().has("\n") || hasChild(i, .br) {
         emitCode(codeText(i), language: language(a?.cls ?? ""))
       } else {
         let t = collapseSpaces(raw)
@@ -181,7 +181,7 @@ struct Renderer {
   private mutating func emitCode(_ code: String, language: String) {
     guard !code.isEmpty else { return }
     var fence = "```"
-    while code.contains(fence) { fence += "`" }
+    while code.has(fence) { fence += "`" }
     emitBlock(fence + language + "\n" + code + "\n" + fence)
   }
 
@@ -286,10 +286,16 @@ struct Renderer {
   private func isGutter(_ classAndID: String) -> Bool {
     guard !classAndID.isEmpty else { return false }
     for w in ["gutter", "line-num", "linenum", "lineno", "linenumber", "pre-numbering", "hljs-ln-n", "line-numbers-rows", "linenodiv"]
-    where classAndID.contains(w) {
+    where classAndID.has(w) {
       return true
     }
     return false
+  }
+
+  /// Whether the subtree's text is only digits and whitespace (a line-number gutter).
+  private func isLineNumbers(_ i: Int) -> Bool {
+    if c.textLen[i] > 20000 { return false }
+    return tree.rawText(i).unicodeScalars.allSatisfy { isHTMLSpace($0) || ("0"..."9").contains($0) }
   }
 
   /// The text of a code element: every line kept, `<br>` and per-line `<div>`s as newlines,
