@@ -55,12 +55,20 @@ extension MainContent {
       if p >= 0 && !removed[j] { score[p] += score[j] }
       j -= 1
     }
+    var maxScore = score[body]
+    for k in body..<Int(end[body]) where !removed[k] && tree.nodes[k].tag != .text {
+      maxScore = max(maxScore, score[k])
+    }
+    // The tightest container that keeps nearly all of the best score.
+    let keep = MainContent.rootKeep
     var best = body
     var bestScore = score[body]
+    var bestLen = Int32.max
     for k in body..<Int(end[body]) where !removed[k] && tree.nodes[k].tag != .text {
-      if score[k] >= bestScore && score[k] > 0 {
+      if score[k] > 0 && score[k] >= maxScore * keep && textLen[k] <= bestLen {
         best = k
         bestScore = score[k]
+        bestLen = textLen[k]
       }
     }
     // Prefer a semantic container (<article>, <main>, articleBody) that holds nearly the same

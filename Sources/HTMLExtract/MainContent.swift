@@ -6,6 +6,7 @@
 struct MainContent {
   /// Set QUARRY_DEBUG_EXTRACT=1 to print pruning and container decisions to standard error.
   static let debug = getenv("QUARRY_DEBUG_EXTRACT") != nil
+  static let rootKeep: Double = getenv("QUARRY_ROOT_KEEP").flatMap { Double(String(cString: $0)) } ?? 0.75
 
   let tree: HTMLTree
   let n: Int
@@ -95,6 +96,10 @@ struct MainContent {
       if removed[i] { continue }
       let node = tree.nodes[i]
       if node.tag == .text {
+        if looksLikeMarkup(tree.text(i)) {
+          removed[i] = true
+          continue
+        }
         var c: Int32 = 0
         for b in tree.text(i).utf8 where (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
           c += 1
@@ -383,6 +388,15 @@ struct MainContent {
 func debugLog(_ s: String) {
   var line = s + "\n"
   line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Text that is really escaped markup (`<img …>` inside `<noscript>` and the like).
+func looksLikeMarkup(_ s: String) -> Bool {
+  guard let f = s.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }), f == 0x3C else {
+    return false
+  }
+  return s.has("<img") || s.has("<iframe") || s.has("<a ") || s.has("<div") || s.has("<span")
+    || s.has("<script") || s.has("<link") || s.has("<p>")
 }
 
 /// Whether a string has TeX markup characters.
