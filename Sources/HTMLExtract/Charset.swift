@@ -132,7 +132,8 @@ public enum CharsetDecoder {
       var scriptChars = 0
       var high = 0
       var odd = 0
-      for scalar in text.unicodeScalars where scalar.value >= 0x80 {
+      let scalars = Array(text.unicodeScalars)
+      for (k, scalar) in scalars.enumerated() where scalar.value >= 0x80 {
         high += 1
         let v = scalar.value
         switch enc {
@@ -145,7 +146,11 @@ public enum CharsetDecoder {
         case "WINDOWS-1251":
           if (0x0410...0x044F).contains(v) { scriptChars += 1 }
         default:
-          if (0xC0...0x17F).contains(v) { scriptChars += 1 }
+          // Latin accents sit next to ASCII letters ("café"); runs of them are another script.
+          func asciiLetter(_ j: Int) -> Bool {
+            j >= 0 && j < scalars.count && scalars[j].isASCII && Character(scalars[j]).isLetter
+          }
+          if (0xC0...0x17F).contains(v) && (asciiLetter(k - 1) || asciiLetter(k + 1)) { scriptChars += 1 }
         }
         if (0x80...0x9F).contains(v) || (0xE000...0xF8FF).contains(v) || v == 0xFFFD { odd += 1 }
       }

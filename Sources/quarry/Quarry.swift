@@ -12,6 +12,6 @@ struct Quarry: AsyncParsableCommand {
         quarry extract-html Fixtures/html/katex.html
         quarry extract-html --list pages.tsv --out-dir out/pages
       """,
-    subcommands: [ExtractHTML.self]
+    subcommands: [Extract.self, ExtractHTML.self]
   )
 }

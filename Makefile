@@ -1,0 +1,63 @@
+# Quarry: `make demo` runs the pipeline on Fixtures/, `make test` runs the tests.
+# Both install the Debian -dev packages they need first (`make deps`).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBS := libxml2-dev libzstd-dev zlib1g-dev pkg-config zstd
+PKGS := libxml-2.0 libzstd zlib
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+QUARRY_RELEASE := .build/release/quarry
+SHARED ?= ../shared
+BENCH_PY ?= /tmp/benchenv/bin/python
+
+.PHONY: deps build release demo test bench bench-env clean
+
+# Install missing system packages (apt-get update only when something is missing).
+deps:
+	@missing=""; \
+	for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi; \
+	for p in $(PKGS); do pkg-config --exists $$p || { echo "pkg-config cannot find $$p; install its -dev package"; exit 1; }; done
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product quarry
+
+# The main job on the bundled fixtures: WARC + HTML → JSONL.zst documents, with a stats summary.
+demo: release
+	@rm -rf out/demo
+	$(QUARRY_RELEASE) extract Fixtures/warc Fixtures/html --output out/demo/extract --workers 2
+	@echo
+	@echo "first document:"
+	@zstd -dc out/demo/extract/00000.jsonl.zst | head -n 1 | cut -c1-400
+	@echo
+	@echo "outputs: out/demo/extract/*.jsonl.zst (stats: out/demo/extract/stats.json)"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Release-build benchmarks: extraction speed on the shared corpus, and quality + speed side by
+# side with trafilatura and resiliparse (needs `make bench-env` once).
+bench: release
+	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
+	@echo "== WARC extraction: crawl-sample.warc.gz"
+	@rm -rf /tmp/quarry-bench && $(QUARRY_RELEASE) extract $(SHARED)/corpus/warc/built/crawl-sample.warc.gz --output /tmp/quarry-bench/warc --workers 1
+	@echo "== HTML extraction: $(SHARED)/corpus/html (402 pages), scored with measure.py"
+	@$(BENCH_PY) -c 'import trafilatura, resiliparse' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
+	  --extractors trafilatura,resiliparse \
+	  --batch-cmd 'quarry=$(abspath $(QUARRY_RELEASE)) extract-html --list {list} --out-dir {outdir}'
+
+bench-env:
+	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \
+	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio
+
+clean:
+	rm -rf .build out
