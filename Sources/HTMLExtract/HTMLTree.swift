@@ -117,6 +117,9 @@ struct HTMLTree {
   var nodes: [Node] = []
   var attributes: [Attributes] = []
   var texts: [String] = []
+  /// Per text (same index as `texts`): visible non-space characters, or -1 for text that is
+  /// really escaped markup (`<img …>` inside `<noscript>`).
+  var textCounts: [Int32] = []
   /// Set when the input hit a limit (size, depth); the text is still sane but partial.
   var truncated = false
 
@@ -260,6 +263,7 @@ extension HTMLTree {
       case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
         guard let content = node.pointee.content else { continue }
         texts.append(String(cString: content))
+        textCounts.append(HTMLTree.visibleCount(content))
         nodes.append(Node(tag: .text, parent: parent, payload: Int32(texts.count - 1), depth: depth))
         appended = true
       default:
@@ -275,6 +279,25 @@ extension HTMLTree {
         nodes[p].lastChild = index
       }
     }
+  }
+
+  /// Counts characters that are not ASCII whitespace (UTF-8 lead bytes), or -1 when the text
+  /// starts with `<` and looks like markup.
+  static func visibleCount(_ p: UnsafePointer<UInt8>) -> Int32 {
+    var c: Int32 = 0
+    var i = 0
+    var first: UInt8 = 0
+    while true {
+      let b = p[i]
+      if b == 0 { break }
+      if (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
+        if c == 0 { first = b }
+        c += 1
+      }
+      i += 1
+    }
+    if first == 0x3C && c > 8 && looksLikeMarkup(String(cString: p)) { return -1 }
+    return c
   }
 
   private func readAttributes(_ node: xmlNodePtr, into a: Attributes) {

@@ -96,13 +96,10 @@ struct MainContent {
       if removed[i] { continue }
       let node = tree.nodes[i]
       if node.tag == .text {
-        if looksLikeMarkup(tree.text(i)) {
+        let c = tree.textCounts[Int(node.payload)]
+        if c < 0 {
           removed[i] = true
           continue
-        }
-        var c: Int32 = 0
-        for b in tree.text(i).utf8 where (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
-          c += 1
         }
         textLen[i] = c
       } else if let m = math[i] {

@@ -1,0 +1,547 @@
+internal import CZlib
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// gzip and deflate over zlib: one-shot decoding of HTTP bodies, streaming decoding of
+// multi-member files (WARC, JSONL), damage reporting and member resync. zlib handles the
+// whole gzip header (FEXTRA, FNAME, FCOMMENT, FHCRC) and checks the CRC-32 and ISIZE trailer
+// when inflate is opened with windowBits 15 + 16. Reference: RFC 1950/1951/1952.
+
+/// Why gzip or deflate data could not be decoded.
+package enum GzipError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// A system call on `path` failed.
+  case io(path: String, operation: String, errno: Int32)
+  /// The bytes at compressed offset `offset` do not start a gzip member (`1f 8b 08`).
+  case notGzip(offset: Int)
+  /// zlib rejected the data; `offset` is the compressed offset where inflate stopped.
+  case corrupt(offset: Int, message: String)
+  /// The input ended inside a member, at compressed offset `offset`.
+  case truncated(offset: Int)
+  /// The decompressed output would exceed `limit` bytes (decompression-bomb guard).
+  case outputLimitExceeded(limit: Int)
+  /// zlib could not set up a stream (out of memory or version mismatch).
+  case zlib(code: Int32)
+
+  package var description: String {
+    switch self {
+    case .io(let path, let operation, let code):
+      return "\(operation) '\(path)' failed: \(String(cString: strerror(code)))"
+    case .notGzip(let offset):
+      return "no gzip member header at offset \(offset)"
+    case .corrupt(let offset, let message):
+      return "corrupt deflate data at compressed offset \(offset): \(message)"
+    case .truncated(let offset):
+      return "compressed stream ends mid-member at offset \(offset)"
+    case .outputLimitExceeded(let limit):
+      return "decompressed size exceeds the \(limit)-byte limit"
+    case .zlib(let code):
+      return "zlib stream setup failed (code \(code))"
+    }
+  }
+}
+
+/// The container around deflate data.
+package enum DeflateFormat: Sendable {
+  /// One or more concatenated gzip members (RFC 1952).
+  case gzip
+  /// A zlib stream (RFC 1950): 2-byte header, deflate data, Adler-32.
+  case zlib
+  /// Raw deflate data (RFC 1951) with no header.
+  case raw
+  /// HTTP `Content-Encoding: deflate`: zlib when the header checks out, else raw; gzip bytes
+  /// (which some servers send under this name) are recognized by their magic.
+  case httpDeflate
+
+  fileprivate var windowBits: Int32 {
+    switch self {
+    case .gzip: return 15 + 16
+    case .zlib: return 15
+    case .raw, .httpDeflate: return -15
+    }
+  }
+}
+
+/// The result of a lenient decode: everything decoded before an error, plus that error.
+package struct InflateResult: Sendable {
+  /// Decompressed bytes (a prefix of the full output when `error` is set).
+  package var bytes: [UInt8]
+  /// Why decoding stopped early, or `nil` when the input decoded completely.
+  package var error: GzipError?
+}
+
+/// One-shot gzip/deflate coding of in-memory buffers.
+package enum Gzip {
+  /// Whether `bytes` start with the gzip magic `1f 8b 08` (deflate method).
+  package static func hasMagic<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+    var it = bytes.makeIterator()
+    return it.next() == 0x1F && it.next() == 0x8B && it.next() == 0x08
+  }
+
+  /// Whether the file at `path` starts with the gzip magic; `false` when it cannot be read.
+  package static func isGzipFile(path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return false }
+    defer { close(fd) }
+    var head: [UInt8] = [0, 0, 0]
+    let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 3) }
+    return n == 3 && hasMagic(head)
+  }
+
+  /// Decompresses all concatenated gzip members of `input`.
+  ///
+  /// Bytes after the last member that do not start another member are ignored (servers and
+  /// archivers sometimes pad). Use `decode(_:format:maxOutput:)` to keep a partial result.
+  /// - Parameters:
+  ///   - input: one or more gzip members.
+  ///   - maxOutput: the most bytes to produce (decompression-bomb guard).
+  /// - Returns: the decompressed bytes of all members.
+  /// - Throws: `GzipError` when the data is corrupt, truncated or too large.
+  package static func gunzip(_ input: [UInt8], maxOutput: Int) throws(GzipError) -> [UInt8] {
+    let result = decode(input, format: .gzip, maxOutput: maxOutput)
+    if let error = result.error { throw error }
+    return result.bytes
+  }
+
+  /// Decompresses an HTTP `deflate` body: zlib-wrapped or raw deflate (or gzip).
+  ///
+  /// - Parameters:
+  ///   - input: the encoded body.
+  ///   - maxOutput: the most bytes to produce (decompression-bomb guard).
+  /// - Returns: the decompressed bytes.
+  /// - Throws: `GzipError` when the data is corrupt, truncated or too large.
+  package static func inflate(_ input: [UInt8], maxOutput: Int) throws(GzipError) -> [UInt8] {
+    let result = decode(input, format: .httpDeflate, maxOutput: maxOutput)
+    if let error = result.error { throw error }
+    return result.bytes
+  }
+
+  /// Decompresses `input`, returning whatever decoded before an error instead of throwing.
+  ///
+  /// - Parameters:
+  ///   - input: the compressed bytes.
+  ///   - format: the container; `.gzip` decodes every concatenated member.
+  ///   - maxOutput: the most bytes to produce; more sets `.outputLimitExceeded` and returns
+  ///     the first `maxOutput` bytes.
+  /// - Returns: the decoded bytes, and the error that stopped decoding early, if any.
+  /// - Complexity: O(n) in the output size.
+  package static func decode(
+    _ input: [UInt8], format: DeflateFormat, maxOutput: Int
+  ) -> InflateResult {
+    switch format {
+    case .gzip, .zlib, .raw:
+      return decodeStream(
+        input, windowBits: format.windowBits, members: format == .gzip,
+        maxOutput: maxOutput)
+    case .httpDeflate:
+      if hasMagic(input) {
+        return decodeStream(input, windowBits: 31, members: true, maxOutput: maxOutput)
+      }
+      if input.count >= 2, input[0] & 0x0F == 8, (Int(input[0]) << 8 | Int(input[1])) % 31 == 0 {
+        let zlib = decodeStream(input, windowBits: 15, members: false, maxOutput: maxOutput)
+        if zlib.error == nil || !zlib.bytes.isEmpty { return zlib }
+      }
+      return decodeStream(input, windowBits: -15, members: false, maxOutput: maxOutput)
+    }
+  }
+
+  /// Compresses `input` into one gzip member (mtime 0, so output is deterministic).
+  ///
+  /// - Parameters:
+  ///   - input: the bytes to compress.
+  ///   - level: 0 (store) to 9 (smallest); 6 is zlib's default.
+  /// - Returns: one gzip member with no optional header fields.
+  /// - Throws: `GzipError.zlib` when zlib cannot allocate its state.
+  package static func compress(_ input: [UInt8], level: Int32 = 6) throws(GzipError) -> [UInt8] {
+    let strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    strm.initialize(to: z_stream())
+    defer {
+      deflateEnd(strm)
+      strm.deinitialize(count: 1)
+      strm.deallocate()
+    }
+    let rc = deflateInit2_(
+      strm, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+      Int32(MemoryLayout<z_stream>.size))
+    guard rc == Z_OK else { throw .zlib(code: rc) }
+    let bound = Int(deflateBound(strm, uLong(input.count))) + 32
+    var out = [UInt8](repeating: 0, count: bound)
+    var code: Int32 = Z_OK
+    var produced = 0
+    input.withUnsafeBytes { inRaw in
+      out.withUnsafeMutableBytes { outRaw in
+        let base = inRaw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        strm.pointee.next_in = base.map { UnsafeMutablePointer(mutating: $0) }
+        strm.pointee.avail_in = uInt(inRaw.count)
+        strm.pointee.next_out = outRaw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        strm.pointee.avail_out = uInt(outRaw.count)
+        code = deflate(strm, Z_FINISH)
+        produced = outRaw.count - Int(strm.pointee.avail_out)
+      }
+    }
+    precondition(code == Z_STREAM_END, "deflate into a deflateBound buffer must finish")
+    out.removeSubrange(produced...)
+    return out
+  }
+
+  /// Runs one inflate stream (or, for gzip, a sequence of members) over an in-memory buffer.
+  private static func decodeStream(
+    _ input: [UInt8], windowBits: Int32, members: Bool, maxOutput: Int
+  ) -> InflateResult {
+    let inflater: Inflater
+    do {
+      inflater = try Inflater(windowBits: windowBits)
+    } catch {
+      return InflateResult(bytes: [], error: error)
+    }
+    var out: [UInt8] = []
+    var scratch = [UInt8](repeating: 0, count: 1 << 16)
+    var pos = 0
+    while true {
+      let step = input.withUnsafeBytes { inRaw in
+        scratch.withUnsafeMutableBytes { outRaw in
+          inflater.step(input: UnsafeRawBufferPointer(rebasing: inRaw[pos...]), output: outRaw)
+        }
+      }
+      pos += step.consumed
+      if step.produced > 0 {
+        if out.count + step.produced > maxOutput {
+          out.append(contentsOf: scratch[0..<(maxOutput - out.count)])
+          return InflateResult(bytes: out, error: .outputLimitExceeded(limit: maxOutput))
+        }
+        out.append(contentsOf: scratch[0..<step.produced])
+      }
+      switch step.code {
+      case Z_STREAM_END:
+        // Another member follows only when the next bytes carry the gzip magic.
+        guard members, hasMagic(input[pos...]) else { return InflateResult(bytes: out, error: nil) }
+        inflater.reset(windowBits: windowBits)
+      case Z_OK, Z_BUF_ERROR:
+        if step.produced > 0 || step.consumed > 0 { continue }
+        // No progress: the input is exhausted mid-stream.
+        return InflateResult(bytes: out, error: .truncated(offset: pos))
+      default:
+        return InflateResult(
+          bytes: out, error: .corrupt(offset: pos, message: inflater.message(code: step.code)))
+      }
+    }
+  }
+}
+
+/// Owns one zlib inflate stream.
+///
+/// `z_stream` lives on the heap because zlib keeps a pointer back to it, so it must never
+/// move.
+private final class Inflater {
+  private let strm: UnsafeMutablePointer<z_stream>
+
+  /// Opens an inflate stream; `windowBits` 15 + 16 reads gzip, 15 zlib, -15 raw deflate.
+  init(windowBits: Int32) throws(GzipError) {
+    strm = .allocate(capacity: 1)
+    strm.initialize(to: z_stream())
+    let rc = inflateInit2_(strm, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+    if rc != Z_OK {
+      strm.deinitialize(count: 1)
+      strm.deallocate()
+      throw .zlib(code: rc)
+    }
+  }
+
+  deinit {
+    inflateEnd(strm)
+    strm.deinitialize(count: 1)
+    strm.deallocate()
+  }
+
+  /// Starts a new stream with the same allocation.
+  func reset(windowBits: Int32) {
+    inflateReset2(strm, windowBits)
+  }
+
+  /// Runs one `inflate` call and reports bytes consumed, bytes produced and zlib's code.
+  func step(
+    input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+  ) -> (consumed: Int, produced: Int, code: Int32) {
+    let inBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    strm.pointee.next_in = inBase.map { UnsafeMutablePointer(mutating: $0) }
+    strm.pointee.avail_in = uInt(input.count)
+    strm.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    strm.pointee.avail_out = uInt(output.count)
+    let code = CZlib.inflate(strm, Z_NO_FLUSH)
+    let consumed = input.count - Int(strm.pointee.avail_in)
+    let produced = output.count - Int(strm.pointee.avail_out)
+    strm.pointee.next_in = nil
+    strm.pointee.next_out = nil
+    return (consumed, produced, code)
+  }
+
+  /// zlib's message for the last error, or a generic one for `code`.
+  func message(code: Int32) -> String {
+    if let msg = strm.pointee.msg { return String(cString: msg) }
+    switch code {
+    case Z_NEED_DICT: return "preset dictionary required"
+    case Z_MEM_ERROR: return "out of memory"
+    default: return "inflate error \(code)"
+    }
+  }
+}
+
+/// Streams the decompressed bytes of a gzip file member by member, with bounded memory.
+///
+/// Per-record `.warc.gz` files and whole-file gzip are both "concatenated members"; this
+/// reader reports each member boundary so callers can map records to compressed offsets.
+/// After an error (`read` throws), `resync()` scans the compressed bytes for the next member
+/// header, so one corrupt member does not lose the rest of the file.
+///
+/// Not `Sendable`: each task opens its own reader.
+package final class GzipFileReader {
+  /// What a successful `read` produced.
+  package enum Event: Sendable, Equatable {
+    /// `count` bytes (> 0) were appended; the current member continues.
+    case data(Int)
+    /// `count` bytes (maybe 0) were appended and the current member ended cleanly.
+    case memberEnd(Int)
+    /// No more members: the file ended at a member boundary.
+    case end
+  }
+
+  private enum State {
+    case memberStart
+    case inMember
+    case failed
+    case finished
+  }
+
+  /// The file being read.
+  package let path: String
+  private var fd: Int32
+  private let inflater: Inflater
+  private var input: [UInt8]
+  private var inputOffset = 0
+  private var inputCount = 0
+  private var inputPos = 0
+  private var fileEOF = false
+  private var scratch: [UInt8]
+  private var state = State.memberStart
+  private var pendingError: GzipError?
+  private var resyncFrom = 0
+  /// The compressed offset of the member being decoded (or last decoded).
+  package private(set) var memberOffset = 0
+  /// Members decoded to their end so far.
+  package private(set) var membersRead = 0
+  /// The compressed offset of the next byte the inflater will read.
+  package var compressedOffset: Int { inputOffset + inputPos }
+
+  /// Opens `path`.
+  ///
+  /// - Parameters:
+  ///   - path: the gzip file.
+  ///   - chunkSize: compressed bytes read per `read(2)`, and the most decompressed bytes
+  ///     one `read` call produces.
+  /// - Throws: `GzipError.io` when the file cannot be opened, `.zlib` on setup failure.
+  package init(path: String, chunkSize: Int = 1 << 18) throws(GzipError) {
+    self.path = path
+    inflater = try Inflater(windowBits: 31)
+    input = [UInt8](repeating: 0, count: max(chunkSize, 64))
+    scratch = [UInt8](repeating: 0, count: max(chunkSize, 64))
+    fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
+  }
+
+  deinit { if fd >= 0 { close(fd) } }
+
+  /// Decompresses up to `maxCount` bytes of the current member and appends them to `out`.
+  ///
+  /// Returns at the end of each member, so the bytes of one call come from one member.
+  /// Bytes decoded before an error are returned first; the error is thrown by the next call.
+  /// - Throws: `.corrupt` (with the compressed offset where inflate stopped), `.truncated`
+  ///   when the file ends mid-member, `.notGzip` when a member boundary is followed by
+  ///   non-gzip bytes, `.io` on read failure. After a throw, call `resync()` to go on.
+  package func read(into out: inout [UInt8], maxCount: Int) throws(GzipError) -> Event {
+    let limit = min(max(maxCount, 1), scratch.count)
+    while true {
+      switch state {
+      case .finished:
+        return .end
+      case .failed:
+        throw pendingError ?? .corrupt(offset: compressedOffset, message: "stream failed")
+      case .memberStart:
+        try fillInput(atLeast: 3)
+        let available = inputCount - inputPos
+        if available == 0 {
+          state = .finished
+          return .end
+        }
+        if available < 3 || !Gzip.hasMagic(input[inputPos..<inputCount]) {
+          let isPrefix = input[inputPos] == 0x1F && (available < 2 || input[inputPos + 1] == 0x8B)
+          let error: GzipError =
+            available < 3 && isPrefix
+            ? .truncated(offset: compressedOffset) : .notGzip(offset: compressedOffset)
+          throw fail(error, resyncFrom: compressedOffset + 1)
+        }
+        inflater.reset(windowBits: 31)
+        memberOffset = compressedOffset
+        state = .inMember
+      case .inMember:
+        if inputPos == inputCount { try fillInput(atLeast: 1) }
+        let (pos, count) = (inputPos, inputCount)
+        let step = input.withUnsafeBytes { inRaw in
+          scratch.withUnsafeMutableBytes { outRaw in
+            inflater.step(
+              input: UnsafeRawBufferPointer(rebasing: inRaw[pos..<count]),
+              output: UnsafeMutableRawBufferPointer(rebasing: outRaw[0..<limit]))
+          }
+        }
+        inputPos += step.consumed
+        if step.produced > 0 { out.append(contentsOf: scratch[0..<step.produced]) }
+        var error: GzipError?
+        var atEnd = false
+        switch step.code {
+        case Z_STREAM_END:
+          state = .memberStart
+          membersRead += 1
+          return .memberEnd(step.produced)
+        case Z_OK, Z_BUF_ERROR:
+          if step.produced > 0 { return .data(step.produced) }
+          if step.consumed > 0 { continue }
+          if fileEOF && inputPos == inputCount {
+            error = .truncated(offset: compressedOffset)
+            atEnd = true
+          } else if step.code == Z_OK || inputPos < inputCount {
+            error = .corrupt(offset: compressedOffset, message: "inflate made no progress")
+          } else {
+            continue
+          }
+        default:
+          error = .corrupt(offset: compressedOffset, message: inflater.message(code: step.code))
+        }
+        if let error {
+          // `.truncated` only happens at end of file: nothing follows to resync to.
+          throw fail(error, resyncFrom: atEnd ? Int.max : memberOffset + 1)
+        }
+      }
+    }
+  }
+
+  /// After a failed `read`, scans forward for the next gzip member header and positions the
+  /// reader there.
+  ///
+  /// The scan starts one byte after the start of the failed member (a corrupt member may be
+  /// noticed only after inflate has run past its true end), looking for `1f 8b 08` with no
+  /// reserved flag bits set. A false match inside compressed data fails again on the next
+  /// `read` and the following `resync` starts after it, so the scan always moves forward.
+  /// - Returns: the compressed offset of the candidate member, or `nil` at end of file.
+  /// - Throws: `GzipError.io` when the file cannot be read.
+  package func resync() throws(GzipError) -> Int? {
+    guard state == .failed else { return state == .finished ? nil : compressedOffset }
+    pendingError = nil
+    if resyncFrom == Int.max {
+      state = .finished
+      return nil
+    }
+    if lseek(fd, off_t(resyncFrom), SEEK_SET) < 0 {
+      throw .io(path: path, operation: "seek", errno: errno)
+    }
+    inputOffset = resyncFrom
+    inputCount = 0
+    inputPos = 0
+    fileEOF = false
+    while true {
+      try fillInput(atLeast: 4)
+      var i = inputPos
+      while i + 3 < inputCount {
+        if input[i] == 0x1F && input[i + 1] == 0x8B && input[i + 2] == 0x08
+          && input[i + 3] & 0xE0 == 0
+        {
+          inputPos = i
+          state = .memberStart
+          return compressedOffset
+        }
+        i += 1
+      }
+      if fileEOF {
+        inputPos = inputCount
+        state = .finished
+        return nil
+      }
+      inputPos = i  // keep the last 3 bytes: a header may straddle two reads
+    }
+  }
+
+  private func fail(_ error: GzipError, resyncFrom: Int) -> GzipError {
+    state = .failed
+    pendingError = error
+    self.resyncFrom = resyncFrom
+    return error
+  }
+
+  /// Reads more of the file until `atLeast` unread bytes are buffered or the file ends.
+  private func fillInput(atLeast: Int) throws(GzipError) {
+    while inputCount - inputPos < atLeast && !fileEOF {
+      if inputPos > 0 {
+        let remaining = inputCount - inputPos
+        if remaining > 0 {
+          input.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            memmove(base, base + inputPos, remaining)
+          }
+        }
+        inputOffset += inputPos
+        inputCount = remaining
+        inputPos = 0
+      }
+      let (fd, start, room) = (self.fd, inputCount, input.count - inputCount)
+      let n = input.withUnsafeMutableBytes { raw -> Int in
+        while true {
+          let r = Glibc.read(fd, raw.baseAddress.map { $0 + start }, room)
+          if r < 0 && errno == EINTR { continue }
+          return r
+        }
+      }
+      if n < 0 { throw .io(path: path, operation: "read", errno: errno) }
+      if n == 0 { fileEOF = true }
+      inputCount += n
+    }
+  }
+}
+
+/// A `ByteStream` over a gzip file (all members concatenated), for JSONL and other
+/// line-oriented inputs where a corrupt member is a shard-level error.
+package final class GzipByteStream: ByteStream {
+  private let reader: GzipFileReader
+  private let chunkSize: Int
+  /// Compressed bytes consumed so far.
+  package var consumedBytes: Int { reader.compressedOffset }
+
+  /// Opens `path`.
+  /// - Throws: `DataError.io` when the file cannot be opened.
+  package init(path: String, chunkSize: Int = 1 << 20) throws(DataError) {
+    do {
+      reader = try GzipFileReader(path: path, chunkSize: chunkSize)
+    } catch {
+      if case .io(let path, let operation, let code) = error {
+        throw .io(path: path, operation: operation, errno: code)
+      }
+      throw .gzip(path: path, message: error.description)
+    }
+    self.chunkSize = chunkSize
+  }
+
+  /// Returns the next decompressed chunk, or `nil` after the last member.
+  /// - Throws: `DataError.gzip` when a member is corrupt or truncated.
+  package func nextChunk() throws(DataError) -> [UInt8]? {
+    var out: [UInt8] = []
+    do {
+      while out.count < chunkSize {
+        if try reader.read(into: &out, maxCount: chunkSize - out.count) == .end { break }
+      }
+    } catch {
+      if case .io(let path, let operation, let code) = error {
+        throw .io(path: path, operation: operation, errno: code)
+      }
+      throw .gzip(path: reader.path, message: error.description)
+    }
+    return out.isEmpty ? nil : out
+  }
+}
