@@ -418,7 +418,10 @@ package final class GzipFileReader {
         }
         if let error {
           // `.truncated` only happens at end of file: nothing follows to resync to.
-          throw fail(error, resyncFrom: atEnd ? Int.max : memberOffset + 1)
+          let failure = fail(error, resyncFrom: atEnd ? Int.max : memberOffset + 1)
+          // Hand out what this step decoded; the next call throws.
+          if step.produced > 0 { return .data(step.produced) }
+          throw failure
         }
       }
     }

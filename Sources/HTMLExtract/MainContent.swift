@@ -21,6 +21,8 @@ struct MainContent {
   var linkLen: [Int32]
   var title: String?
   var lang: String?
+  /// Class/id strings already classified (pages repeat the same classes many times).
+  private var boilerCache: [String: Bool] = [:]
 
   init(tree: HTMLTree) {
     self.tree = tree
@@ -174,7 +176,7 @@ struct MainContent {
     return false
   }
 
-  private func shouldRemoveSoft(_ i: Int, bodyText: Int) -> Bool {
+  private mutating func shouldRemoveSoft(_ i: Int, bodyText: Int) -> Bool {
     let tag = tree.nodes[i].tag
     guard let a = tree.attrs(i) else { return false }
     var soft = false
@@ -190,7 +192,14 @@ struct MainContent {
       soft = true
     default: break
     }
-    if !soft && !a.classAndID.isEmpty && hasBoilerplateToken(a.classAndID) { soft = true }
+    if !soft && !a.classAndID.isEmpty {
+      if let cached = boilerCache[a.classAndID] {
+        soft = cached
+      } else {
+        soft = hasBoilerplateToken(a.classAndID)
+        boilerCache[a.classAndID] = soft
+      }
+    }
     guard soft else { return false }
     // Safety: never prune a container that holds most of the page's text in prose.
     let t = Int(textLen[i])
@@ -200,6 +209,7 @@ struct MainContent {
   }
 
   private func isHiddenStyle(_ style: String) -> Bool {
+    guard style.has("none") || style.has("hidden") else { return false }
     let s = style.replacingSpaces()
     return s.has("display:none") || s.has("visibility:hidden")
   }

@@ -219,7 +219,9 @@ final class RecordStream {
       if let offset = try reader.resync() { return offset }
     } catch {
       // Reported once by the reader as an I/O fault; the stream ends after it.
-      if case .io(_, _, let code) = error { fault = .io(errno: code) } else { fault = .io(errno: 0) }
+      var code: Int32 = 0
+      if case .io(_, _, let c) = error { code = c }
+      fault = .io(errno: code)
       unrecoverable = true
     }
     atEnd = true
