@@ -231,13 +231,14 @@ extension HTMLTree {
       var appended = false
       switch node.pointee.type {
       case XML_ELEMENT_NODE:
-        let name = node.pointee.name.map { String(cString: $0) } ?? ""
-        let lower = name.lowercased()
+        // libxml2's HTML parser already lowercases element names.
+        let lower = node.pointee.name.map { String(cString: $0) } ?? ""
         var tag = Tag.byName[lower] ?? .other
         if tag == .other && lower.hasPrefix("mjx-") { tag = lower == "mjx-container" ? .mjx : .other }
-        let a = Attributes()
-        a.name = lower
-        readAttributes(node, into: a)
+        // Known elements without attributes need no Attributes object; MathML and unknown
+        // elements keep one for their name.
+        let needsAttributes = node.pointee.properties != nil || tag == .other || tag == .math
+          || tag == .mjx || tag == .annotation || tag == .annotationXML || tag == .semantics
         if depth >= Int32(limits.maxDepth) {
           truncated = true
           // Too deep: keep the text, drop the structure.
@@ -250,8 +251,15 @@ extension HTMLTree {
           for k in kids.reversed() { stack.append((k, parent, depth)) }
           continue
         }
-        attributes.append(a)
-        nodes.append(Node(tag: tag, parent: parent, payload: Int32(attributes.count - 1), depth: depth))
+        var payload: Int32 = -1
+        if needsAttributes {
+          let a = Attributes()
+          a.name = lower
+          readAttributes(node, into: a)
+          attributes.append(a)
+          payload = Int32(attributes.count - 1)
+        }
+        nodes.append(Node(tag: tag, parent: parent, payload: payload, depth: depth))
         appended = true
         var kids: [xmlNodePtr] = []
         var c = node.pointee.children
