@@ -329,7 +329,7 @@ struct MainContent {
     return false
   }
 
-  private func firstDescendant(_ i: Int, _ tag: Tag) -> Int? {
+  func firstDescendant(_ i: Int, _ tag: Tag) -> Int? {
     var j = i + 1
     let e = Int(end[i])
     while j < e {

@@ -84,8 +84,6 @@ struct MathMLConverter {
     case "mmultiscripts":
       return kids.map { convert($0, depth: depth + 1) }.joined(separator: " ")
     case "mfenced":
-      let a = tree.attrs(i)
-      _ = a
       return "\\left(" + kids.map { convert($0, depth: depth + 1) }.joined(separator: ", ") + "\\right)"
     case "mtable":
       let rows = kids.map { r in

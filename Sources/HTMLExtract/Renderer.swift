@@ -7,7 +7,6 @@ struct Renderer {
   private var lines: [String] = []
   private var pendingSpace = false
   private var listStack: [(ordered: Bool, counter: Int)] = []
-  private var emittedMath: Set<String> = []
 
   init(content: MainContent) { c = content }
 
@@ -137,7 +136,7 @@ struct Renderer {
         endBlock()
       }
     case .td, .th:
-      if let a, a.cls.tokens().contains("code"), firstDescendant(i, .pre) == nil {
+      if let a, a.cls.tokens().contains("code"), c.firstDescendant(i, .pre) == nil {
         emitCode(codeText(i), language: "")
       } else {
         endBlock()
@@ -199,16 +198,6 @@ struct Renderer {
     return found
   }
 
-  private func firstDescendant(_ i: Int, _ tag: Tag) -> Int? {
-    var j = i + 1
-    let e = Int(c.end[i])
-    while j < e {
-      if tree.nodes[j].tag == tag { return j }
-      j += 1
-    }
-    return nil
-  }
-
   private func firstWithClassToken(_ i: Int, _ token: String) -> Int? {
     var j = i + 1
     let e = Int(c.end[i])
@@ -224,7 +213,7 @@ struct Renderer {
     let t = Int(c.textLen[i])
     guard t > 0 else { return false }
     let l = Int(c.linkLen[i])
-    if firstDescendant(i, .pre) != nil { return false }
+    if c.firstDescendant(i, .pre) != nil { return false }
     return Double(l) / Double(t) > 0.65 && t < 4000
   }
 

@@ -96,8 +96,8 @@ extension StringProtocol {
     }), let r {
       return r
     }
-    let hay = Array(utf8)
-    let nd = Array(needle.utf8)
-    return hay.withUnsafeBufferPointer { h in nd.withUnsafeBufferPointer { byteSearch(h, $0) } }
+    return Array(utf8).withUnsafeBufferPointer { h in
+      Array(needle.utf8).withUnsafeBufferPointer { byteSearch(h, $0) }
+    }
   }
 }

@@ -178,6 +178,19 @@ final class ReaderCore {
   }
 
   /// The damage report for a stream that stopped with `fault`.
+  /// The stream ended inside a record: a compressed-stream fault when there was one (then the
+  /// reader resyncs), else a plain truncation.
+  private func endOfStream(recordStart offset: Int, partial: WARCRecord?, message: String)
+    -> WARCEntry
+  {
+    if let fault = stream.fault {
+      recoverPending = true
+      return .damaged(faultDamage(fault, recordStart: offset, partial: partial))
+    }
+    return .damaged(
+      WARCDamage(reason: .truncatedRecord, offset: offset, message: message, partial: partial))
+  }
+
   private func faultDamage(
     _ fault: StreamFault, recordStart: Int?, partial: WARCRecord?
   ) -> WARCDamage {
@@ -335,15 +348,9 @@ final class ReaderCore {
       }
       stream.pos = available
       let partial = make(blockBytes(blockStart..<available))
-      if let fault = stream.fault {
-        recoverPending = true
-        return .damaged(faultDamage(fault, recordStart: offset, partial: partial))
-      }
-      return .damaged(
-        WARCDamage(
-          reason: .truncatedRecord, offset: offset,
-          message: "file ends after \(available - blockStart) of \(length) block bytes",
-          partial: partial))
+      return endOfStream(
+        recordStart: offset, partial: partial,
+        message: "file ends after \(available - blockStart) of \(length) block bytes")
     }
     // A good record is followed by newlines, then the next record or the end.
     var k = end
@@ -453,14 +460,8 @@ final class ReaderCore {
       // The stream ended inside the header block.
       let partial = fields.isEmpty ? nil : make([])
       stream.pos = stream.buf.count
-      if let fault = stream.fault {
-        recoverPending = true
-        return .damaged(faultDamage(fault, recordStart: offset, partial: partial))
-      }
-      return .damaged(
-        WARCDamage(
-          reason: .truncatedRecord, offset: offset,
-          message: "file ends inside the record header", partial: partial))
+      return endOfStream(
+        recordStart: offset, partial: partial, message: "file ends inside the record header")
     }
     let declared = fields.first(named: "Content-Length")
     guard let length = declared.flatMap({ Int($0) }), length >= 0 else {
