@@ -1,4 +1,3 @@
-internal import CLibXML2
 
 /// HTML element kinds the extractor distinguishes; everything else is `.other`.
 enum Tag: UInt8 {
@@ -116,9 +115,11 @@ struct HTMLTree {
 
   var nodes: [Node] = []
   var attributes: [Attributes] = []
-  var texts: [String] = []
-  /// Per text (same index as `texts`): visible non-space characters, or -1 for text that is
-  /// really escaped markup (`<img …>` inside `<noscript>`).
+  /// The bytes of all text nodes, back to back; text node `k` is `textBytes[textStart[k]..<textStart[k+1]]`.
+  var textBytes: [UInt8] = []
+  var textStart: [Int32] = [0]
+  /// Per text node: visible non-space characters, or -1 for text that is really escaped
+  /// markup (`<img …>` inside `<noscript>`).
   var textCounts: [Int32] = []
   /// Set when the input hit a limit (size, depth); the text is still sane but partial.
   var truncated = false
@@ -129,8 +130,9 @@ struct HTMLTree {
   }
 
   func text(_ i: Int) -> String {
-    let p = nodes[i].payload
-    return nodes[i].tag == .text && p >= 0 ? texts[Int(p)] : ""
+    let p = Int(nodes[i].payload)
+    guard nodes[i].tag == .text && p >= 0 else { return "" }
+    return String(decoding: textBytes[Int(textStart[p])..<Int(textStart[p + 1])], as: UTF8.self)
   }
 
   /// Calls `body` for each child index of `i`.
@@ -180,174 +182,4 @@ public struct HTMLLimits: Sendable {
 
   /// Default limits.
   public init() {}
-}
-
-private let libxmlInitialized: Bool = {
-  xmlInitParser()
-  return true
-}()
-
-extension HTMLTree {
-  /// Parses UTF-8 HTML with libxml2 (recover mode, no network, no entity expansion) and copies
-  /// the result into an arena.
-  static func parse(utf8 text: String, limits: HTMLLimits) -> HTMLTree {
-    _ = libxmlInitialized
-    var tree = HTMLTree()
-    var source = text
-    var bytes = source.utf8.count
-    if bytes > limits.maxInputBytes {
-      var cut = limits.maxInputBytes
-      let u = Array(source.utf8)
-      while cut > 0 && (u[cut] & 0xC0) == 0x80 { cut -= 1 }
-      source = String(decoding: u[0..<cut], as: UTF8.self)
-      bytes = cut
-      tree.truncated = true
-    }
-    let options = Int32(
-      HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
-    let doc: htmlDocPtr? = source.withUTF8 { buf in
-      buf.withMemoryRebound(to: CChar.self) { cbuf in
-        htmlReadMemory(cbuf.baseAddress, Int32(bytes), nil, "UTF-8", options)
-      }
-    }
-    guard let doc else { return tree }
-    defer { xmlFreeDoc(doc) }
-    guard let root = xmlDocGetRootElement(doc) else { return tree }
-    tree.nodes.reserveCapacity(bytes / 40)
-    tree.copy(root: root, limits: limits)
-    return tree
-  }
-
-  private mutating func copy(root: xmlNodePtr, limits: HTMLLimits) {
-    // Iterative pre-order walk: (libxml2 node, parent arena index, depth).
-    var stack: [(xmlNodePtr, Int32, Int32)] = [(root, -1, 0)]
-    while let (node, parent, depth) = stack.popLast() {
-      if nodes.count >= limits.maxNodes {
-        truncated = true
-        break
-      }
-      let index = Int32(nodes.count)
-      var appended = false
-      switch node.pointee.type {
-      case XML_ELEMENT_NODE:
-        // libxml2's HTML parser already lowercases element names.
-        let lower = node.pointee.name.map { String(cString: $0) } ?? ""
-        var tag = Tag.byName[lower] ?? .other
-        if tag == .other && lower.hasPrefix("mjx-") { tag = lower == "mjx-container" ? .mjx : .other }
-        // Known elements without attributes need no Attributes object; MathML and unknown
-        // elements keep one for their name.
-        let needsAttributes = node.pointee.properties != nil || tag == .other || tag == .math
-          || tag == .mjx || tag == .annotation || tag == .annotationXML || tag == .semantics
-        if depth >= Int32(limits.maxDepth) {
-          truncated = true
-          // Too deep: keep the text, drop the structure.
-          var kids: [xmlNodePtr] = []
-          var c = node.pointee.children
-          while let k = c {
-            kids.append(k)
-            c = k.pointee.next
-          }
-          for k in kids.reversed() { stack.append((k, parent, depth)) }
-          continue
-        }
-        var payload: Int32 = -1
-        if needsAttributes {
-          let a = Attributes()
-          a.name = lower
-          readAttributes(node, into: a)
-          attributes.append(a)
-          payload = Int32(attributes.count - 1)
-        }
-        nodes.append(Node(tag: tag, parent: parent, payload: payload, depth: depth))
-        appended = true
-        var kids: [xmlNodePtr] = []
-        var c = node.pointee.children
-        while let k = c {
-          kids.append(k)
-          c = k.pointee.next
-        }
-        for k in kids.reversed() { stack.append((k, index, depth + 1)) }
-      case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-        guard let content = node.pointee.content else { continue }
-        texts.append(String(cString: content))
-        textCounts.append(HTMLTree.visibleCount(content))
-        nodes.append(Node(tag: .text, parent: parent, payload: Int32(texts.count - 1), depth: depth))
-        appended = true
-      default:
-        continue
-      }
-      if appended && parent >= 0 {
-        let p = Int(parent)
-        if nodes[p].lastChild >= 0 {
-          nodes[Int(nodes[p].lastChild)].next = index
-        } else {
-          nodes[p].firstChild = index
-        }
-        nodes[p].lastChild = index
-      }
-    }
-  }
-
-  /// Counts characters that are not ASCII whitespace (UTF-8 lead bytes), or -1 when the text
-  /// starts with `<` and looks like markup.
-  static func visibleCount(_ p: UnsafePointer<UInt8>) -> Int32 {
-    var c: Int32 = 0
-    var i = 0
-    var first: UInt8 = 0
-    while true {
-      let b = p[i]
-      if b == 0 { break }
-      if (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
-        if c == 0 { first = b }
-        c += 1
-      }
-      i += 1
-    }
-    if first == 0x3C && c > 8 && looksLikeMarkup(String(cString: p)) { return -1 }
-    return c
-  }
-
-  private func readAttributes(_ node: xmlNodePtr, into a: Attributes) {
-    var attr = node.pointee.properties
-    while let at = attr {
-      defer { attr = at.pointee.next }
-      guard let namePtr = at.pointee.name else { continue }
-      let name = String(cString: namePtr).lowercased()
-      var value = ""
-      var child = at.pointee.children
-      while let c = child {
-        if let content = c.pointee.content { value += String(cString: content) }
-        child = c.pointee.next
-      }
-      switch name {
-      case "class":
-        a.cls = value.lowercased()
-        a.classAndID = a.cls + " " + a.classAndID
-      case "id": a.classAndID += " " + value.lowercased()
-      case "role": a.role = value.lowercased()
-      case "style": a.style = value.lowercased()
-      case "type": a.type = value.lowercased()
-      case "alt": a.alt = value
-      case "src": a.src = value
-      case "data-src" where a.src.isEmpty: a.src = value
-      case "encoding": a.encoding = value.lowercased()
-      case "alttext": a.alttext = value
-      case "display": a.display = value.lowercased()
-      case "mode": a.mode = value.lowercased()
-      case "data-tex", "data-latex", "data-formula", "data-math": a.dataTex = value
-      case "itemprop": a.itemprop = value.lowercased()
-      case "lang", "xml:lang": a.lang = value
-      case "hidden": a.hidden = true
-      case "aria-hidden": a.ariaHidden = value.lowercased() == "true"
-      case "name": a.metaName = value.lowercased()
-      case "property" where a.metaName.isEmpty: a.metaName = value.lowercased()
-      case "content": a.metaContent = value
-      case "http-equiv": a.httpEquiv = value.lowercased()
-      case "mathvariant": a.mathvariant = value.lowercased()
-      case "colspan": a.colspan = max(1, min(Int(value.trim()) ?? 1, 50))
-      default: break
-      }
-    }
-  }
 }

@@ -1,0 +1,233 @@
+internal import CLibXML2
+
+private let libxmlInitialized: Bool = {
+  xmlInitParser()
+  return true
+}()
+
+extension HTMLTree {
+  /// Parses UTF-8 HTML with libxml2's HTML parser (recover mode, no network, no entity
+  /// expansion) and builds the arena straight from its SAX events: libxml2 never builds its
+  /// own tree, and text is copied once into one byte buffer.
+  static func parse(utf8 text: String, limits: HTMLLimits) -> HTMLTree {
+    _ = libxmlInitialized
+    var source = text
+    var count = source.utf8.count
+    var truncated = false
+    if count > limits.maxInputBytes {
+      var cut = limits.maxInputBytes
+      let u = Array(source.utf8)
+      while cut > 0 && (u[cut] & 0xC0) == 0x80 { cut -= 1 }
+      source = String(decoding: u[0..<cut], as: UTF8.self)
+      count = cut
+      truncated = true
+    }
+    let builder = ArenaBuilder(limits: limits, expectedBytes: count)
+    builder.tree.truncated = truncated
+    let options = Int32(
+      HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+    source.withUTF8 { buf in
+      buf.withMemoryRebound(to: CChar.self) { cbuf in
+        guard let ctxt = htmlCreateMemoryParserCtxt(cbuf.baseAddress, Int32(count)) else { return }
+        defer { htmlFreeParserCtxt(ctxt) }
+        // Pin the input to UTF-8 so a <meta charset> inside the page cannot switch decoders:
+        // the bytes were already decoded by CharsetDecoder.
+        if let utf8 = xmlFindCharEncodingHandler("UTF-8") { xmlSwitchToEncoding(ctxt, utf8) }
+        _ = htmlCtxtUseOptions(ctxt, options)
+        guard let sax = ctxt.pointee.sax else { return }
+        var handler = htmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElement = saxStartElement
+        handler.endElement = saxEndElement
+        handler.characters = saxCharacters
+        handler.ignorableWhitespace = saxCharacters
+        handler.cdataBlock = saxCharacters
+        handler.serror = saxSilentError
+        sax.pointee = handler
+        ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
+        _ = htmlParseDocument(ctxt)
+      }
+    }
+    builder.closeText()
+    return builder.tree
+  }
+}
+
+/// Receives SAX events and appends arena nodes in document order.
+private final class ArenaBuilder {
+  var tree = HTMLTree()
+  let limits: HTMLLimits
+  /// Open elements: arena index, or -1 for an element dropped by the depth or node limit.
+  var open: [Int32] = []
+  /// The text node still receiving characters, or -1.
+  var openText: Int32 = -1
+  var visible: Int32 = 0
+  var firstVisible: UInt8 = 0
+
+  init(limits: HTMLLimits, expectedBytes: Int) {
+    self.limits = limits
+    tree.nodes.reserveCapacity(expectedBytes / 40)
+    tree.textBytes.reserveCapacity(expectedBytes / 2)
+  }
+
+  /// The innermost element that was kept, or -1.
+  var parent: Int32 {
+    var k = open.count - 1
+    while k >= 0 {
+      if open[k] >= 0 { return open[k] }
+      k -= 1
+    }
+    return -1
+  }
+
+  func append(_ node: HTMLTree.Node) -> Int32 {
+    let index = Int32(tree.nodes.count)
+    tree.nodes.append(node)
+    let p = Int(node.parent)
+    if p >= 0 {
+      if tree.nodes[p].lastChild >= 0 {
+        tree.nodes[Int(tree.nodes[p].lastChild)].next = index
+      } else {
+        tree.nodes[p].firstChild = index
+      }
+      tree.nodes[p].lastChild = index
+    }
+    return index
+  }
+
+  func closeText() {
+    guard openText >= 0 else { return }
+    tree.textStart.append(Int32(tree.textBytes.count))
+    var c = visible
+    if firstVisible == 0x3C && c > 8 {
+      let k = Int(tree.nodes[Int(openText)].payload)
+      let s = String(
+        decoding: tree.textBytes[Int(tree.textStart[k])..<Int(tree.textStart[k + 1])], as: UTF8.self)
+      if looksLikeMarkup(s) { c = -1 }
+    }
+    tree.textCounts.append(c)
+    openText = -1
+  }
+
+  func start(_ name: UnsafePointer<UInt8>, _ atts: UnsafeMutablePointer<UnsafePointer<UInt8>?>?) {
+    closeText()
+    let depth = open.count
+    if depth >= limits.maxDepth || tree.nodes.count >= limits.maxNodes {
+      tree.truncated = true
+      open.append(-1)  // its text still lands in the nearest kept ancestor
+      return
+    }
+    // libxml2's HTML parser lowercases element names.
+    let lower = String(cString: name)
+    var tag = Tag.byName[lower] ?? .other
+    if tag == .other && lower.hasPrefix("mjx-") { tag = lower == "mjx-container" ? .mjx : .other }
+    var payload: Int32 = -1
+    // Known elements without attributes need no Attributes object; MathML and unknown
+    // elements keep one for their name.
+    if atts != nil || tag == .other || tag == .math || tag == .mjx || tag == .annotation
+      || tag == .annotationXML || tag == .semantics
+    {
+      let a = HTMLTree.Attributes()
+      a.name = lower
+      if let atts { readAttributes(atts, into: a) }
+      tree.attributes.append(a)
+      payload = Int32(tree.attributes.count - 1)
+    }
+    let index = append(HTMLTree.Node(tag: tag, parent: parent, payload: payload, depth: Int32(depth)))
+    open.append(index)
+  }
+
+  func end() {
+    closeText()
+    if !open.isEmpty { open.removeLast() }
+  }
+
+  func characters(_ ch: UnsafePointer<UInt8>, _ len: Int) {
+    guard len > 0 else { return }
+    if openText < 0 {
+      if tree.nodes.count >= limits.maxNodes {
+        tree.truncated = true
+        return
+      }
+      let p = parent
+      let depth = p >= 0 ? tree.nodes[Int(p)].depth + 1 : 0
+      let k = Int32(tree.textCounts.count)
+      openText = append(HTMLTree.Node(tag: .text, parent: p, payload: k, depth: depth))
+      visible = 0
+      firstVisible = 0
+    }
+    let buf = UnsafeBufferPointer(start: ch, count: len)
+    for b in buf where (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
+      if visible == 0 { firstVisible = b }
+      visible += 1
+    }
+    tree.textBytes.append(contentsOf: buf)
+  }
+
+  /// Copies the attributes the extractor reads; other values are never turned into Strings.
+  private func readAttributes(_ atts: UnsafeMutablePointer<UnsafePointer<UInt8>?>, into a: HTMLTree.Attributes) {
+    var k = 0
+    while let namePtr = atts[k] {
+      let valuePtr = atts[k + 1]
+      k += 2
+      let name = String(cString: namePtr).lowercased()
+      func value() -> String { valuePtr.map { String(cString: $0) } ?? "" }
+      switch name {
+      case "class":
+        a.cls = value().lowercased()
+        a.classAndID = a.cls + " " + a.classAndID
+      case "id": a.classAndID += " " + value().lowercased()
+      case "role": a.role = value().lowercased()
+      case "style": a.style = value().lowercased()
+      case "type": a.type = value().lowercased()
+      case "alt": a.alt = value()
+      case "src": a.src = value()
+      case "data-src" where a.src.isEmpty: a.src = value()
+      case "encoding": a.encoding = value().lowercased()
+      case "alttext": a.alttext = value()
+      case "display": a.display = value().lowercased()
+      case "mode": a.mode = value().lowercased()
+      case "data-tex", "data-latex", "data-formula", "data-math": a.dataTex = value()
+      case "itemprop": a.itemprop = value().lowercased()
+      case "lang", "xml:lang": a.lang = value()
+      case "hidden": a.hidden = true
+      case "aria-hidden": a.ariaHidden = value().lowercased() == "true"
+      case "name": a.metaName = value().lowercased()
+      case "property" where a.metaName.isEmpty: a.metaName = value().lowercased()
+      case "content": a.metaContent = value()
+      case "http-equiv": a.httpEquiv = value().lowercased()
+      case "mathvariant": a.mathvariant = value().lowercased()
+      case "colspan": a.colspan = max(1, min(Int(value().trim()) ?? 1, 50))
+      default: break
+      }
+    }
+  }
+}
+
+/// The builder behind a SAX callback's context (the parser context, whose `_private` holds it).
+private func builder(_ ctx: UnsafeMutableRawPointer?) -> ArenaBuilder? {
+  guard let ctx else { return nil }
+  let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
+  guard let p = ctxt.pointee._private else { return nil }
+  return Unmanaged<ArenaBuilder>.fromOpaque(p).takeUnretainedValue()
+}
+
+private func saxStartElement(
+  _ ctx: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?,
+  _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+) {
+  guard let name, let b = builder(ctx) else { return }
+  b.start(name, atts)
+}
+
+private func saxEndElement(_ ctx: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?) {
+  builder(ctx)?.end()
+}
+
+private func saxCharacters(_ ctx: UnsafeMutableRawPointer?, _ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
+  guard let ch, let b = builder(ctx) else { return }
+  b.characters(ch, Int(len))
+}
+
+private func saxSilentError(_ userData: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {}
