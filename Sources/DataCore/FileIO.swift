@@ -140,26 +140,27 @@ package final class AtomicFileWriter {
     buffer.removeAll(keepingCapacity: true)
   }
 
-  /// Flushes, fsyncs and renames the temporary file to its final name.
-  package func commit() throws(DataError) {
+  /// Flushes and renames the temporary file to its final name; with `sync`, fsyncs first so
+  /// the data also survives a power loss (a killed process never leaves a half file either way).
+  package func commit(sync: Bool = true) throws(DataError) {
     try flush()
-    if fsync(fd) != 0 { throw .io(path: tempPath, operation: "fsync", errno: errno) }
+    if sync && fsync(fd) != 0 { throw .io(path: tempPath, operation: "fsync", errno: errno) }
     close(fd)
     fd = -1
     if rename(tempPath, path) != 0 { throw .io(path: path, operation: "rename", errno: errno) }
   }
 }
 
-/// Writes `bytes` to `path` atomically (temporary name, then rename).
-package func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(DataError) {
+/// Writes `bytes` to `path` atomically (temporary name, then rename), fsynced when `sync`.
+package func writeFileAtomically(_ path: String, _ bytes: [UInt8], sync: Bool = true) throws(DataError) {
   let w = try AtomicFileWriter(path: path)
   try w.write(bytes)
-  try w.commit()
+  try w.commit(sync: sync)
 }
 
-/// Writes `text` to `path` atomically.
-package func writeFileAtomically(_ path: String, _ text: String) throws(DataError) {
-  try writeFileAtomically(path, Array(text.utf8))
+/// Writes `text` to `path` atomically, fsynced when `sync`.
+package func writeFileAtomically(_ path: String, _ text: String, sync: Bool = true) throws(DataError) {
+  try writeFileAtomically(path, Array(text.utf8), sync: sync)
 }
 
 /// Creates `path` and its parents if missing.

@@ -64,6 +64,10 @@ private final class ArenaBuilder {
   var openText: Int32 = -1
   var visible: Int32 = 0
   var firstVisible: UInt8 = 0
+  /// libxml2 interns element and attribute names in a per-document dictionary, so a name's
+  /// pointer identifies it: these caches skip building and hashing a String per element.
+  var elementNames: [UnsafePointer<UInt8>: (tag: Tag, name: String)] = [:]
+  var attributeNames: [UnsafePointer<UInt8>: String] = [:]
 
   init(limits: HTMLLimits, expectedBytes: Int) {
     self.limits = limits
@@ -118,10 +122,18 @@ private final class ArenaBuilder {
       open.append(-1)  // its text still lands in the nearest kept ancestor
       return
     }
-    // libxml2's HTML parser lowercases element names.
-    let lower = String(cString: name)
-    var tag = Tag.byName[lower] ?? .other
-    if tag == .other && lower.hasPrefix("mjx-") { tag = lower == "mjx-container" ? .mjx : .other }
+    let tag: Tag
+    let lower: String
+    if let known = elementNames[name] {
+      (tag, lower) = known
+    } else {
+      // libxml2's HTML parser lowercases element names.
+      lower = String(cString: name)
+      var t = Tag.byName[lower] ?? .other
+      if t == .other && lower == "mjx-container" { t = .mjx }
+      tag = t
+      elementNames[name] = (tag, lower)
+    }
     var payload: Int32 = -1
     // Known elements without attributes need no Attributes object; MathML and unknown
     // elements keep one for their name.
@@ -171,7 +183,13 @@ private final class ArenaBuilder {
     while let namePtr = atts[k] {
       let valuePtr = atts[k + 1]
       k += 2
-      let name = String(cString: namePtr).lowercased()
+      let name: String
+      if let known = attributeNames[namePtr] {
+        name = known
+      } else {
+        name = String(cString: namePtr).lowercased()
+        attributeNames[namePtr] = name
+      }
       func value() -> String { valuePtr.map { String(cString: $0) } ?? "" }
       switch name {
       case "class":

@@ -56,7 +56,8 @@ public struct HTMLBatchJob {
         log("extract-html: \(error)")
       }
       stats.bytesOut += text.utf8.count
-      try writeFileAtomically(outputDir + "/" + id + ".txt", text.isEmpty ? "" : text + "\n")
+      // One small file per page: atomic, but not worth an fsync each.
+      try writeFileAtomically(outputDir + "/" + id + ".txt", text.isEmpty ? "" : text + "\n", sync: false)
     }
     stats.seconds = monotonicSeconds() - start
     stats.peakRSSBytes = peakRSSBytes()
