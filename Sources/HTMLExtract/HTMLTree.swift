@@ -129,6 +129,13 @@ struct HTMLTree {
     return nodes[i].tag == .text || p < 0 ? nil : attributes[Int(p)]
   }
 
+  /// The UTF-8 bytes of text node `i` (empty for elements).
+  func textSlice(_ i: Int) -> ArraySlice<UInt8> {
+    let p = Int(nodes[i].payload)
+    guard nodes[i].tag == .text && p >= 0 else { return [] }
+    return textBytes[Int(textStart[p])..<Int(textStart[p + 1])]
+  }
+
   func text(_ i: Int) -> String {
     let p = Int(nodes[i].payload)
     guard nodes[i].tag == .text && p >= 0 else { return "" }

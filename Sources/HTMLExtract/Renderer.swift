@@ -3,8 +3,9 @@ struct Renderer {
   let c: MainContent
   var tree: HTMLTree { c.tree }
   private var blocks: [String] = []
-  private var line = ""
-  private var lines: [String] = []
+  /// The line being built, as UTF-8 bytes.
+  private var line: [UInt8] = []
+  private var lines: [[UInt8]] = []
   private var pendingSpace = false
   private var listStack: [(ordered: Bool, counter: Int)] = []
 
@@ -21,36 +22,61 @@ struct Renderer {
 
   // MARK: - Output primitives
 
-  private mutating func inline(_ text: String) {
-    for scalar in text.unicodeScalars {
-      if isHTMLSpace(scalar) {
+  /// Appends text with HTML whitespace collapsed (the `isHTMLSpace` set, matched on UTF-8).
+  private mutating func inline(_ text: ArraySlice<UInt8>) {
+    var i = text.startIndex
+    let end = text.endIndex
+    while i < end {
+      let b = text[i]
+      let space = htmlSpaceLength(text, at: i, end: end)
+      if space > 0 {
         if !line.isEmpty { pendingSpace = true }
+        i += space
       } else {
         if pendingSpace {
-          line.unicodeScalars.append(" ")
+          line.append(0x20)
           pendingSpace = false
         }
-        line.unicodeScalars.append(scalar)
+        line.append(b)
+        i += 1
       }
     }
   }
 
+  private mutating func inline(_ text: String) { inline(ArraySlice(text.utf8)) }
+
   private mutating func rawInline(_ text: String) {
-    if pendingSpace && !line.isEmpty { line += " " }
+    if pendingSpace && !line.isEmpty { line.append(0x20) }
     pendingSpace = false
-    line += text
+    line.append(contentsOf: text.utf8)
+  }
+
+  /// Whether the current line holds only bytes from `chars` (a list marker or heading prefix).
+  private func lineIsOnly(_ chars: String) -> Bool {
+    let set = Array(chars.utf8)
+    return line.allSatisfy { set.contains($0) }
   }
 
   private mutating func lineBreak() {
-    let t = line.trim(" ")
-    if !t.isEmpty { lines.append(t) }
-    line = ""
+    var start = 0
+    var stop = line.count
+    while start < stop && line[start] == 0x20 { start += 1 }
+    while stop > start && line[stop - 1] == 0x20 { stop -= 1 }
+    if stop > start { lines.append(Array(line[start..<stop])) }
+    line.removeAll(keepingCapacity: true)
     pendingSpace = false
   }
 
   private mutating func endBlock() {
     lineBreak()
-    if !lines.isEmpty { blocks.append(lines.joined(separator: "\n")) }
+    if !lines.isEmpty {
+      var bytes: [UInt8] = []
+      for (k, l) in lines.enumerated() {
+        if k > 0 { bytes.append(0x0A) }
+        bytes.append(contentsOf: l)
+      }
+      blocks.append(String(decoding: bytes, as: UTF8.self))
+    }
     lines = []
   }
 
@@ -65,7 +91,7 @@ struct Renderer {
     if c.removed[i] { return }
     let node = tree.nodes[i]
     if node.tag == .text {
-      inline(tree.text(i))
+      inline(tree.textSlice(i))
       return
     }
     if let m = c.math[i] {
@@ -102,9 +128,9 @@ struct Renderer {
       }
     case .h1, .h2, .h3, .h4, .h5, .h6:
       endBlock()
-      line = String(repeating: "#", count: node.tag.headingLevel) + " "
+      line = Array(repeating: UInt8(ascii: "#"), count: node.tag.headingLevel) + [0x20]
       walkChildren(i, depth: depth)
-      if line.trim(" #").isEmpty { line = "" }
+      if lineIsOnly(" #") { line = [] }
       endBlock()
     case .ul, .ol, .menu:
       if isLinkList(i) { return }
@@ -118,13 +144,13 @@ struct Renderer {
       let indent = String(repeating: "  ", count: max(0, listStack.count - 1))
       if var top = listStack.popLast() {
         top.counter += 1
-        line = indent + (top.ordered ? "\(top.counter). " : "- ")
+        line = Array((indent + (top.ordered ? "\(top.counter). " : "- ")).utf8)
         listStack.append(top)
       } else {
-        line = "- "
+        line = Array("- ".utf8)
       }
       walkChildren(i, depth: depth)
-      if line.trim(" -.0123456789").isEmpty { line = "" }
+      if lineIsOnly(" -.0123456789") { line = [] }
       lineBreak()
     case .table:
       if isLinkList(i) { return }

@@ -101,3 +101,21 @@ extension StringProtocol {
     }
   }
 }
+
+/// The byte length of an `isHTMLSpace` character starting at `i` in UTF-8 `text`, or 0.
+@inline(__always)
+func htmlSpaceLength(_ text: ArraySlice<UInt8>, at i: Int, end: Int) -> Int {
+  let b = text[i]
+  switch b {
+  case 0x20, 0x09, 0x0A, 0x0D, 0x0C: return 1
+  case 0xC2: return i + 1 < end && text[i + 1] == 0xA0 ? 2 : 0
+  case 0xE2:
+    guard i + 2 < end, text[i + 1] == 0x80 else { return 0 }
+    switch text[i + 2] {
+    case 0x8B, 0x89, 0xAF, 0x82, 0x83: return 3  // U+200B, U+2009, U+202F, U+2002, U+2003
+    default: return 0
+    }
+  case 0xE3: return i + 2 < end && text[i + 1] == 0x80 && text[i + 2] == 0x80 ? 3 : 0  // U+3000
+  default: return 0
+  }
+}
