@@ -67,7 +67,7 @@ private final class ArenaBuilder {
   /// libxml2 interns element and attribute names in a per-document dictionary, so a name's
   /// pointer identifies it: these caches skip building and hashing a String per element.
   var elementNames: [UnsafePointer<UInt8>: (tag: Tag, name: String)] = [:]
-  var attributeNames: [UnsafePointer<UInt8>: String] = [:]
+  var attributeKinds: [UnsafePointer<UInt8>: AttributeKind] = [:]
 
   init(limits: HTMLLimits, expectedBytes: Int) {
     self.limits = limits
@@ -134,15 +134,18 @@ private final class ArenaBuilder {
       tag = t
       elementNames[name] = (tag, lower)
     }
-    var payload: Int32 = -1
-    // Known elements without attributes need no Attributes object; MathML and unknown
-    // elements keep one for their name.
-    if atts != nil || tag == .other || tag == .math || tag == .mjx || tag == .annotation
-      || tag == .annotationXML || tag == .semantics
+    // Known elements with no attribute the extractor reads need no Attributes object;
+    // MathML and unknown elements keep one for their name.
+    var a: HTMLTree.Attributes?
+    if tag == .other || tag == .math || tag == .mjx || tag == .annotation || tag == .annotationXML
+      || tag == .semantics
     {
-      let a = HTMLTree.Attributes()
+      a = HTMLTree.Attributes()
+    }
+    if let atts { readAttributes(atts, into: &a) }
+    var payload: Int32 = -1
+    if let a {
       a.name = lower
-      if let atts { readAttributes(atts, into: a) }
       tree.attributes.append(a)
       payload = Int32(tree.attributes.count - 1)
     }
@@ -178,49 +181,64 @@ private final class ArenaBuilder {
   }
 
   /// Copies the attributes the extractor reads; other values are never turned into Strings.
-  private func readAttributes(_ atts: UnsafeMutablePointer<UnsafePointer<UInt8>?>, into a: HTMLTree.Attributes) {
+  private func readAttributes(
+    _ atts: UnsafeMutablePointer<UnsafePointer<UInt8>?>, into attributes: inout HTMLTree.Attributes?
+  ) {
     var k = 0
     while let namePtr = atts[k] {
       let valuePtr = atts[k + 1]
       k += 2
-      let name: String
-      if let known = attributeNames[namePtr] {
-        name = known
+      let kind: AttributeKind
+      if let known = attributeKinds[namePtr] {
+        kind = known
       } else {
-        name = String(cString: namePtr).lowercased()
-        attributeNames[namePtr] = name
+        kind = AttributeKind(rawValue: String(cString: namePtr).lowercased()) ?? .ignored
+        attributeKinds[namePtr] = kind
       }
-      func value() -> String { valuePtr.map { String(cString: $0) } ?? "" }
-      switch name {
-      case "class":
-        a.cls = value().lowercased()
+      if kind == .ignored { continue }
+      let a = attributes ?? HTMLTree.Attributes()
+      attributes = a
+      let value = valuePtr.map { String(cString: $0) } ?? ""
+      switch kind {
+      case .ignored: break
+      case .cls:
+        a.cls = value.lowercased()
         a.classAndID = a.cls + " " + a.classAndID
-      case "id": a.classAndID += " " + value().lowercased()
-      case "role": a.role = value().lowercased()
-      case "style": a.style = value().lowercased()
-      case "type": a.type = value().lowercased()
-      case "alt": a.alt = value()
-      case "src": a.src = value()
-      case "data-src" where a.src.isEmpty: a.src = value()
-      case "encoding": a.encoding = value().lowercased()
-      case "alttext": a.alttext = value()
-      case "display": a.display = value().lowercased()
-      case "mode": a.mode = value().lowercased()
-      case "data-tex", "data-latex", "data-formula", "data-math": a.dataTex = value()
-      case "itemprop": a.itemprop = value().lowercased()
-      case "lang", "xml:lang": a.lang = value()
-      case "hidden": a.hidden = true
-      case "aria-hidden": a.ariaHidden = value().lowercased() == "true"
-      case "name": a.metaName = value().lowercased()
-      case "property" where a.metaName.isEmpty: a.metaName = value().lowercased()
-      case "content": a.metaContent = value()
-      case "http-equiv": a.httpEquiv = value().lowercased()
-      case "mathvariant": a.mathvariant = value().lowercased()
-      case "colspan": a.colspan = max(1, min(Int(value().trim()) ?? 1, 50))
-      default: break
+      case .id: a.classAndID += " " + value.lowercased()
+      case .role: a.role = value.lowercased()
+      case .style: a.style = value.lowercased()
+      case .type: a.type = value.lowercased()
+      case .alt: a.alt = value
+      case .src: a.src = value
+      case .dataSrc: if a.src.isEmpty { a.src = value }
+      case .encoding: a.encoding = value.lowercased()
+      case .alttext: a.alttext = value
+      case .display: a.display = value.lowercased()
+      case .mode: a.mode = value.lowercased()
+      case .dataTex, .dataLatex, .dataFormula, .dataMath: a.dataTex = value
+      case .itemprop: a.itemprop = value.lowercased()
+      case .lang, .xmlLang: a.lang = value
+      case .hidden: a.hidden = true
+      case .ariaHidden: a.ariaHidden = value.lowercased() == "true"
+      case .name: a.metaName = value.lowercased()
+      case .property: if a.metaName.isEmpty { a.metaName = value.lowercased() }
+      case .content: a.metaContent = value
+      case .httpEquiv: a.httpEquiv = value.lowercased()
+      case .mathvariant: a.mathvariant = value.lowercased()
+      case .colspan: a.colspan = max(1, min(Int(value.trim()) ?? 1, 50))
       }
     }
   }
+}
+
+/// The attributes the extractor reads, by their (lowercase) HTML names.
+private enum AttributeKind: String {
+  case ignored = ""
+  case cls = "class", id, role, style, type, alt, src, dataSrc = "data-src", encoding, alttext
+  case display, mode, dataTex = "data-tex", dataLatex = "data-latex", dataFormula = "data-formula"
+  case dataMath = "data-math", itemprop, lang, xmlLang = "xml:lang", hidden
+  case ariaHidden = "aria-hidden", name, property, content, httpEquiv = "http-equiv", mathvariant
+  case colspan
 }
 
 /// The builder behind a SAX callback's context (the parser context, whose `_private` holds it).

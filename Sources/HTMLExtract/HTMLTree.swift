@@ -124,10 +124,16 @@ struct HTMLTree {
   /// Set when the input hit a limit (size, depth); the text is still sane but partial.
   var truncated = false
 
+  /// The attributes of element `i` (a shared empty set when it has none the extractor
+  /// reads); nil for text nodes.
   func attrs(_ i: Int) -> Attributes? {
     let p = nodes[i].payload
-    return nodes[i].tag == .text || p < 0 ? nil : attributes[Int(p)]
+    if nodes[i].tag == .text { return nil }
+    return p < 0 ? HTMLTree.noAttributes : attributes[Int(p)]
   }
+
+  /// Stands in for elements without attributes; never mutated.
+  nonisolated(unsafe) static let noAttributes = Attributes()
 
   /// The UTF-8 bytes of text node `i` (empty for elements).
   func textSlice(_ i: Int) -> ArraySlice<UInt8> {

@@ -214,26 +214,53 @@ struct MainContent {
     return s.has("display:none") || s.has("visibility:hidden")
   }
 
+  /// Whether a space-separated class/id token marks boilerplate: a known word, optionally
+  /// after a `site-`/`page-`/… prefix and before a `-`/`_` suffix (`sidebar-left`), an exact
+  /// token (`sr-only`), or a token containing a telltale part (`cookie`). Works on the bytes.
   private func hasBoilerplateToken(_ classAndID: String) -> Bool {
-    for token in classAndID.tokens() {
-      var t = token[...]
-      for prefix in ["site-", "site_", "page-", "global-", "main-", "top-", "bottom-", "left-", "right-", "mobile-", "sticky-"]
-      where t.hasPrefix(prefix) {
-        t = t.dropFirst(prefix.count)
-        break
+    var s = classAndID
+    return s.withUTF8 { buf in
+      var i = 0
+      while i < buf.count {
+        while i < buf.count && buf[i] == 0x20 { i += 1 }
+        let start = i
+        while i < buf.count && buf[i] != 0x20 { i += 1 }
+        if i > start && MainContent.isBoilerToken(UnsafeBufferPointer(rebasing: buf[start..<i])) {
+          return true
+        }
       }
-      // Cut the token at the first separator after a known word: "sidebar-left" → "sidebar".
-      if MainContent.boilerWords.contains(t) { return true }
-      if let sep = t.firstIndex(where: { $0 == "-" || $0 == "_" }) {
-        if MainContent.boilerWords.contains(t[..<sep]) { return true }
-      }
-      if MainContent.boilerExact.contains(token) { return true }
-      for w in MainContent.boilerContains where token.has(w) { return true }
+      return false
+    }
+  }
+
+  private static func isBoilerToken(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+    if boilerExactKeys.contains(ByteKey(token)) { return true }
+    var t = token
+    for prefix in boilerPrefixes where t.starts(with: prefix) {
+      t = UnsafeBufferPointer(rebasing: t[prefix.count...])
+      break
+    }
+    if boilerWordKeys.contains(ByteKey(t)) { return true }
+    if let sep = t.firstIndex(where: { $0 == 0x2D || $0 == 0x5F }),
+      boilerWordKeys.contains(ByteKey(UnsafeBufferPointer(rebasing: t[..<sep])))
+    {
+      return true
+    }
+    for part in boilerContainsBytes where part.withUnsafeBufferPointer({ byteSearch(token, $0) }) {
+      return true
     }
     return false
   }
 
-  static let boilerWords: Set<Substring> = [
+  static let boilerPrefixes: [[UInt8]] = [
+    "site-", "site_", "page-", "global-", "main-", "top-", "bottom-", "left-", "right-", "mobile-",
+    "sticky-",
+  ].map { Array($0.utf8) }
+  static let boilerWordKeys = Set(boilerWords.map { ByteKey(Array($0.utf8)) })
+  static let boilerExactKeys = Set(boilerExact.map { ByteKey(Array($0.utf8)) })
+  static let boilerContainsBytes = boilerContains.map { Array($0.utf8) }
+
+  static let boilerWords: [String] = [
     "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
     "side-bar", "widget", "widgets", "breadcrumb", "breadcrumbs", "cookie", "cookies", "advert",
     "advertisement", "ads", "ad", "banner", "share", "sharing", "social", "related", "recommend",
@@ -242,7 +269,7 @@ struct MainContent {
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
   ]
-  static let boilerExact: Set<Substring> = [
+  static let boilerExact: [String] = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
@@ -481,4 +508,18 @@ extension Substring {
 
 extension String {
   func range(of target: String) -> Range<String.Index>? { self[...].range(of: target) }
+}
+
+/// A short byte string as a cheap hash key: its first 16 bytes and its length.
+struct ByteKey: Hashable {
+  var head: UInt64 = 0
+  var tail: UInt64 = 0
+  var count: Int
+
+  init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    count = bytes.count
+    for (k, b) in bytes.prefix(16).enumerated() {
+      if k < 8 { head |= UInt64(b) << (8 * UInt64(k)) } else { tail |= UInt64(b) << (8 * UInt64(k - 8)) }
+    }
+  }
 }
