@@ -55,19 +55,22 @@ extension HTMLTree {
 }
 
 /// Receives SAX events and appends arena nodes in document order.
+///
+/// Its state is only touched from the SAX callbacks of one parse on one thread, never
+/// re-entrantly, so dynamic exclusivity checks (a measurable cost per event) are turned off.
 private final class ArenaBuilder {
-  var tree = HTMLTree()
+  @exclusivity(unchecked) var tree = HTMLTree()
   let limits: HTMLLimits
   /// Open elements: arena index, or -1 for an element dropped by the depth or node limit.
-  var open: [Int32] = []
+  @exclusivity(unchecked) var open: [Int32] = []
   /// The text node still receiving characters, or -1.
-  var openText: Int32 = -1
-  var visible: Int32 = 0
-  var firstVisible: UInt8 = 0
+  @exclusivity(unchecked) var openText: Int32 = -1
+  @exclusivity(unchecked) var visible: Int32 = 0
+  @exclusivity(unchecked) var firstVisible: UInt8 = 0
   /// libxml2 interns element and attribute names in a per-document dictionary, so a name's
   /// pointer identifies it: these caches skip building and hashing a String per element.
-  var elementNames: [UnsafePointer<UInt8>: (tag: Tag, name: String)] = [:]
-  var attributeKinds: [UnsafePointer<UInt8>: AttributeKind] = [:]
+  @exclusivity(unchecked) var elementNames: [UnsafePointer<UInt8>: (tag: Tag, name: String)] = [:]
+  @exclusivity(unchecked) var attributeKinds: [UnsafePointer<UInt8>: AttributeKind] = [:]
 
   init(limits: HTMLLimits, expectedBytes: Int) {
     self.limits = limits
@@ -173,10 +176,26 @@ private final class ArenaBuilder {
       firstVisible = 0
     }
     let buf = UnsafeBufferPointer(start: ch, count: len)
-    for b in buf where (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
-      if visible == 0 { firstVisible = b }
-      visible += 1
+    var k = 0
+    if visible == 0 {
+      while k < len {
+        let b = buf[k]
+        k += 1
+        if visibleByte[Int(b)] != 0 {
+          firstVisible = b
+          visible = 1
+          break
+        }
+      }
     }
+    var count = visible
+    visibleByte.withUnsafeBufferPointer { table in
+      while k < len {
+        count &+= Int32(table[Int(buf[k])])
+        k += 1
+      }
+    }
+    visible = count
     tree.textBytes.append(contentsOf: buf)
   }
 
@@ -192,7 +211,7 @@ private final class ArenaBuilder {
       if let known = attributeKinds[namePtr] {
         kind = known
       } else {
-        kind = AttributeKind(rawValue: String(cString: namePtr).lowercased()) ?? .ignored
+        kind = AttributeKind(rawValue: String(cString: namePtr).asciiLowercased()) ?? .ignored
         attributeKinds[namePtr] = kind
       }
       if kind == .ignored { continue }
@@ -202,33 +221,39 @@ private final class ArenaBuilder {
       switch kind {
       case .ignored: break
       case .cls:
-        a.cls = value.lowercased()
+        a.cls = value.asciiLowercased()
         a.classAndID = a.cls + " " + a.classAndID
-      case .id: a.classAndID += " " + value.lowercased()
-      case .role: a.role = value.lowercased()
-      case .style: a.style = value.lowercased()
-      case .type: a.type = value.lowercased()
+      case .id: a.classAndID += " " + value.asciiLowercased()
+      case .role: a.role = value.asciiLowercased()
+      case .style: a.style = value.asciiLowercased()
+      case .type: a.type = value.asciiLowercased()
       case .alt: a.alt = value
       case .src: a.src = value
       case .dataSrc: if a.src.isEmpty { a.src = value }
-      case .encoding: a.encoding = value.lowercased()
+      case .encoding: a.encoding = value.asciiLowercased()
       case .alttext: a.alttext = value
-      case .display: a.display = value.lowercased()
-      case .mode: a.mode = value.lowercased()
+      case .display: a.display = value.asciiLowercased()
+      case .mode: a.mode = value.asciiLowercased()
       case .dataTex, .dataLatex, .dataFormula, .dataMath: a.dataTex = value
-      case .itemprop: a.itemprop = value.lowercased()
+      case .itemprop: a.itemprop = value.asciiLowercased()
       case .lang, .xmlLang: a.lang = value
       case .hidden: a.hidden = true
-      case .ariaHidden: a.ariaHidden = value.lowercased() == "true"
-      case .name: a.metaName = value.lowercased()
-      case .property: if a.metaName.isEmpty { a.metaName = value.lowercased() }
+      case .ariaHidden: a.ariaHidden = value.asciiLowercased() == "true"
+      case .name: a.metaName = value.asciiLowercased()
+      case .property: if a.metaName.isEmpty { a.metaName = value.asciiLowercased() }
       case .content: a.metaContent = value
-      case .httpEquiv: a.httpEquiv = value.lowercased()
-      case .mathvariant: a.mathvariant = value.lowercased()
+      case .httpEquiv: a.httpEquiv = value.asciiLowercased()
+      case .mathvariant: a.mathvariant = value.asciiLowercased()
       case .colspan: a.colspan = max(1, min(Int(value.trim()) ?? 1, 50))
       }
     }
   }
+}
+
+/// 1 for bytes that start a visible character: not a UTF-8 continuation byte, not ASCII
+/// whitespace.
+private let visibleByte: [UInt8] = (0..<256).map { b in
+  (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D ? 1 : 0
 }
 
 /// The attributes the extractor reads, by their (lowercase) HTML names.
@@ -241,29 +266,31 @@ private enum AttributeKind: String {
   case colspan
 }
 
-/// The builder behind a SAX callback's context (the parser context, whose `_private` holds it).
-private func builder(_ ctx: UnsafeMutableRawPointer?) -> ArenaBuilder? {
-  guard let ctx else { return nil }
+/// Runs `body` with the builder behind a SAX callback's context (the parser context, whose
+/// `_private` holds it), without retain/release traffic: the builder outlives the parse.
+@inline(__always)
+private func withBuilder(_ ctx: UnsafeMutableRawPointer?, _ body: (ArenaBuilder) -> Void) {
+  guard let ctx else { return }
   let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
-  guard let p = ctxt.pointee._private else { return nil }
-  return Unmanaged<ArenaBuilder>.fromOpaque(p).takeUnretainedValue()
+  guard let p = ctxt.pointee._private else { return }
+  Unmanaged<ArenaBuilder>.fromOpaque(p)._withUnsafeGuaranteedRef(body)
 }
 
 private func saxStartElement(
   _ ctx: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?,
   _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
 ) {
-  guard let name, let b = builder(ctx) else { return }
-  b.start(name, atts)
+  guard let name else { return }
+  withBuilder(ctx) { $0.start(name, atts) }
 }
 
 private func saxEndElement(_ ctx: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?) {
-  builder(ctx)?.end()
+  withBuilder(ctx) { $0.end() }
 }
 
 private func saxCharacters(_ ctx: UnsafeMutableRawPointer?, _ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
-  guard let ch, let b = builder(ctx) else { return }
-  b.characters(ch, Int(len))
+  guard let ch else { return }
+  withBuilder(ctx) { $0.characters(ch, Int(len)) }
 }
 
 private func saxSilentError(_ userData: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {}

@@ -119,3 +119,11 @@ func htmlSpaceLength(_ text: ArraySlice<UInt8>, at i: Int, end: Int) -> Int {
   default: return 0
   }
 }
+
+extension String {
+  /// ASCII-lowercased; returns `self` without copying when there is no `A`-`Z`.
+  func asciiLowercased() -> String {
+    if !utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return self }
+    return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+  }
+}
