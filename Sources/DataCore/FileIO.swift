@@ -21,31 +21,37 @@ package final class FileByteStream: ByteStream {
   /// - Throws: `DataError.io` when the file cannot be opened.
   package init(path: String, chunkSize: Int = 1 << 20) throws(DataError) {
     self.path = path
-    self.chunkSize = chunkSize
     fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
+    // A small regular file is read in one chunk of its own size (+1 to see the end at once).
+    var st = stat()
+    if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && Int(st.st_size) < chunkSize {
+      self.chunkSize = Int(st.st_size) + 1
+    } else {
+      self.chunkSize = chunkSize
+    }
   }
 
   deinit { if fd >= 0 { close(fd) } }
 
   package func nextChunk() throws(DataError) -> [UInt8]? {
     guard fd >= 0 else { return nil }
-    var buffer = [UInt8](repeating: 0, count: chunkSize)
     var n = 0
     let size = chunkSize
     let fd = self.fd
     var failure: Int32 = 0
-    buffer.withUnsafeMutableBytes { raw in
+    var buffer = [UInt8](unsafeUninitializedCapacity: size) { raw, initialized in
       while n < size {
         let r = read(fd, raw.baseAddress.map { $0 + n }, size - n)
         if r < 0 {
           if errno == EINTR { continue }
           failure = errno
-          return
+          break
         }
         if r == 0 { break }
         n += r
       }
+      initialized = n
     }
     if failure != 0 { throw .io(path: path, operation: "read", errno: failure) }
     if n == 0 {
@@ -54,7 +60,6 @@ package final class FileByteStream: ByteStream {
       return nil
     }
     consumedBytes += n
-    if n < size { buffer.removeSubrange(n...) }
     return buffer
   }
 }
@@ -65,7 +70,7 @@ package func readFile(_ path: String, limit: Int = 1 << 30) throws(DataError) ->
   let stream = try FileByteStream(path: path)
   var out: [UInt8] = []
   while let chunk = try stream.nextChunk() {
-    out += chunk
+    if out.isEmpty { out = chunk } else { out += chunk }
     if out.count > limit { throw .invalidInput("'\(path)' is larger than \(limit) bytes") }
   }
   return out

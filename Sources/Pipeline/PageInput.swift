@@ -7,7 +7,7 @@ public func readPage(_ path: String, limit: Int = 64 << 20) throws(DataError) ->
   let stream = try openByteStream(path)
   var out: [UInt8] = []
   while let chunk = try stream.nextChunk() {
-    out += chunk
+    if out.isEmpty { out = chunk } else { out += chunk }
     if out.count > limit {
       out.removeSubrange(limit...)
       break
