@@ -27,9 +27,10 @@ extension HTMLTree {
     let options = Int32(
       HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
         | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
-    source.withUTF8 { buf in
+    let stripped = source.withUTF8 { RawTextStripper.strip($0) }
+    func run(_ buf: UnsafeBufferPointer<UInt8>) {
       buf.withMemoryRebound(to: CChar.self) { cbuf in
-        guard let ctxt = htmlCreateMemoryParserCtxt(cbuf.baseAddress, Int32(count)) else { return }
+        guard let ctxt = htmlCreateMemoryParserCtxt(cbuf.baseAddress, Int32(cbuf.count)) else { return }
         defer { htmlFreeParserCtxt(ctxt) }
         // Pin the input to UTF-8 so a <meta charset> inside the page cannot switch decoders:
         // the bytes were already decoded by CharsetDecoder.
@@ -48,6 +49,11 @@ extension HTMLTree {
         ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
         _ = htmlParseDocument(ctxt)
       }
+    }
+    if let stripped {
+      stripped.withUnsafeBufferPointer { run($0) }
+    } else {
+      source.withUTF8 { run($0) }
     }
     builder.closeText()
     return builder.tree
