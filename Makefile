@@ -47,10 +47,12 @@ test: deps
 # side with trafilatura and resiliparse (needs `make bench-env` once).
 bench: release
 	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
-	@echo "== WARC extraction: crawl-sample.warc.gz"
+	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	@echo "== WARC reading: crawl-sample.warc.gz, quarry next to FastWARC (one thread)"
+	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
+	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
 	@rm -rf /tmp/quarry-bench && $(QUARRY_RELEASE) extract $(SHARED)/corpus/warc/built/crawl-sample.warc.gz --output /tmp/quarry-bench/warc --workers 1
 	@echo "== HTML extraction: $(SHARED)/corpus/html (402 pages), scored with measure.py"
-	@$(BENCH_PY) -c 'import trafilatura, resiliparse' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
 	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
 	  --extractors trafilatura,resiliparse \
 	  --batch-cmd 'quarry=$(abspath $(QUARRY_RELEASE)) extract-html --list {list} --out-dir {outdir}'

@@ -11,7 +11,8 @@ struct Quarry: AsyncParsableCommand {
         quarry extract Fixtures/warc --output out/extract --workers 2
         quarry extract-html Fixtures/html/katex.html
         quarry extract-html --list pages.tsv --out-dir out/pages
+        quarry warc-stats --http Fixtures/warc/sample.warc.gz
       """,
-    subcommands: [Extract.self, ExtractHTML.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self]
   )
 }

@@ -98,3 +98,18 @@ struct ExtractEndToEndTests {
     #expect(try shards(killed) == (try shards(clean)))
   }
 }
+
+@Suite("quarry warc-stats")
+struct WARCStatsTests {
+  @Test("counts every record type and each damage reason of the fixture WARC")
+  func fixture() {
+    let path = repoRoot.appendingPathComponent("Fixtures/warc/sample.warc.gz").path
+    let stats = WARCStatsJob(files: [path], parseHTTP: true).run()
+    #expect(stats["warc.response"] == 10)
+    #expect(stats["warc.request"] == 8)
+    #expect(stats["error.warc_truncated_record"] == 1)
+    #expect(stats["error.warc_gzip_corrupt"] == 1)
+    #expect(stats["http.decoded_body_bytes"] > 0)
+    #expect(stats.bytesIn == Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
+  }
+}
