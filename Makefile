@@ -52,6 +52,8 @@ bench: release
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
 	@rm -rf /tmp/quarry-bench && $(QUARRY_RELEASE) extract $(SHARED)/corpus/warc/built/crawl-sample.warc.gz --output /tmp/quarry-bench/warc --workers 1
+	@echo "== HTML extraction: $(SHARED)/corpus/html/pages (402 pages, gzip), one worker"
+	@$(QUARRY_RELEASE) extract $(SHARED)/corpus/html/pages --output /tmp/quarry-bench/html --workers 1
 	@echo "== HTML extraction: $(SHARED)/corpus/html (402 pages), scored with measure.py"
 	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
 	  --extractors trafilatura,resiliparse \
