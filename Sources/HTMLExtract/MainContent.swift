@@ -22,7 +22,11 @@ struct MainContent {
   var title: String?
   var lang: String?
   /// Class/id strings already classified (pages repeat the same classes many times).
-  private var boilerCache: [String: Bool] = [:]
+  private var boilerCache: [String: BoilerKind] = [:]
+  /// Whether comment containers are content: Q&A pages attach a short comment list to every
+  /// post (kept: several containers, under 30% of the text), while an article's comment
+  /// section is one block or outweighs the article (pruned).
+  private var keepComments = false
 
   init(tree: HTMLTree) {
     self.tree = tree
@@ -50,6 +54,8 @@ struct MainContent {
     prune(soft: false, bodyText: 0)
     countText()  // visible counts, for the safety rule of the soft pass
     let bodyText = max(Int(textLen[bodyIndex] - linkLen[bodyIndex]), 1)
+    let comments = commentContainers()
+    keepComments = comments.count >= 3 && comments.text * 10 < bodyText * 3
     prune(soft: true, bodyText: bodyText)
     countText()
     let root = chooseRoot(body: bodyIndex)
@@ -193,11 +199,10 @@ struct MainContent {
     default: break
     }
     if !soft && !a.classAndID.isEmpty {
-      if let cached = boilerCache[a.classAndID] {
-        soft = cached
-      } else {
-        soft = hasBoilerplateToken(a.classAndID)
-        boilerCache[a.classAndID] = soft
+      switch boilerKind(a.classAndID) {
+      case .none: break
+      case .boiler: soft = true
+      case .comment: soft = !keepComments
       }
     }
     guard soft else { return false }
@@ -217,39 +222,68 @@ struct MainContent {
   /// Whether a space-separated class/id token marks boilerplate: a known word, optionally
   /// after a `site-`/`page-`/… prefix and before a `-`/`_` suffix (`sidebar-left`), an exact
   /// token (`sr-only`), or a token containing a telltale part (`cookie`). Works on the bytes.
-  private func hasBoilerplateToken(_ classAndID: String) -> Bool {
+  /// How a class/id string classifies, cached per distinct string.
+  private mutating func boilerKind(_ classAndID: String) -> BoilerKind {
+    if let cached = boilerCache[classAndID] { return cached }
+    var kind = BoilerKind.none
     var s = classAndID
-    return s.withUTF8 { buf in
+    s.withUTF8 { buf in
       var i = 0
       while i < buf.count {
         while i < buf.count && buf[i] == 0x20 { i += 1 }
         let start = i
         while i < buf.count && buf[i] != 0x20 { i += 1 }
-        if i > start && MainContent.isBoilerToken(UnsafeBufferPointer(rebasing: buf[start..<i])) {
-          return true
+        guard i > start else { continue }
+        let k = MainContent.tokenKind(UnsafeBufferPointer(rebasing: buf[start..<i]))
+        if k == .boiler {
+          kind = .boiler
+          return
         }
+        if k == .comment { kind = .comment }
       }
-      return false
     }
+    boilerCache[classAndID] = kind
+    return kind
   }
 
-  private static func isBoilerToken(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
-    if boilerExactKeys.contains(ByteKey(token)) { return true }
+  /// Comment containers that are not inside another one: how many, and their visible text.
+  private mutating func commentContainers() -> (count: Int, text: Int) {
+    var count = 0
+    var text = 0
+    var i = 0
+    while i < n {
+      if tree.nodes[i].tag == .text || removed[i] {
+        i = tree.nodes[i].tag == .text ? i + 1 : Int(end[i])
+        continue
+      }
+      if let a = tree.attrs(i), !a.classAndID.isEmpty, boilerKind(a.classAndID) == .comment {
+        count += 1
+        text += Int(textLen[i])
+        i = Int(end[i])
+        continue
+      }
+      i += 1
+    }
+    return (count, text)
+  }
+
+  private static func tokenKind(_ token: UnsafeBufferPointer<UInt8>) -> BoilerKind {
+    if boilerExactKeys.contains(ByteKey(token)) { return .boiler }
     var t = token
     for prefix in boilerPrefixes where t.starts(with: prefix) {
       t = UnsafeBufferPointer(rebasing: t[prefix.count...])
       break
     }
-    if boilerWordKeys.contains(ByteKey(t)) { return true }
-    if let sep = t.firstIndex(where: { $0 == 0x2D || $0 == 0x5F }),
-      boilerWordKeys.contains(ByteKey(UnsafeBufferPointer(rebasing: t[..<sep])))
-    {
-      return true
+    var head = t
+    if let sep = t.firstIndex(where: { $0 == 0x2D || $0 == 0x5F }) {
+      head = UnsafeBufferPointer(rebasing: t[..<sep])
     }
+    if boilerWordKeys.contains(ByteKey(t)) || boilerWordKeys.contains(ByteKey(head)) { return .boiler }
     for part in boilerContainsBytes where part.withUnsafeBufferPointer({ byteSearch(token, $0) }) {
-      return true
+      return .boiler
     }
-    return false
+    if commentWordKeys.contains(ByteKey(t)) || commentWordKeys.contains(ByteKey(head)) { return .comment }
+    return .none
   }
 
   static let boilerPrefixes: [[UInt8]] = [
@@ -257,6 +291,7 @@ struct MainContent {
     "sticky-",
   ].map { Array($0.utf8) }
   static let boilerWordKeys = Set(boilerWords.map { ByteKey(Array($0.utf8)) })
+  static let commentWordKeys = Set(["comments", "comment", "commentlist", "comment-list"].map { ByteKey(Array($0.utf8)) })
   static let boilerExactKeys = Set(boilerExact.map { ByteKey(Array($0.utf8)) })
   static let boilerContainsBytes = boilerContains.map { Array($0.utf8) }
 
@@ -264,8 +299,7 @@ struct MainContent {
     "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
     "side-bar", "widget", "widgets", "breadcrumb", "breadcrumbs", "cookie", "cookies", "advert",
     "advertisement", "ads", "ad", "banner", "share", "sharing", "social", "related", "recommend",
-    "recommended", "promo", "newsletter", "subscribe", "subscription", "comments", "comment",
-    "commentlist", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
+    "recommended", "promo", "newsletter", "subscribe", "subscription", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
   ]
@@ -508,6 +542,15 @@ extension Substring {
 
 extension String {
   func range(of target: String) -> Range<String.Index>? { self[...].range(of: target) }
+}
+
+/// What a class/id string says about an element.
+enum BoilerKind {
+  case none
+  /// Menus, sidebars, widgets, ads, …: pruned.
+  case boiler
+  /// A comment container: pruned on article pages, kept on Q&A pages.
+  case comment
 }
 
 /// A short byte string as a cheap hash key: its first 16 bytes and its length.
