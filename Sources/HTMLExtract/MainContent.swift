@@ -24,7 +24,7 @@ struct MainContent {
   /// Class/id strings already classified (pages repeat the same classes many times).
   private var boilerCache: [String: BoilerKind] = [:]
   /// Whether comment containers are content: Q&A pages attach a short comment list to every
-  /// post (kept: several containers, under 30% of the text), while an article's comment
+  /// post (kept: several containers, under half of the text), while an article's comment
   /// section is one block or outweighs the article (pruned).
   private var keepComments = false
 
@@ -55,7 +55,7 @@ struct MainContent {
     countText()  // visible counts, for the safety rule of the soft pass
     let bodyText = max(Int(textLen[bodyIndex] - linkLen[bodyIndex]), 1)
     let comments = commentContainers()
-    keepComments = comments.count >= 3 && comments.text * 10 < bodyText * 3
+    keepComments = comments.count >= 3 && comments.text * 2 < bodyText
     prune(soft: true, bodyText: bodyText)
     countText()
     let root = chooseRoot(body: bodyIndex)
