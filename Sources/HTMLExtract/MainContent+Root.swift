@@ -47,6 +47,9 @@ extension MainContent {
       let l = Double(ownLink[j])
       var w = (t - l) - l
       if t < 20 { w *= 0.5 }
+      // A heading that is a link titles a teaser for another page (related posts, river of
+      // stories): it pulls down any container that holds a list of them.
+      if tree.nodes[j].tag.headingLevel > 0 && l > 0.8 * t { w -= MainContent.teaserPenalty }
       score[j] = w
     }
     var j = n - 1
