@@ -24,19 +24,22 @@ let package = Package(
     .target(name: "WARC", dependencies: ["DataCore"]),
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
     .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"]),
+    // Global deduplication: exact + MinHash LSH in four steps joined by files on disk.
+    .target(name: "Dedup", dependencies: ["DataCore"]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "DataCore", "HTMLExtract", "WARC",
+        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "DataCoreTests", dependencies: ["DataCore"]),
     .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore"]),
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
+    .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -197,3 +197,58 @@ package func fileSize(_ path: String) -> Int {
   var st = stat()
   return stat(path, &st) == 0 ? Int(st.st_size) : 0
 }
+
+/// A read-only memory map of a whole file; unmapped on deinit.
+///
+/// Large side files (MinHash signatures) are read through the page cache this way, so a
+/// corpus larger than RAM still works.
+package final class MappedFile {
+  /// The mapped bytes.
+  package let bytes: UnsafeRawBufferPointer
+  private let base: UnsafeMutableRawPointer?
+
+  /// Maps `path`.
+  /// - Throws: `DataError.io` when it cannot be opened or mapped.
+  package init(path: String) throws(DataError) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) != 0 { throw .io(path: path, operation: "stat", errno: errno) }
+    let size = Int(st.st_size)
+    if size == 0 {
+      base = nil
+      bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      return
+    }
+    let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+    if p == MAP_FAILED || p == nil { throw .io(path: path, operation: "mmap", errno: errno) }
+    base = p
+    bytes = UnsafeRawBufferPointer(start: p, count: size)
+  }
+
+  deinit { if let base { munmap(base, bytes.count) } }
+}
+
+/// Writes an array of plain values (integers, fixed structs) to `path` atomically.
+package func writeValues<T: BitwiseCopyable>(_ values: [T], to path: String) throws(DataError) {
+  let w = try AtomicFileWriter(path: path)
+  try w.write(values.withUnsafeBytes { Array($0) })
+  try w.commit(sync: false)
+}
+
+/// Reads a file written by `writeValues`.
+/// - Throws: `DataError` when the file is missing or its size is not a multiple of `T`'s.
+package func readValues<T: BitwiseCopyable>(_ type: T.Type, from path: String) throws(DataError) -> [T] {
+  let bytes = try readFile(path, limit: 1 << 40)
+  let stride = MemoryLayout<T>.stride
+  guard bytes.count % stride == 0 else {
+    throw .invalidInput("'\(path)' has \(bytes.count) bytes, not a whole number of records; delete it and rerun the step that writes it")
+  }
+  return [T](unsafeUninitializedCapacity: bytes.count / stride) { buf, n in
+    bytes.withUnsafeBytes { raw in
+      UnsafeMutableRawBufferPointer(buf).copyMemory(from: raw)
+    }
+    n = bytes.count / stride
+  }
+}

@@ -13,6 +13,6 @@ struct Quarry: AsyncParsableCommand {
         quarry extract-html --list pages.tsv --out-dir out/pages
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self]
   )
 }

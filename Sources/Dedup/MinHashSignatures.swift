@@ -1,0 +1,96 @@
+import DataCore
+
+/// Step 1 of 4: per document, the exact-text hash, the MinHash signature, and one sorted
+/// bucket file per band.
+///
+/// Task `rank` reads every `worldSize`-th input file and numbers its documents 0, 1, … in
+/// input order; the filter step (4 of 4) re-reads the same files with the same numbering.
+public struct MinHashSignatures: Sendable {
+  /// Parameters.
+  public var config: MinHashConfig
+  /// All input files, sorted (each task takes its share).
+  public var files: [String]
+  /// The work folder.
+  public var folder: MinHashFolder
+
+  /// Creates the step.
+  public init(config: MinHashConfig, files: [String], folder: MinHashFolder) {
+    self.config = config
+    self.files = files
+    self.folder = folder
+  }
+
+  /// Runs task `rank` of `worldSize`.
+  /// - Throws: `DataError` for unreadable input or unwritable output (the task fails).
+  public func run(rank: Int, worldSize: Int) throws -> StageStats {
+    var stats = StageStats(stage: "dedup.signatures")
+    let start = monotonicSeconds()
+    let hasher = MinHasher(config: config)
+    let p = config.permutations
+    let recordWords = 4 + p
+    var records: [UInt64] = []
+    var bands = [[(UInt64, UInt64)]](repeating: [], count: config.bands + 1)
+    var ids = ""
+    var signature = [UInt64](repeating: .max, count: p)
+    var local: UInt64 = 0
+    for file in ShardSpec(rank: rank, worldSize: worldSize).select(files) {
+      stats.bytesIn += fileSize(file)
+      try JSONLReader(path: file).forEach({ doc in
+        stats.count("total")
+        let hasShingles = hasher.signature(of: doc.text, into: &signature)
+        let exact = exactHash(doc.text)
+        let quality = doc.metadata["quality_score"]?.doubleValue ?? -Double.infinity
+        records.append(exact.0)
+        records.append(exact.1)
+        records.append(hasShingles ? 1 : 0)
+        records.append(quality.bitPattern)
+        records.append(contentsOf: signature)
+        if hasShingles {
+          signature.withUnsafeBufferPointer { sig in
+            for b in 0..<config.bands { bands[b].append((hasher.bandHash(sig, band: b), local)) }
+          }
+        } else {
+          stats.count("no_words")
+        }
+        bands[config.bands].append((exact.0, local))
+        JSONValue.writeString(doc.id, to: &ids)
+        ids += "\n"
+        local += 1
+      }, onBadLine: { _, _ in stats.error("bad_json_line") })
+    }
+    precondition(records.count == Int(local) * recordWords)
+    try makeDirectories(folder.root + "/sigs")
+    try makeDirectories(folder.root + "/ids")
+    for b in 0...config.bands {
+      try makeDirectories(folder.bandDir(b))
+      var entries = bands[b]
+      entries.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+      var flat: [UInt64] = []
+      flat.reserveCapacity(entries.count * 2)
+      for (h, i) in entries {
+        flat.append(h)
+        flat.append(i)
+      }
+      try writeValues(flat, to: folder.band(b, rank))
+    }
+    try writeValues(records, to: folder.sigs(rank))
+    try writeFileAtomically(folder.ids(rank), ids, sync: false)
+    stats.count("kept", Int(local))
+    stats.seconds = monotonicSeconds() - start
+    stats.peakRSSBytes = peakRSSBytes()
+    return stats
+  }
+}
+
+/// A 128-bit hash of the exact-match normalization of `text` (two independent 64-bit hashes).
+func exactHash(_ text: String) -> (UInt64, UInt64) {
+  let bytes = Shingler.normalizedForExactMatch(text)
+  var h1: UInt64 = 0xCBF2_9CE4_8422_2325
+  var h2: UInt64 = 0x8422_2325_CBF2_9CE4
+  for b in bytes {
+    h1 = (h1 ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+    h2 = (h2 &+ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15
+    h2 ^= h2 >> 29
+  }
+  return (mix(h1 ^ UInt64(bytes.count)), mix(h2))
+}

@@ -1,0 +1,60 @@
+/// Computes MinHash signatures: for each of `bands × rows` hash functions, the minimum over a
+/// document's shingles.
+///
+/// Permutation `i` is `h_i(x) = a_i · x + b_i (mod 2^64)` with odd random `a_i`, applied to a
+/// well-mixed 64-bit shingle hash; the order of the results is dominated by the high bits,
+/// which are 2-universal. The inner loop is a plain multiply-add-min over contiguous arrays,
+/// which the compiler vectorizes.
+public struct MinHasher: Sendable {
+  /// The config.
+  public let config: MinHashConfig
+  let a: [UInt64]
+  let b: [UInt64]
+  let shingler: Shingler
+
+  /// Creates the hash family from the config's seed.
+  public init(config: MinHashConfig) {
+    self.config = config
+    var state = config.seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
+    func next() -> UInt64 {
+      state = state &+ 0x9E37_79B9_7F4A_7C15
+      return mix(state)
+    }
+    a = (0..<config.permutations).map { _ in next() | 1 }
+    b = (0..<config.permutations).map { _ in next() }
+    shingler = Shingler(n: config.ngram)
+  }
+
+  /// Writes the signature of `text` into `signature` (count = permutations).
+  ///
+  /// A text without words keeps every position at `UInt64.max` and returns false: it has no
+  /// shingles and never becomes a candidate.
+  public func signature(of text: String, into signature: inout [UInt64]) -> Bool {
+    let p = config.permutations
+    if signature.count != p { signature = [UInt64](repeating: .max, count: p) }
+    var any = false
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        signature.withUnsafeMutableBufferPointer { sig in
+          for i in 0..<p { sig[i] = .max }
+          shingler.forEachShingle(of: text) { x in
+            any = true
+            for i in 0..<p {
+              let h = a[i] &* x &+ b[i]
+              if h < sig[i] { sig[i] = h }
+            }
+          }
+        }
+      }
+    }
+    return any
+  }
+
+  /// The hash of band `band` of a signature.
+  public func bandHash(_ signature: UnsafeBufferPointer<UInt64>, band: Int) -> UInt64 {
+    var h: UInt64 = UInt64(band) &* 0x9E37_79B9_7F4A_7C15
+    let start = band * config.rows
+    for i in start..<(start + config.rows) { h = mix(h ^ signature[i]) }
+    return h
+  }
+}
