@@ -32,6 +32,11 @@ public struct MinHashBuckets: Sendable {
     let start = monotonicSeconds()
     let tasks = try folder.tasks()
     let sigs = try (0..<tasks).map { (r) throws(DataError) in try MappedFile(path: folder.sigs(r)) }
+    let exactSets = config.verify == .exact
+    let shingleFiles = exactSets
+      ? try (0..<tasks).map { (r) throws(DataError) in try MappedFile(path: folder.shingles(r)) } : []
+    let shingleOffsets = exactSets
+      ? try (0..<tasks).map { (r) throws(DataError) in try readValues(UInt64.self, from: folder.shingleOffsets(r)) } : []
     let recordWords = 4 + config.permutations
     let minMatches = config.minMatches
     try makeDirectories(folder.root + "/pairs")
@@ -43,10 +48,39 @@ public struct MinHashBuckets: Sendable {
       let words = sigs[r].bytes.bindMemory(to: UInt64.self)
       return UnsafeBufferPointer(rebasing: words[(local * recordWords)..<((local + 1) * recordWords)])
     }
+    func shingleSet(_ g: UInt64) -> UnsafeBufferPointer<UInt64> {
+      let r = Int(g >> 32)
+      let local = Int(g & 0xFFFF_FFFF)
+      let words = shingleFiles[r].bytes.bindMemory(to: UInt64.self)
+      return UnsafeBufferPointer(rebasing: words[Int(shingleOffsets[r][local])..<Int(shingleOffsets[r][local + 1])])
+    }
+    // |A ∩ B| / |A ∪ B| ≥ t over sorted distinct hashes, with the length filter first.
+    func exactJaccardAtLeast(_ x: UInt64, _ y: UInt64) -> Bool {
+      let a = shingleSet(x)
+      let b = shingleSet(y)
+      let (small, large) = a.count <= b.count ? (a.count, b.count) : (b.count, a.count)
+      if small == 0 || Double(small) < config.threshold * Double(large) { return false }
+      var i = 0
+      var j = 0
+      var inter = 0
+      while i < a.count && j < b.count {
+        if a[i] == b[j] {
+          inter += 1
+          i += 1
+          j += 1
+        } else if a[i] < b[j] {
+          i += 1
+        } else {
+          j += 1
+        }
+      }
+      return Double(inter) >= config.threshold * Double(a.count + b.count - inter)
+    }
     func verified(_ x: UInt64, _ y: UInt64, exact: Bool) -> Bool {
       let a = record(x)
       let b = record(y)
       if exact { return a[0] == b[0] && a[1] == b[1] }
+      if exactSets { return exactJaccardAtLeast(x, y) }
       var matches = 0
       for i in 4..<recordWords where a[i] == b[i] { matches += 1 }
       return matches >= minMatches

@@ -14,6 +14,16 @@ public struct MinHashConfig: Sendable, Equatable {
   public var threshold = 0.8
   /// Seed of the hash permutations.
   public var seed: UInt64 = 1
+  /// How candidate pairs are verified before they are joined.
+  public var verify = Verification.exact
+
+  /// How the buckets step checks a candidate pair.
+  public enum Verification: String, Sendable, Equatable, CaseIterable {
+    /// The exact Jaccard of the two shingle sets (kept on disk by step 1) is ≥ threshold.
+    case exact
+    /// The Jaccard estimated from the full signatures is ≥ threshold.
+    case signature
+  }
 
   /// Creates a config with the defaults.
   public init() {}
@@ -30,6 +40,6 @@ public struct MinHashConfig: Sendable, Equatable {
 
   /// A one-line text form, stored in the work folder.
   public var description: String {
-    "bands=\(bands) rows=\(rows) ngram=\(ngram) threshold=\(threshold) seed=\(seed)"
+    "bands=\(bands) rows=\(rows) ngram=\(ngram) threshold=\(threshold) seed=\(seed) verify=\(verify.rawValue)"
   }
 }

@@ -5,6 +5,8 @@ import DataCore
 /// - `config.txt`: the `MinHashConfig` (later steps check it);
 /// - `sigs/<rank>.sig`: per document, `4 + bands·rows` UInt64s: exact-text hash (2 words),
 ///   flags (1 = has shingles), quality score bits, then the signature;
+/// - `shingles/<rank>.bin` and `.off`: each document's sorted, distinct shingle hashes and the
+///   offsets into them (for exact verification);
 /// - `ids/<rank>.jsonl`: the document ids, one JSON string per line, in input order;
 /// - `bands/<band:03d>/<rank>.bkt`: (band hash, local index) pairs sorted by hash; band number
 ///   `bands` holds the exact-text hash, so exact duplicates join the same machinery;
@@ -20,6 +22,8 @@ public struct MinHashFolder: Sendable {
   public init(output: String) { root = output + "/minhash" }
 
   func sigs(_ rank: Int) -> String { root + "/sigs/" + padRank(rank) + ".sig" }
+  func shingles(_ rank: Int) -> String { root + "/shingles/" + padRank(rank) + ".bin" }
+  func shingleOffsets(_ rank: Int) -> String { root + "/shingles/" + padRank(rank) + ".off" }
   func ids(_ rank: Int) -> String { root + "/ids/" + padRank(rank) + ".jsonl" }
   func band(_ band: Int, _ rank: Int) -> String { bandDir(band) + "/" + padRank(rank) + ".bkt" }
   func bandDir(_ band: Int) -> String { root + "/bands/" + pad3(band) }

@@ -32,12 +32,18 @@ public struct MinHashSignatures: Sendable {
     var bands = [[(UInt64, UInt64)]](repeating: [], count: config.bands + 1)
     var ids = ""
     var signature = [UInt64](repeating: .max, count: p)
+    var shingles: [UInt64] = []
+    try makeDirectories(folder.root + "/shingles")
+    let shingleFile = try AtomicFileWriter(path: folder.shingles(rank))
+    var offsets: [UInt64] = [0]
     var local: UInt64 = 0
     for file in ShardSpec(rank: rank, worldSize: worldSize).select(files) {
       stats.bytesIn += fileSize(file)
       try JSONLReader(path: file).forEach({ doc in
         stats.count("total")
-        let hasShingles = hasher.signature(of: doc.text, into: &signature)
+        let hasShingles = hasher.signature(of: doc.text, into: &signature, shingles: &shingles)
+        try shingleFile.write(shingles.withUnsafeBytes { Array($0) })
+        offsets.append(offsets[offsets.count - 1] + UInt64(shingles.count))
         let exact = exactHash(doc.text)
         let quality = doc.metadata["quality_score"]?.doubleValue ?? -Double.infinity
         records.append(exact.0)
@@ -74,6 +80,8 @@ public struct MinHashSignatures: Sendable {
       try writeValues(flat, to: folder.band(b, rank))
     }
     try writeValues(records, to: folder.sigs(rank))
+    try shingleFile.commit(sync: false)
+    try writeValues(offsets, to: folder.shingleOffsets(rank))
     try writeFileAtomically(folder.ids(rank), ids, sync: false)
     stats.count("kept", Int(local))
     stats.seconds = monotonicSeconds() - start

@@ -50,6 +50,35 @@ public struct MinHasher: Sendable {
     return any
   }
 
+  /// Like `signature(of:into:)`, and also collects the distinct shingle hashes, sorted.
+  public func signature(of text: String, into signature: inout [UInt64], shingles: inout [UInt64]) -> Bool {
+    shingles.removeAll(keepingCapacity: true)
+    shingler.forEachShingle(of: text) { shingles.append($0) }
+    shingles.sort()
+    var w = 0
+    for r in 0..<shingles.count where r == 0 || shingles[r] != shingles[r - 1] {
+      shingles[w] = shingles[r]
+      w += 1
+    }
+    shingles.removeSubrange(w...)
+    let p = config.permutations
+    if signature.count != p { signature = [UInt64](repeating: .max, count: p) }
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        signature.withUnsafeMutableBufferPointer { sig in
+          for i in 0..<p { sig[i] = .max }
+          for x in shingles {
+            for i in 0..<p {
+              let h = a[i] &* x &+ b[i]
+              if h < sig[i] { sig[i] = h }
+            }
+          }
+        }
+      }
+    }
+    return !shingles.isEmpty
+  }
+
   /// The hash of band `band` of a signature.
   public func bandHash(_ signature: UnsafeBufferPointer<UInt64>, band: Int) -> UInt64 {
     var h: UInt64 = UInt64(band) &* 0x9E37_79B9_7F4A_7C15

@@ -9,6 +9,8 @@ struct MinHashOptions: ParsableArguments {
   @Option(help: "Words per shingle.") var ngram = 5
   @Option(help: "Jaccard threshold for near duplicates.") var threshold = 0.8
   @Option(help: "Seed of the hash permutations.") var seed: UInt64 = 1
+  @Option(help: "Verify candidate pairs by exact Jaccard of the shingle sets, or by the signature estimate (exact, signature).")
+  var verify = "exact"
 
   var config: MinHashConfig {
     var c = MinHashConfig()
@@ -17,12 +19,16 @@ struct MinHashOptions: ParsableArguments {
     c.ngram = ngram
     c.threshold = threshold
     c.seed = seed
+    c.verify = MinHashConfig.Verification(rawValue: verify) ?? .exact
     return c
   }
 
   func validate() throws {
     guard bands > 0, rows > 0, ngram > 0 else { throw ValidationError("--bands, --rows and --ngram must be positive") }
     guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
+    guard MinHashConfig.Verification(rawValue: verify) != nil else {
+      throw ValidationError("--verify must be exact or signature")
+    }
   }
 }
 
