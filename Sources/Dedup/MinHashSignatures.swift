@@ -33,6 +33,7 @@ public struct MinHashSignatures: Sendable {
     var ids = ""
     var signature = [UInt64](repeating: .max, count: p)
     var shingles: [UInt64] = []
+    var words: [UInt64] = []
     try makeDirectories(folder.root + "/shingles")
     let shingleFile = try AtomicFileWriter(path: folder.shingles(rank))
     var offsets: [UInt64] = [0]
@@ -41,10 +42,10 @@ public struct MinHashSignatures: Sendable {
       stats.bytesIn += fileSize(file)
       try JSONLReader(path: file).forEach({ doc in
         stats.count("total")
-        let hasShingles = hasher.signature(of: doc.text, into: &signature, shingles: &shingles)
+        let exact = hasher.signature(of: doc.text, into: &signature, shingles: &shingles, words: &words)
+        let hasShingles = !shingles.isEmpty
         try shingleFile.write(shingles.withUnsafeBytes { Array($0) })
         offsets.append(offsets[offsets.count - 1] + UInt64(shingles.count))
-        let exact = exactHash(doc.text)
         let quality = doc.metadata["quality_score"]?.doubleValue ?? -Double.infinity
         records.append(exact.0)
         records.append(exact.1)
@@ -90,15 +91,9 @@ public struct MinHashSignatures: Sendable {
   }
 }
 
-/// A 128-bit hash of the exact-match normalization of `text` (two independent 64-bit hashes).
+/// A 128-bit hash of the exact-match normalization of `text` (NFKC, lowercase, whitespace
+/// runs folded).
 func exactHash(_ text: String) -> (UInt64, UInt64) {
-  let bytes = Shingler.normalizedForExactMatch(text)
-  var h1: UInt64 = 0xCBF2_9CE4_8422_2325
-  var h2: UInt64 = 0x8422_2325_CBF2_9CE4
-  for b in bytes {
-    h1 = (h1 ^ UInt64(b)) &* 0x0000_0100_0000_01B3
-    h2 = (h2 &+ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15
-    h2 ^= h2 >> 29
-  }
-  return (mix(h1 ^ UInt64(bytes.count)), mix(h2))
+  var words: [UInt64] = []
+  return Shingler.analyze(text, words: &words)
 }

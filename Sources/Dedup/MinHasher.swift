@@ -50,10 +50,14 @@ public struct MinHasher: Sendable {
     return any
   }
 
-  /// Like `signature(of:into:)`, and also collects the distinct shingle hashes, sorted.
-  public func signature(of text: String, into signature: inout [UInt64], shingles: inout [UInt64]) -> Bool {
+  /// Like `signature(of:into:)`, and also collects the distinct shingle hashes, sorted, and
+  /// returns the exact-match hash of the text (one normalization pass for both).
+  public func signature(
+    of text: String, into signature: inout [UInt64], shingles: inout [UInt64], words: inout [UInt64]
+  ) -> (UInt64, UInt64) {
+    let exact = Shingler.analyze(text, words: &words)
     shingles.removeAll(keepingCapacity: true)
-    shingler.forEachShingle(of: text) { shingles.append($0) }
+    shingler.forEachShingle(words: words) { shingles.append($0) }
     shingles.sort()
     var w = 0
     for r in 0..<shingles.count where r == 0 || shingles[r] != shingles[r - 1] {
@@ -76,7 +80,7 @@ public struct MinHasher: Sendable {
         }
       }
     }
-    return !shingles.isEmpty
+    return exact
   }
 
   /// The hash of band `band` of a signature.

@@ -20,8 +20,12 @@ public struct Shingler: Sendable {
   /// Calls `body` with each shingle hash (a repeated shingle is reported again).
   public func forEachShingle(of text: String, _ body: (UInt64) -> Void) {
     var words: [UInt64] = []
-    words.reserveCapacity(64)
-    forEachWordHash(of: text) { words.append($0) }
+    _ = Shingler.analyze(text, words: &words)
+    forEachShingle(words: words, body)
+  }
+
+  /// Calls `body` with each shingle hash of a word-hash sequence from `analyze`.
+  public func forEachShingle(words: [UInt64], _ body: (UInt64) -> Void) {
     if words.isEmpty { return }
     if words.count < n {
       body(combine(words[...]))
@@ -32,60 +36,60 @@ public struct Shingler: Sendable {
 
   /// The normalized form used for exact duplicates: NFKC, lowercase, whitespace runs folded.
   public static func normalizedForExactMatch(_ text: String) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(text.utf8.count)
-    var space = false
-    for b in normalize(text).utf8 {
-      if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C || b == 0x0B {
-        space = !out.isEmpty
-      } else {
-        if space { out.append(0x20) }
-        space = false
-        out.append(b)
-      }
-    }
-    return out
+    var state = AnalysisState()
+    state.keepBytes = true
+    run(text, &state)
+    return state.bytes
   }
 
-  /// NFKC then lowercase; ASCII text is lowercased bytewise (it is NFKC already).
-  static func normalize(_ text: String) -> String {
-    if text.utf8.allSatisfy({ $0 < 0x80 }) {
-      if !text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return text }
-      return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-    }
-    return text.precomposedStringWithCompatibilityMapping.lowercased()
+  /// Splits `text` into word hashes (appended to `words`) and returns the 128-bit hash of its
+  /// exact-match normalization, in one pass.
+  ///
+  /// The text is cut at ASCII whitespace, which normalization never merges across. A chunk
+  /// whose characters are all unchanged by NFKC and lowercasing (ASCII letters aside, which
+  /// are lowercased here) and carry no combining marks is handled byte by byte; any other
+  /// chunk goes through Foundation's NFKC and `lowercased()`.
+  public static func analyze(_ text: String, words: inout [UInt64]) -> (UInt64, UInt64) {
+    var state = AnalysisState()
+    swap(&state.words, &words)
+    state.words.removeAll(keepingCapacity: true)
+    run(text, &state)
+    swap(&state.words, &words)
+    return state.exactHash
   }
 
-  private func forEachWordHash(of text: String, _ body: (UInt64) -> Void) {
-    var normalized = Shingler.normalize(text)
-    normalized.withUTF8 { bytes in
-      var i = 0
+  private static func run(_ text: String, _ state: inout AnalysisState) {
+    var text = text
+    text.withUTF8 { bytes in
       let count = bytes.count
-      var inWord = false
-      var h: UInt64 = Shingler.fnvOffset
+      var i = 0
       while i < count {
-        let b = bytes[i]
-        let isWord: Bool
-        var len = 1
-        if b < 0x80 {
-          isWord = Shingler.asciiWord[Int(b)]
+        // Skip whitespace between chunks.
+        while i < count && isASCIISpace(bytes[i]) { i += 1 }
+        if i >= count { break }
+        let start = i
+        var stable = true
+        while i < count && !isASCIISpace(bytes[i]) {
+          let b = bytes[i]
+          if b < 0x80 {
+            i += 1
+          } else {
+            let (scalar, len) = decodeScalar(bytes, at: i)
+            if stable && scalarInfo(scalar) & ScalarInfo.stable == 0 { stable = false }
+            i += len
+          }
+        }
+        state.chunkStart()
+        let chunk = UnsafeBufferPointer(rebasing: bytes[start..<i])
+        if stable {
+          state.consumeStable(chunk)
         } else {
-          // Decode one scalar to test its category; hash its bytes if it is a word character.
-          let (scalar, l) = decodeScalar(bytes, at: i)
-          len = l
-          isWord = Shingler.isWordScalar(scalar)
+          var normalized = String(decoding: chunk, as: UTF8.self).precomposedStringWithCompatibilityMapping
+            .lowercased()
+          normalized.withUTF8 { state.consumeNormalized($0) }
         }
-        if isWord {
-          for k in i..<(i + len) { h = (h ^ UInt64(bytes[k])) &* Shingler.fnvPrime }
-          inWord = true
-        } else if inWord {
-          body(mix(h))
-          h = Shingler.fnvOffset
-          inWord = false
-        }
-        i += len
       }
-      if inWord { body(mix(h)) }
+      state.endWord()
     }
   }
 
@@ -97,6 +101,22 @@ public struct Shingler: Sendable {
 
   static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
   static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
+
+  @inline(__always)
+  static func isASCIISpace(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C || b == 0x0B
+  }
+
+  /// Facts about a scalar: `ScalarInfo.word`, `ScalarInfo.stable`.
+  @inline(__always)
+  static func scalarInfo(_ s: Unicode.Scalar) -> UInt8 {
+    s.value < 0x10000 ? bmpInfo[Int(s.value)] : ScalarInfo.compute(s)
+  }
+
+  /// `scalarInfo` for the Basic Multilingual Plane, computed once.
+  static let bmpInfo: [UInt8] = (0..<0x10000).map { v in
+    Unicode.Scalar(UInt32(v)).map(ScalarInfo.compute) ?? 0
+  }
 
   /// ASCII bytes that are `\w`: letters, digits, underscore.
   static let asciiWord: [Bool] = (0..<128).map { b in
@@ -111,6 +131,138 @@ public struct Shingler: Sendable {
       return true
     default:
       return s == "_"
+    }
+  }
+}
+
+/// Bits of `Shingler.scalarInfo`.
+enum ScalarInfo {
+  /// A `\w` character: letter or number (Python `re`).
+  static let word: UInt8 = 1
+  /// Unchanged by NFKC and lowercasing, and never combines with its neighbours.
+  static let stable: UInt8 = 2
+
+  static func compute(_ s: Unicode.Scalar) -> UInt8 {
+    var info: UInt8 = Shingler.isWordScalar(s) ? word : 0
+    let p = s.properties
+    let v = s.value
+    let jamo = (0x1100...0x11FF).contains(v) || (0xA960...0xA97F).contains(v) || (0xD7B0...0xD7FF).contains(v)
+    let mark: Bool
+    switch p.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark: mark = true
+    default: mark = false
+    }
+    if !p.changesWhenNFKCCaseFolded && !p.changesWhenLowercased && p.canonicalCombiningClass == .notReordered
+      && !mark && !jamo && !p.isNoncharacterCodePoint
+    {
+      info |= stable
+    }
+    return info
+  }
+}
+
+/// The running state of `Shingler.analyze`: word hashes and the exact-match hash.
+struct AnalysisState {
+  var words: [UInt64] = []
+  var inWord = false
+  var wordHash = Shingler.fnvOffset
+  var h1: UInt64 = 0xCBF2_9CE4_8422_2325
+  var h2: UInt64 = 0x8422_2325_CBF2_9CE4
+  var length = 0
+  var pendingSpace = false
+  var keepBytes = false
+  var bytes: [UInt8] = []
+
+  var exactHash: (UInt64, UInt64) { (mix(h1 ^ UInt64(length)), mix(h2)) }
+
+  @inline(__always)
+  mutating func exactByte(_ b: UInt8) {
+    h1 = (h1 ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+    h2 = (h2 &+ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15
+    h2 ^= h2 >> 29
+    length += 1
+    if keepBytes { bytes.append(b) }
+  }
+
+  @inline(__always)
+  mutating func endWord() {
+    if inWord {
+      words.append(mix(wordHash))
+      wordHash = Shingler.fnvOffset
+      inWord = false
+    }
+  }
+
+  /// A chunk boundary is whitespace: it ends a word and folds to one space.
+  mutating func chunkStart() {
+    endWord()
+    pendingSpace = length > 0
+  }
+
+  @inline(__always)
+  mutating func space() {
+    endWord()
+    pendingSpace = length > 0
+  }
+
+  @inline(__always)
+  mutating func visible(_ bytes: UnsafeBufferPointer<UInt8>, from i: Int, count: Int, isWord: Bool) {
+    if pendingSpace {
+      exactByte(0x20)
+      pendingSpace = false
+    }
+    for k in i..<(i + count) {
+      let b = bytes[k]
+      exactByte(b)
+      if isWord { wordHash = (wordHash ^ UInt64(b)) &* Shingler.fnvPrime }
+    }
+    if isWord { inWord = true } else { endWord() }
+  }
+
+  /// A chunk of stable characters: only ASCII letters need lowercasing.
+  mutating func consumeStable(_ chunk: UnsafeBufferPointer<UInt8>) {
+    var i = 0
+    while i < chunk.count {
+      let b = chunk[i]
+      if b < 0x80 {
+        let lower = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+        if pendingSpace {
+          exactByte(0x20)
+          pendingSpace = false
+        }
+        exactByte(lower)
+        if Shingler.asciiWord[Int(b)] {
+          wordHash = (wordHash ^ UInt64(lower)) &* Shingler.fnvPrime
+          inWord = true
+        } else {
+          endWord()
+        }
+        i += 1
+      } else {
+        let (scalar, len) = decodeScalar(chunk, at: i)
+        visible(chunk, from: i, count: len, isWord: Shingler.scalarInfo(scalar) & ScalarInfo.word != 0)
+        i += len
+      }
+    }
+  }
+
+  /// Normalized text (from Foundation), which may contain spaces of its own.
+  mutating func consumeNormalized(_ text: UnsafeBufferPointer<UInt8>) {
+    var i = 0
+    while i < text.count {
+      let b = text[i]
+      if b < 0x80 {
+        if Shingler.isASCIISpace(b) {
+          space()
+        } else {
+          visible(text, from: i, count: 1, isWord: Shingler.asciiWord[Int(b)])
+        }
+        i += 1
+      } else {
+        let (scalar, len) = decodeScalar(text, at: i)
+        visible(text, from: i, count: len, isWord: Shingler.scalarInfo(scalar) & ScalarInfo.word != 0)
+        i += len
+      }
     }
   }
 }
