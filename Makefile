@@ -3,8 +3,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libxml2-dev libzstd-dev zlib1g-dev pkg-config zstd
-PKGS := libxml-2.0 libzstd zlib
+DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev pkg-config zstd
+PKGS := libxml-2.0 libzstd zlib libisal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared

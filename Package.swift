@@ -17,9 +17,10 @@ let package = Package(
       name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
     // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
-    .target(name: "DataCore", dependencies: ["CZstd", "CZlib"]),
+    .target(name: "DataCore", dependencies: ["CZstd", "CZlib", "CISAL"]),
     // WARC/ARC record reader and HTTP payload decoding (chunked, gzip, deflate).
     .target(name: "WARC", dependencies: ["DataCore"]),
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.

@@ -1,13 +1,15 @@
+internal import CISAL
 internal import CZlib
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-// gzip and deflate over zlib: one-shot decoding of HTTP bodies, streaming decoding of
-// multi-member files (WARC, JSONL), damage reporting and member resync. zlib handles the
-// whole gzip header (FEXTRA, FNAME, FCOMMENT, FHCRC) and checks the CRC-32 and ISIZE trailer
-// when inflate is opened with windowBits 15 + 16. Reference: RFC 1950/1951/1952.
+// gzip and deflate: one-shot decoding of HTTP bodies and compression over zlib; streaming
+// decoding of multi-member files (WARC, JSONL), damage reporting and member resync over
+// Intel ISA-L's igzip (about 2.5x faster than zlib 1.2.13 on a WARC, CRC-32 included). Both
+// parse the whole gzip header (FEXTRA, FNAME, FCOMMENT, FHCRC) and check the CRC-32 and ISIZE
+// trailer. Reference: RFC 1950/1951/1952, isa-l `igzip/igzip_inflate.c`.
 
 /// Why gzip or deflate data could not be decoded.
 package enum GzipError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -287,6 +289,106 @@ private final class Inflater {
   }
 }
 
+/// Owns one ISA-L inflate state that decodes a single gzip member: header, deflate data, and
+/// the CRC-32 + ISIZE trailer.
+///
+/// Two ISA-L details shape this wrapper:
+/// - `isal_inflate` parses the gzip header with a fresh `isal_gzip_header` on every call, so
+///   a header split across two input buffers loses its FLG byte and the rest of it (FNAME,
+///   FCOMMENT, FHCRC) is then decoded as deflate data. We call `isal_read_gzip_header` with
+///   one header struct kept for the whole member instead; it resumes correctly.
+/// - ISA-L stops at the end of a member (`ISAL_BLOCK_FINISH`) and never consumes input past
+///   the trailer: `check_gzip_checksum` takes the trailer from its bit buffer plus exactly the
+///   missing bytes of `next_in`, then empties the bit buffer. Mid-member, though, up to 8
+///   fed bytes sit undecoded in that bit buffer (`read_in`), so the position where decoding
+///   actually stands is the fed position minus `bufferedBytes`.
+///
+/// The state (about 90 KB) lives on the heap and is reused across members with `reset()`.
+private final class MemberInflater {
+  private let state: UnsafeMutablePointer<inflate_state>
+  private let header: UnsafeMutablePointer<isal_gzip_header>
+
+  /// The outcome of one `step`.
+  enum Code: Equatable {
+    /// Progress (or none possible without more input); the member continues.
+    case ok
+    /// The member's trailer was read and its CRC-32 and length match.
+    case memberEnd
+    /// ISA-L rejected the data with this `ISAL_*` code.
+    case error(Int32)
+  }
+
+  init() {
+    state = .allocate(capacity: 1)
+    isal_inflate_init(state)
+    state.pointee.crc_flag = UInt32(ISAL_GZIP)
+    header = .allocate(capacity: 1)
+    isal_gzip_header_init(header)
+  }
+
+  deinit {
+    state.deallocate()
+    header.deallocate()
+  }
+
+  /// Starts decoding a new member with the same allocation.
+  func reset() {
+    isal_inflate_reset(state)
+    state.pointee.crc_flag = UInt32(ISAL_GZIP)
+    isal_gzip_header_init(header)
+  }
+
+  /// Fed bytes that ISA-L holds in its bit buffer but has not decoded yet.
+  var bufferedBytes: Int { max(0, Int(state.pointee.read_in_length)) / 8 }
+
+  /// Runs one `isal_inflate` call; `consumed` counts every byte fed, including those left in
+  /// the bit buffer.
+  func step(
+    input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+  ) -> (consumed: Int, produced: Int, code: Code) {
+    let inBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    state.pointee.next_in = inBase.map { UnsafeMutablePointer(mutating: $0) }
+    state.pointee.avail_in = UInt32(input.count)
+    state.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    state.pointee.avail_out = UInt32(output.count)
+    var rc = ISAL_DECOMP_OK
+    if state.pointee.wrapper_flag == 0 {
+      // Header fields are skipped, not stored (null buffers), so only END_INPUT or an error
+      // can stop the parse early.
+      rc = isal_read_gzip_header(state, header)
+    }
+    if rc == ISAL_DECOMP_OK { rc = isal_inflate(state) }
+    if rc == ISAL_END_INPUT { rc = ISAL_DECOMP_OK }
+    let consumed = input.count - Int(state.pointee.avail_in)
+    let produced = output.count - Int(state.pointee.avail_out)
+    state.pointee.next_in = nil
+    state.pointee.next_out = nil
+    let code: Code
+    if rc != ISAL_DECOMP_OK {
+      code = .error(rc)
+    } else if state.pointee.block_state == ISAL_BLOCK_FINISH {
+      code = .memberEnd
+    } else {
+      code = .ok
+    }
+    return (consumed, produced, code)
+  }
+
+  /// A zlib-style message for an `ISAL_*` error code.
+  static func message(code: Int32) -> String {
+    switch code {
+    case ISAL_INVALID_BLOCK: return "invalid block"
+    case ISAL_INVALID_SYMBOL: return "invalid code"
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back"
+    case ISAL_INVALID_WRAPPER: return "incorrect header check"
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method"
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data or length check"
+    case ISAL_NEED_DICT: return "preset dictionary required"
+    default: return "inflate error \(code)"
+    }
+  }
+}
+
 /// Streams the decompressed bytes of a gzip file member by member, with bounded memory.
 ///
 /// Per-record `.warc.gz` files and whole-file gzip are both "concatenated members"; this
@@ -316,7 +418,7 @@ package final class GzipFileReader {
   /// The file being read.
   package let path: String
   private var fd: Int32
-  private let inflater: Inflater
+  private let inflater = MemberInflater()
   private var input: [UInt8]
   private var inputOffset = 0
   private var inputCount = 0
@@ -330,8 +432,11 @@ package final class GzipFileReader {
   package private(set) var memberOffset = 0
   /// Members decoded to their end so far.
   package private(set) var membersRead = 0
-  /// The compressed offset of the next byte the inflater will read.
-  package var compressedOffset: Int { inputOffset + inputPos }
+  /// The compressed offset of the next byte the inflater will decode (fed bytes still in
+  /// ISA-L's bit buffer count as unread).
+  package var compressedOffset: Int {
+    inputOffset + inputPos - (state == .inMember ? inflater.bufferedBytes : 0)
+  }
 
   /// Opens `path`.
   ///
@@ -339,10 +444,9 @@ package final class GzipFileReader {
   ///   - path: the gzip file.
   ///   - chunkSize: compressed bytes read per `read(2)`, and the most decompressed bytes
   ///     one `read` call produces.
-  /// - Throws: `GzipError.io` when the file cannot be opened, `.zlib` on setup failure.
+  /// - Throws: `GzipError.io` when the file cannot be opened.
   package init(path: String, chunkSize: Int = 1 << 18) throws(GzipError) {
     self.path = path
-    inflater = try Inflater(windowBits: 31)
     input = [UInt8](repeating: 0, count: max(chunkSize, 64))
     scratch = [UInt8](repeating: 0, count: max(chunkSize, 64))
     fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -367,7 +471,7 @@ package final class GzipFileReader {
       case .failed:
         throw pendingError ?? .corrupt(offset: compressedOffset, message: "stream failed")
       case .memberStart:
-        try fillInput(atLeast: 3)
+        try fillInput(atLeast: 4)
         let available = inputCount - inputPos
         if available == 0 {
           state = .finished
@@ -380,8 +484,15 @@ package final class GzipFileReader {
             ? .truncated(offset: compressedOffset) : .notGzip(offset: compressedOffset)
           throw fail(error, resyncFrom: compressedOffset + 1)
         }
-        inflater.reset(windowBits: 31)
         memberOffset = compressedOffset
+        if available >= 4 && input[inputPos + 3] & 0xE0 != 0 {
+          // ISA-L ignores reserved FLG bits; zlib rejects them after reading 4 bytes.
+          inputPos += 4
+          throw fail(
+            .corrupt(offset: compressedOffset, message: "unknown header flags set"),
+            resyncFrom: memberOffset + 1)
+        }
+        inflater.reset()
         state = .inMember
       case .inMember:
         if inputPos == inputCount { try fillInput(atLeast: 1) }
@@ -398,23 +509,26 @@ package final class GzipFileReader {
         var error: GzipError?
         var atEnd = false
         switch step.code {
-        case Z_STREAM_END:
+        case .memberEnd:
+          // ISA-L has read exactly up to the end of the trailer (see `MemberInflater`).
+          precondition(inflater.bufferedBytes == 0, "ISA-L kept bytes past a gzip trailer")
           state = .memberStart
           membersRead += 1
           return .memberEnd(step.produced)
-        case Z_OK, Z_BUF_ERROR:
+        case .ok:
           if step.produced > 0 { return .data(step.produced) }
           if step.consumed > 0 { continue }
           if fileEOF && inputPos == inputCount {
-            error = .truncated(offset: compressedOffset)
+            // Like zlib, count the undecoded tail as read: the member ends at end of file.
+            error = .truncated(offset: inputOffset + inputPos)
             atEnd = true
-          } else if step.code == Z_OK || inputPos < inputCount {
+          } else if inputPos < inputCount {
             error = .corrupt(offset: compressedOffset, message: "inflate made no progress")
           } else {
             continue
           }
-        default:
-          error = .corrupt(offset: compressedOffset, message: inflater.message(code: step.code))
+        case .error(let code):
+          error = .corrupt(offset: compressedOffset, message: MemberInflater.message(code: code))
         }
         if let error {
           // `.truncated` only happens at end of file: nothing follows to resync to.

@@ -34,6 +34,7 @@ public struct MinHashSignatures: Sendable {
     var signature = [UInt64](repeating: .max, count: p)
     var shingles: [UInt64] = []
     var words: [UInt64] = []
+    var scratch: [UInt64] = []
     try makeDirectories(folder.root + "/shingles")
     let shingleFile = try AtomicFileWriter(path: folder.shingles(rank))
     var offsets: [UInt64] = [0]
@@ -42,7 +43,7 @@ public struct MinHashSignatures: Sendable {
       stats.bytesIn += fileSize(file)
       try JSONLReader(path: file).forEach({ doc in
         stats.count("total")
-        let exact = hasher.signature(of: doc.text, into: &signature, shingles: &shingles, words: &words)
+        let exact = hasher.signature(of: doc.text, into: &signature, shingles: &shingles, words: &words, scratch: &scratch)
         let hasShingles = !shingles.isEmpty
         try shingleFile.write(shingles.withUnsafeBytes { Array($0) })
         offsets.append(offsets[offsets.count - 1] + UInt64(shingles.count))

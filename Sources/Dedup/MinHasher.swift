@@ -53,12 +53,13 @@ public struct MinHasher: Sendable {
   /// Like `signature(of:into:)`, and also collects the distinct shingle hashes, sorted, and
   /// returns the exact-match hash of the text (one normalization pass for both).
   public func signature(
-    of text: String, into signature: inout [UInt64], shingles: inout [UInt64], words: inout [UInt64]
+    of text: String, into signature: inout [UInt64], shingles: inout [UInt64], words: inout [UInt64],
+    scratch: inout [UInt64]
   ) -> (UInt64, UInt64) {
     let exact = Shingler.analyze(text, words: &words)
     shingles.removeAll(keepingCapacity: true)
     shingler.forEachShingle(words: words) { shingles.append($0) }
-    shingles.sort()
+    radixSort(&shingles, scratch: &scratch)
     var w = 0
     for r in 0..<shingles.count where r == 0 || shingles[r] != shingles[r - 1] {
       shingles[w] = shingles[r]
@@ -89,5 +90,42 @@ public struct MinHasher: Sendable {
     let start = band * config.rows
     for i in start..<(start + config.rows) { h = mix(h ^ signature[i]) }
     return h
+  }
+}
+
+/// Sorts 64-bit keys with an LSD radix sort (8 passes of 8 bits); short arrays use `sort()`.
+func radixSort(_ keys: inout [UInt64], scratch: inout [UInt64]) {
+  let n = keys.count
+  if n < 128 {
+    keys.sort()
+    return
+  }
+  if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+  keys.withUnsafeMutableBufferPointer { a in
+    scratch.withUnsafeMutableBufferPointer { b in
+      var src = a
+      var dst = b
+      var counts = [Int](repeating: 0, count: 256)
+      counts.withUnsafeMutableBufferPointer { c in
+        for shift in stride(from: 0, to: 64, by: 8) {
+          for k in 0..<256 { c[k] = 0 }
+          for k in 0..<n { c[Int((src[k] >> UInt64(shift)) & 0xFF)] += 1 }
+          var sum = 0
+          for k in 0..<256 {
+            let t = c[k]
+            c[k] = sum
+            sum += t
+          }
+          for k in 0..<n {
+            let v = src[k]
+            let d = Int((v >> UInt64(shift)) & 0xFF)
+            dst[c[d]] = v
+            c[d] += 1
+          }
+          swap(&src, &dst)
+        }
+      }
+      // After an even number of passes the sorted keys are back in `keys`.
+    }
   }
 }

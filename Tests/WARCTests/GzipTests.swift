@@ -169,6 +169,100 @@ struct GzipTests {
     #expect(try reader.read(into: &out, maxCount: 1) == .end)
   }
 
+  /// A gzip member around `data` with FEXTRA, FNAME, FCOMMENT and FHCRC header fields, long
+  /// enough to straddle small read buffers.
+  func memberWithExtras(_ data: [UInt8], name: String) throws -> [UInt8] {
+    let member = try Gzip.compress(data)
+    var header: [UInt8] = [0x1F, 0x8B, 0x08, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 0xFF]
+    header += [6, 0, 0x73, 0x6C, 2, 0, 0xAB, 0xCD]
+    header += Array(name.utf8) + Array(repeating: 0x6E, count: 90) + [0]
+    header += Array("comment".utf8) + [0]
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in header {
+      crc ^= UInt32(byte)
+      for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    crc = ~crc
+    return header + [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF)] + member[10...]
+  }
+
+  /// Reads `path` to the end, resyncing after errors; returns each member's bytes, its start
+  /// offset, the compressed offset right after its end, and the errors.
+  func readAll(
+    _ path: String, chunkSize: Int, maxCount: Int
+  ) throws -> (members: [[UInt8]], starts: [Int], ends: [Int], errors: [GzipError]) {
+    let reader = try GzipFileReader(path: path, chunkSize: chunkSize)
+    var members: [[UInt8]] = []
+    var starts: [Int] = []
+    var ends: [Int] = []
+    var errors: [GzipError] = []
+    var current: [UInt8] = []
+    loop: while true {
+      do {
+        switch try reader.read(into: &current, maxCount: maxCount) {
+        case .data: continue
+        case .memberEnd:
+          members.append(current)
+          starts.append(reader.memberOffset)
+          ends.append(reader.compressedOffset)
+          current = []
+        case .end: break loop
+        }
+      } catch {
+        errors.append(error)
+        current = []
+        if try reader.resync() == nil { break }
+      }
+    }
+    return (members, starts, ends, errors)
+  }
+
+  @Test(
+    "GzipFileReader finds exact member boundaries for any read size",
+    arguments: [
+      (64, 1), (64, 7), (65, 4096), (67, 13), (97, 4096), (100, 100), (128, 64), (4096, 4096),
+      (1 << 18, 1 << 18),
+    ])
+  func fileReaderBoundaries(chunkSize: Int, maxCount: Int) throws {
+    let parts = [noiseText(20_000, seed: 7), [], Array("x".utf8), noiseText(70_000, seed: 8)]
+    let members = try parts.enumerated().map { i, data in
+      i % 2 == 0 ? try memberWithExtras(data, name: "r\(i).warc") : try Gzip.compress(data)
+    }
+    let ends = members.indices.map { members[...$0].reduce(0) { $0 + $1.count } }
+    let path = try temporaryFile(members.flatMap { $0 }, suffix: ".gz")
+    defer { cleanup(path) }
+    let result = try readAll(path, chunkSize: chunkSize, maxCount: maxCount)
+    #expect(result.errors.isEmpty)
+    let decodedAll = result.members == parts
+    #expect(decodedAll, "decoded members differ from the input")
+    #expect(result.starts == [0] + ends.dropLast())
+    #expect(result.ends == ends)
+  }
+
+  @Test("GzipFileReader rejects a bad CRC-32, a bad ISIZE and reserved header flags")
+  func fileReaderChecks() throws {
+    let good = try Gzip.compress(noiseText(5_000, seed: 3))
+    var badCRC = good
+    badCRC[badCRC.count - 8] ^= 0x01
+    var badSize = good
+    badSize[badSize.count - 1] ^= 0x01
+    var badFlags = good
+    badFlags[3] = 0x20
+    for bad in [badCRC, badSize, badFlags] {
+      let path = try temporaryFile(good + bad + good, suffix: ".gz")
+      defer { cleanup(path) }
+      let result = try readAll(path, chunkSize: 1024, maxCount: 1024)
+      #expect(result.members.count == 2)
+      #expect(result.starts == [0, 2 * good.count])
+      #expect(result.errors.count == 1)
+      guard case .corrupt(let offset, _)? = result.errors.first else {
+        Issue.record("expected .corrupt, got \(result.errors)")
+        continue
+      }
+      #expect(offset > good.count && offset <= 2 * good.count)
+    }
+  }
+
   @Test("GzipByteStream concatenates members for line readers")
   func byteStream() throws {
     let a = Array("line one\nline two\n".utf8)
