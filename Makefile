@@ -29,15 +29,18 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product quarry
 
-# The main job on the bundled fixtures: WARC + HTML → JSONL.zst documents, with a stats summary.
+# The main job on the bundled fixtures: WARC + HTML → JSONL.zst documents → global dedup,
+# with a stats summary per stage.
 demo: release
 	@rm -rf out/demo
 	$(QUARRY_RELEASE) extract Fixtures/warc Fixtures/html --output out/demo/extract --workers 2
 	@echo
-	@echo "first document:"
-	@zstd -dc out/demo/extract/00000.jsonl.zst | head -n 1 | cut -c1-400
+	$(QUARRY_RELEASE) dedup --input out/demo/extract --output out/demo/dedup --workers 2
 	@echo
-	@echo "outputs: out/demo/extract/*.jsonl.zst (stats: out/demo/extract/stats.json)"
+	@echo "first document:"
+	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
+	@echo
+	@echo "outputs: out/demo/extract/ (extracted, stats.json) and out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl)"
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -47,7 +50,12 @@ test: deps
 # side with trafilatura and resiliparse (needs `make bench-env` once).
 bench: release
 	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
-	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	@echo "== Dedup: $(SHARED)/corpus/dedup (10,963 docs), quarry next to rensa, one core"
+	@zstd -dcf $(SHARED)/corpus/dedup/docs.jsonl.zst > /tmp/quarry-dedup-docs.jsonl
+	$(BENCH_PY) $(SHARED)/bench/dedup/measure.py run --docs /tmp/quarry-dedup-docs.jsonl --gt $(SHARED)/corpus/dedup \
+	  --methods rensa --name quarry --repeat 3 \
+	  --cmd 'rm -rf {output}.d && $(abspath $(QUARRY_RELEASE)) dedup --input {input} --output {output}.d --workers 1 && cp {output}.d/removed.txt {output}'
 	@echo "== WARC reading: crawl-sample.warc.gz, quarry next to FastWARC (one thread)"
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
@@ -61,7 +69,8 @@ bench: release
 
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \
-	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio
+	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio \
+	  rensa datasketch xxhash numpy zstandard
 
 clean:
 	rm -rf .build out

@@ -57,10 +57,11 @@ public struct MinHashSignatures: Sendable {
           signature.withUnsafeBufferPointer { sig in
             for b in 0..<config.bands { bands[b].append((hasher.bandHash(sig, band: b), local)) }
           }
+          // Texts without words (empty, punctuation) are left to the quality filters.
+          bands[config.bands].append((exact.0, local))
         } else {
           stats.count("no_words")
         }
-        bands[config.bands].append((exact.0, local))
         JSONValue.writeString(doc.id, to: &ids)
         ids += "\n"
         local += 1
