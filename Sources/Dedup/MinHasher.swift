@@ -30,24 +30,11 @@ public struct MinHasher: Sendable {
   /// A text without words keeps every position at `UInt64.max` and returns false: it has no
   /// shingles and never becomes a candidate.
   public func signature(of text: String, into signature: inout [UInt64]) -> Bool {
-    let p = config.permutations
-    if signature.count != p { signature = [UInt64](repeating: .max, count: p) }
-    var any = false
-    a.withUnsafeBufferPointer { a in
-      b.withUnsafeBufferPointer { b in
-        signature.withUnsafeMutableBufferPointer { sig in
-          for i in 0..<p { sig[i] = .max }
-          shingler.forEachShingle(of: text) { x in
-            any = true
-            for i in 0..<p {
-              let h = a[i] &* x &+ b[i]
-              if h < sig[i] { sig[i] = h }
-            }
-          }
-        }
-      }
-    }
-    return any
+    var shingles: [UInt64] = []
+    var words: [UInt64] = []
+    var scratch: [UInt64] = []
+    _ = self.signature(of: text, into: &signature, shingles: &shingles, words: &words, scratch: &scratch)
+    return !shingles.isEmpty
   }
 
   /// Like `signature(of:into:)`, and also collects the distinct shingle hashes, sorted, and
