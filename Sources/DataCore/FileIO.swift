@@ -101,7 +101,8 @@ package final class AtomicFileWriter {
     tempPath = dir + "/." + name + ".tmp"
     fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     if fd < 0 { throw .io(path: tempPath, operation: "create", errno: errno) }
-    buffer.reserveCapacity(bufferLimit)
+    // The buffer grows as needed: many outputs are small, and a 1 MiB reservation per file
+    // costs an mmap and page faults each time.
   }
 
   deinit {

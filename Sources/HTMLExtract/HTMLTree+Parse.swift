@@ -77,6 +77,23 @@ private final class ArenaBuilder {
   /// pointer identifies it: these caches skip building and hashing a String per element.
   @exclusivity(unchecked) var elementNames: [UnsafePointer<UInt8>: (tag: Tag, name: String)] = [:]
   @exclusivity(unchecked) var attributeKinds: [UnsafePointer<UInt8>: AttributeKind] = [:]
+  /// Direct-mapped caches in front of the dictionaries (no hashing on a hit).
+  @exclusivity(unchecked) var elementSlots = [ElementSlot](repeating: ElementSlot(), count: 256)
+  @exclusivity(unchecked) var attributeSlots = [AttributeSlot](repeating: AttributeSlot(), count: 256)
+
+  struct ElementSlot {
+    var key: UnsafePointer<UInt8>?
+    var tag = Tag.other
+    var name = ""
+  }
+
+  struct AttributeSlot {
+    var key: UnsafePointer<UInt8>?
+    var kind = AttributeKind.ignored
+  }
+
+  @inline(__always)
+  static func slot(_ p: UnsafePointer<UInt8>) -> Int { Int((UInt(bitPattern: p) >> 3) & 0xFF) }
 
   init(limits: HTMLLimits, expectedBytes: Int) {
     self.limits = limits
@@ -133,8 +150,13 @@ private final class ArenaBuilder {
     }
     let tag: Tag
     let lower: String
-    if let known = elementNames[name] {
+    let es = ArenaBuilder.slot(name)
+    if elementSlots[es].key == name {
+      tag = elementSlots[es].tag
+      lower = elementSlots[es].name
+    } else if let known = elementNames[name] {
       (tag, lower) = known
+      elementSlots[es] = ElementSlot(key: name, tag: tag, name: lower)
     } else {
       // libxml2's HTML parser lowercases element names.
       lower = String(cString: name)
@@ -142,6 +164,7 @@ private final class ArenaBuilder {
       if t == .other && lower == "mjx-container" { t = .mjx }
       tag = t
       elementNames[name] = (tag, lower)
+      elementSlots[es] = ElementSlot(key: name, tag: tag, name: lower)
     }
     // Known elements with no attribute the extractor reads need no Attributes object;
     // MathML and unknown elements keep one for their name.
@@ -214,11 +237,16 @@ private final class ArenaBuilder {
       let valuePtr = atts[k + 1]
       k += 2
       let kind: AttributeKind
-      if let known = attributeKinds[namePtr] {
+      let slot = ArenaBuilder.slot(namePtr)
+      if attributeSlots[slot].key == namePtr {
+        kind = attributeSlots[slot].kind
+      } else if let known = attributeKinds[namePtr] {
         kind = known
+        attributeSlots[slot] = AttributeSlot(key: namePtr, kind: kind)
       } else {
         kind = AttributeKind(rawValue: String(cString: namePtr).asciiLowercased()) ?? .ignored
         attributeKinds[namePtr] = kind
+        attributeSlots[slot] = AttributeSlot(key: namePtr, kind: kind)
       }
       if kind == .ignored { continue }
       let a = attributes ?? HTMLTree.Attributes()

@@ -2,7 +2,8 @@
   import Glibc
 #endif
 
-/// Empties the bodies of `<script>` and `<style>` elements before libxml2 sees the page.
+/// Empties the bodies of `<script>`, `<style>` and `<svg>` elements, and drops comments,
+/// before libxml2 sees the page.
 ///
 /// These bodies are about 45% of the bytes of real pages, the extractor drops them anyway, and
 /// libxml2 walks them one character at a time; a memchr scan here is far cheaper. Scripts
@@ -21,7 +22,11 @@ enum RawTextStripper {
       guard let hit = memchr(base + i, 0x3C, n - i) else { break }
       let lt = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
       if matches(html, at: lt + 1, "!--") {
+        // Comments go entirely: the extractor never reads them.
         guard let close = find(html, "-->", from: lt + 4) else { break }
+        if out.isEmpty { out.reserveCapacity(n / 2) }
+        out.append(contentsOf: html[copied..<lt])
+        copied = close + 3
         i = close + 3
         continue
       }
@@ -30,6 +35,8 @@ enum RawTextStripper {
         name = "script"
       } else if tagName(html, at: lt + 1, is: "style") {
         name = "style"
+      } else if tagName(html, at: lt + 1, is: "svg") {
+        name = "svg"
       } else {
         i = lt + 1
         continue
@@ -47,7 +54,7 @@ enum RawTextStripper {
       }
       i = close + 2
     }
-    if copied == 0 { return nil }
+    if copied == 0 && out.isEmpty { return nil }
     out.append(contentsOf: html[copied..<n])
     return out
   }

@@ -7,7 +7,7 @@ private func strip(_ s: String) -> String {
   return bytes.withUnsafeBufferPointer { RawTextStripper.strip($0) }.map { String(decoding: $0, as: UTF8.self) } ?? s
 }
 
-@Suite("Script and style bodies are dropped before parsing")
+@Suite("Script, style and svg bodies and comments are dropped before parsing")
 struct RawTextStripperTests {
   @Test("bodies go, tags stay; TeX scripts are kept")
   func basic() {
@@ -20,7 +20,8 @@ struct RawTextStripperTests {
   @Test("commented-out scripts, attributes with '>' and unclosed scripts are safe")
   func edges() {
     let commented = "<!-- <script> --><p>kept</p><!-- </script> -->"
-    #expect(strip(commented) == commented)
+    #expect(strip(commented) == "<p>kept</p>")
+    #expect(strip("<svg viewBox=\"0 0 1 1\"><path d=\"M0 0\"/></svg><p>t</p>") == "<svg viewBox=\"0 0 1 1\"></svg><p>t</p>")
     #expect(strip("<script data-x=\"a>b\">body</script>t") == "<script data-x=\"a>b\"></script>t")
     let unclosed = "<p>x</p><script>never closed <p>text</p>"
     #expect(strip(unclosed) == unclosed)
