@@ -110,6 +110,8 @@ struct HTMLTree {
     var httpEquiv = ""
     var mathvariant = ""
     var colspan = 1
+    /// `BoilerKind` of `classAndID`, once computed (cached per element).
+    var boiler: BoilerKind?
     init() {}
   }
 

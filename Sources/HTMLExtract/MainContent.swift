@@ -200,7 +200,7 @@ struct MainContent {
     default: break
     }
     if !soft && !a.classAndID.isEmpty {
-      switch boilerKind(a.classAndID) {
+      switch boilerKind(of: a) {
       case .none: break
       case .boiler: soft = true
       case .comment: soft = !keepComments
@@ -223,6 +223,14 @@ struct MainContent {
   /// Whether a space-separated class/id token marks boilerplate: a known word, optionally
   /// after a `site-`/`page-`/… prefix and before a `-`/`_` suffix (`sidebar-left`), an exact
   /// token (`sr-only`), or a token containing a telltale part (`cookie`). Works on the bytes.
+  /// How an element's class/id classifies, computed once per element.
+  private mutating func boilerKind(of a: HTMLTree.Attributes) -> BoilerKind {
+    if let known = a.boiler { return known }
+    let kind = boilerKind(a.classAndID)
+    a.boiler = kind
+    return kind
+  }
+
   /// How a class/id string classifies, cached per distinct string.
   private mutating func boilerKind(_ classAndID: String) -> BoilerKind {
     if let cached = boilerCache[classAndID] { return cached }
@@ -257,7 +265,7 @@ struct MainContent {
         i = tree.nodes[i].tag == .text ? i + 1 : Int(end[i])
         continue
       }
-      if let a = tree.attrs(i), !a.classAndID.isEmpty, boilerKind(a.classAndID) == .comment {
+      if let a = tree.attrs(i), !a.classAndID.isEmpty, boilerKind(of: a) == .comment {
         count += 1
         text += Int(textLen[i])
         i = Int(end[i])

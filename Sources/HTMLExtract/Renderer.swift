@@ -101,7 +101,7 @@ struct Renderer {
     guard depth < 400 else { return }
     let a = tree.attrs(i)
     if let a, isGutter(a.classAndID), isLineNumbers(i) { return }
-    if let a, a.cls.tokens().contains("syntaxhighlighter") {
+    if let a, a.cls.hasToken("syntaxhighlighter") {
       if let code = firstWithClassToken(i, "code") {
         emitCode(codeText(code), language: language(a.cls))
         return
@@ -162,7 +162,7 @@ struct Renderer {
         endBlock()
       }
     case .td, .th:
-      if let a, a.cls.tokens().contains("code"), c.firstDescendant(i, .pre) == nil {
+      if let a, a.cls.hasToken("code"), c.firstDescendant(i, .pre) == nil {
         emitCode(codeText(i), language: "")
       } else {
         endBlock()
@@ -228,7 +228,7 @@ struct Renderer {
     var j = i + 1
     let e = Int(c.end[i])
     while j < e {
-      if let a = tree.attrs(j), a.cls.tokens().contains(where: { $0 == token }) { return j }
+      if let a = tree.attrs(j), a.cls.hasToken(token) { return j }
       j += 1
     }
     return nil
@@ -299,7 +299,10 @@ struct Renderer {
   // MARK: - Code
 
   private func isGutter(_ classAndID: String) -> Bool {
-    guard !classAndID.isEmpty else { return false }
+    guard !classAndID.isEmpty,
+      classAndID.has("line") || classAndID.has("gutter") || classAndID.has("numbering")
+        || classAndID.has("ln-n")
+    else { return false }
     for w in ["gutter", "line-num", "linenum", "lineno", "linenumber", "pre-numbering", "hljs-ln-n", "line-numbers-rows", "linenodiv"]
     where classAndID.has(w) {
       return true

@@ -127,3 +127,12 @@ extension String {
     return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
   }
 }
+
+extension String {
+  /// Whether `token` is one of the space-separated tokens (a class list test without
+  /// splitting the string).
+  func hasToken(_ token: String) -> Bool {
+    guard has(token) else { return false }
+    return tokens().contains { $0 == token }
+  }
+}
