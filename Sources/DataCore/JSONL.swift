@@ -66,6 +66,14 @@ public struct JSONLReader {
     _ onDocument: (Document) throws -> Void,
     onBadLine: (Int, JSONError) throws -> Void = { _, _ in }
   ) throws {
+    try forEachWithLine({ doc, _ in try onDocument(doc) }, onBadLine: onBadLine)
+  }
+
+  /// Like `forEach`, also passing each document's 1-based line number.
+  public func forEachWithLine(
+    _ onDocument: (Document, Int) throws -> Void,
+    onBadLine: (Int, JSONError) throws -> Void = { _, _ in }
+  ) throws {
     let stream = try openByteStream(path)
     let stem = fileStem(path)
     var lineNumber = 0
@@ -79,7 +87,7 @@ public struct JSONLReader {
         try onBadLine(lineNumber, error)
         return
       }
-      try onDocument(doc)
+      try onDocument(doc, lineNumber)
     }
   }
 
@@ -115,6 +123,14 @@ public final class JSONLWriter {
   public func write(_ document: Document) throws(DataError) {
     let line = document.jsonLine() + "\n"
     if let zstd { try zstd.write(line) } else { try file.write(line) }
+    count += 1
+  }
+
+  /// Appends one line as is (a document line copied from another JSONL file).
+  public func writeRawLine(_ line: UnsafeBufferPointer<UInt8>) throws(DataError) {
+    var bytes = Array(line)
+    bytes.append(0x0A)
+    if let zstd { try zstd.write(bytes) } else { try file.write(bytes) }
     count += 1
   }
 

@@ -102,6 +102,7 @@ public struct MinHashClusters: Sendable {
     clusters.sort { (ids[$0.keeper] ?? "").utf8.lexicographicallyPrecedes((ids[$1.keeper] ?? "").utf8) }
 
     var removeByRank = [[UInt64]](repeating: [], count: tasks)
+    var removedIDsByRank = [[(UInt64, String)]](repeating: [], count: tasks)
     var clusterLines = ""
     var duplicateLines = ""
     var histogram: [Int: Int] = [:]
@@ -126,11 +127,18 @@ public struct MinHashClusters: Sendable {
         duplicateLines += d
         let r = (0..<tasks).last { offsets[$0] <= x } ?? 0
         removeByRank[r].append(UInt64(x - offsets[r]))
+        removedIDsByRank[r].append((UInt64(x - offsets[r]), ids[x] ?? ""))
       }
       clusterLines += line + "]\n"
     }
     try makeDirectories(folder.root + "/remove")
-    for r in 0..<tasks { try writeValues(removeByRank[r].sorted(), to: folder.remove(r)) }
+    try makeDirectories(folder.root + "/removed")
+    for r in 0..<tasks {
+      try writeValues(removeByRank[r].sorted(), to: folder.remove(r))
+      // Removed ids in input order, for removed.txt.
+      let text = removedIDsByRank[r].sorted { $0.0 < $1.0 }.map { $0.1 + "\n" }.joined()
+      try writeFileAtomically(folder.removedIDs(r), text, sync: false)
+    }
     try makeDirectories(output)
     try writeFileAtomically(output + "/clusters.jsonl", clusterLines, sync: false)
     try writeFileAtomically(output + "/duplicates.jsonl", duplicateLines, sync: false)

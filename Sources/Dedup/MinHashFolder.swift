@@ -7,6 +7,8 @@ import DataCore
 ///   flags (1 = has shingles), quality score bits, then the signature;
 /// - `shingles/<rank>.bin` and `.off`: each document's sorted, distinct shingle hashes and the
 ///   offsets into them (for exact verification);
+/// - `lines/<rank>.bin`: per document, its file (among the task's files) and line number,
+///   as `file << 40 | line`, so the filter copies kept lines without parsing them;
 /// - `ids/<rank>.jsonl`: the document ids, one JSON string per line, in input order;
 /// - `bands/<band:03d>/<rank>.bkt`: (band hash, local index) pairs sorted by hash; band number
 ///   `bands` holds the exact-text hash, so exact duplicates join the same machinery;
@@ -24,6 +26,7 @@ public struct MinHashFolder: Sendable {
   func sigs(_ rank: Int) -> String { root + "/sigs/" + padRank(rank) + ".sig" }
   func shingles(_ rank: Int) -> String { root + "/shingles/" + padRank(rank) + ".bin" }
   func shingleOffsets(_ rank: Int) -> String { root + "/shingles/" + padRank(rank) + ".off" }
+  func lines(_ rank: Int) -> String { root + "/lines/" + padRank(rank) + ".bin" }
   func ids(_ rank: Int) -> String { root + "/ids/" + padRank(rank) + ".jsonl" }
   func band(_ band: Int, _ rank: Int) -> String { bandDir(band) + "/" + padRank(rank) + ".bkt" }
   func bandDir(_ band: Int) -> String { root + "/bands/" + pad3(band) }

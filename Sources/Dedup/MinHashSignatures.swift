@@ -38,10 +38,12 @@ public struct MinHashSignatures: Sendable {
     try makeDirectories(folder.root + "/shingles")
     let shingleFile = try AtomicFileWriter(path: folder.shingles(rank))
     var offsets: [UInt64] = [0]
+    var lineNumbers: [UInt64] = []
     var local: UInt64 = 0
-    for file in ShardSpec(rank: rank, worldSize: worldSize).select(files) {
+    for (ordinal, file) in ShardSpec(rank: rank, worldSize: worldSize).select(files).enumerated() {
       stats.bytesIn += fileSize(file)
-      try JSONLReader(path: file).forEach({ doc in
+      try JSONLReader(path: file).forEachWithLine({ doc, line in
+        lineNumbers.append(UInt64(ordinal) << 40 | UInt64(line))
         stats.count("total")
         let exact = hasher.signature(of: doc.text, into: &signature, shingles: &shingles, words: &words, scratch: &scratch)
         let hasShingles = !shingles.isEmpty
@@ -85,6 +87,8 @@ public struct MinHashSignatures: Sendable {
     try writeValues(records, to: folder.sigs(rank))
     try shingleFile.commit(sync: false)
     try writeValues(offsets, to: folder.shingleOffsets(rank))
+    try makeDirectories(folder.root + "/lines")
+    try writeValues(lineNumbers, to: folder.lines(rank))
     try writeFileAtomically(folder.ids(rank), ids, sync: false)
     stats.count("kept", Int(local))
     stats.seconds = monotonicSeconds() - start

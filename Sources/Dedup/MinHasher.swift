@@ -1,15 +1,16 @@
 /// Computes MinHash signatures: for each of `bands × rows` hash functions, the minimum over a
 /// document's shingles.
 ///
-/// Permutation `i` is `h_i(x) = a_i · x + b_i (mod 2^64)` with odd random `a_i`, applied to a
-/// well-mixed 64-bit shingle hash; the order of the results is dominated by the high bits,
-/// which are 2-universal. The inner loop is a plain multiply-add-min over contiguous arrays,
-/// which the compiler vectorizes.
+/// Permutation `i` maps a shingle's well-mixed 64-bit hash, folded to 32 bits `x`, to
+/// `h = a_i · x + b_i (mod 2^32)` with odd random `a_i`, then `h ^= h >> 15` to spread the
+/// high bits into the low ones. The values are 32-bit (stored widened in the signature), so
+/// the inner multiply-add-min loop runs in 8-lane SIMD; 32 bits keep the chance that two
+/// different shingles tie at about 2^-32 per position.
 public struct MinHasher: Sendable {
   /// The config.
   public let config: MinHashConfig
-  let a: [UInt64]
-  let b: [UInt64]
+  let a: [UInt32]
+  let b: [UInt32]
   let shingler: Shingler
 
   /// Creates the hash family from the config's seed.
@@ -20,8 +21,8 @@ public struct MinHasher: Sendable {
       state = state &+ 0x9E37_79B9_7F4A_7C15
       return mix(state)
     }
-    a = (0..<config.permutations).map { _ in next() | 1 }
-    b = (0..<config.permutations).map { _ in next() }
+    a = (0..<config.permutations).map { _ in UInt32(truncatingIfNeeded: next()) | 1 }
+    b = (0..<config.permutations).map { _ in UInt32(truncatingIfNeeded: next()) }
     shingler = Shingler(n: config.ngram)
   }
 
@@ -54,19 +55,26 @@ public struct MinHasher: Sendable {
     }
     shingles.removeSubrange(w...)
     let p = config.permutations
-    if signature.count != p { signature = [UInt64](repeating: .max, count: p) }
+    var mins = [UInt32](repeating: .max, count: p)
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
-        signature.withUnsafeMutableBufferPointer { sig in
-          for i in 0..<p { sig[i] = .max }
-          for x in shingles {
+        mins.withUnsafeMutableBufferPointer { m in
+          for x64 in shingles {
+            let x = UInt32(truncatingIfNeeded: x64 >> 32) ^ UInt32(truncatingIfNeeded: x64)
             for i in 0..<p {
-              let h = a[i] &* x &+ b[i]
-              if h < sig[i] { sig[i] = h }
+              var h = a[i] &* x &+ b[i]
+              h ^= h >> 15
+              m[i] = min(m[i], h)
             }
           }
         }
       }
+    }
+    if signature.count != p { signature = [UInt64](repeating: .max, count: p) }
+    if shingles.isEmpty {
+      for i in 0..<p { signature[i] = .max }
+    } else {
+      for i in 0..<p { signature[i] = UInt64(mins[i]) }
     }
     return exact
   }
