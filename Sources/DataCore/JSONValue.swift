@@ -306,17 +306,23 @@ private struct JSONParser {
       pos += 1
     }
     guard pos < bytes.count else { throw error("unterminated string") }
-    var out: [UInt8] = Array(bytes[start..<pos])
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count - start)
+    out.append(contentsOf: bytes[start..<pos])
     while pos < bytes.count {
+      // Copy the run up to the next quote or backslash in one go.
+      let runStart = pos
+      while pos < bytes.count {
+        let c = bytes[pos]
+        if c == 0x22 || c == 0x5C { break }
+        pos += 1
+      }
+      if pos > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<pos])) }
+      guard pos < bytes.count else { break }
       let b = bytes[pos]
       if b == 0x22 {
         pos += 1
         return String(decoding: out, as: UTF8.self)
-      }
-      if b != 0x5C {
-        out.append(b)
-        pos += 1
-        continue
       }
       pos += 1
       guard pos < bytes.count else { break }
