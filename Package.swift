@@ -26,7 +26,9 @@ let package = Package(
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
     .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"]),
     // Global deduplication: exact + MinHash LSH in four steps joined by files on disk.
-    .target(name: "Dedup", dependencies: ["DataCore"]),
+    .target(name: "Dedup", dependencies: ["DataCore", "CMinHash"]),
+    // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).
+    .target(name: "CMinHash"),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
     // The thin command-line front end.

@@ -1,3 +1,5 @@
+internal import CMinHash
+
 /// Computes MinHash signatures: for each of `bands × rows` hash functions, the minimum over a
 /// document's shingles.
 ///
@@ -59,13 +61,8 @@ public struct MinHasher: Sendable {
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         mins.withUnsafeMutableBufferPointer { m in
-          for x64 in shingles {
-            let x = UInt32(truncatingIfNeeded: x64 >> 32) ^ UInt32(truncatingIfNeeded: x64)
-            for i in 0..<p {
-              var h = a[i] &* x &+ b[i]
-              h ^= h >> 15
-              m[i] = min(m[i], h)
-            }
+          shingles.withUnsafeBufferPointer { s in
+            quarry_minhash32(s.baseAddress, s.count, a.baseAddress, b.baseAddress, m.baseAddress, p)
           }
         }
       }
