@@ -75,7 +75,7 @@ public struct Shingler: Sendable {
             i += 1
           } else {
             let (scalar, len) = decodeScalar(bytes, at: i)
-            if stable && scalarInfo(scalar) & ScalarInfo.stable == 0 { stable = false }
+            if stable && state.info(scalar) & ScalarInfo.stable == 0 { stable = false }
             i += len
           }
         }
@@ -93,9 +93,16 @@ public struct Shingler: Sendable {
     }
   }
 
+  /// A shingle's hash: its (already mixed) word hashes rotated by position, xored, then mixed
+  /// once, so the order of the words matters.
+  @inline(__always)
   private func combine(_ words: ArraySlice<UInt64>) -> UInt64 {
-    var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-    for w in words { h = mix(h ^ w) &+ 0x2545_F491_4F6C_DD1D }
+    var h = UInt64(words.count) &* 0x9E37_79B9_7F4A_7C15
+    var r: UInt64 = 0
+    for w in words {
+      h ^= (w << r) | (w >> ((64 &- r) & 63))
+      r &+= 13
+    }
     return mix(h)
   }
 
@@ -162,33 +169,77 @@ enum ScalarInfo {
 }
 
 /// The running state of `Shingler.analyze`: word hashes and the exact-match hash.
+///
+/// Bytes are packed 8 at a time into a 64-bit word before they are mixed in, so the word and
+/// exact-text hashes cost a few multiplies per 8 bytes rather than per byte.
 struct AnalysisState {
   var words: [UInt64] = []
   var inWord = false
-  var wordHash = Shingler.fnvOffset
+  var wordHash: UInt64 = 0
+  var wordAcc: UInt64 = 0
+  var wordAccBytes: UInt64 = 0
   var h1: UInt64 = 0xCBF2_9CE4_8422_2325
   var h2: UInt64 = 0x8422_2325_CBF2_9CE4
+  var acc: UInt64 = 0
+  var accBytes = 0
   var length = 0
   var pendingSpace = false
   var keepBytes = false
   var bytes: [UInt8] = []
+  /// The lookup tables, held here so hot loops do not re-check the lazy globals per byte.
+  let asciiWord = Shingler.asciiWord
+  let bmpInfo = Shingler.bmpInfo
 
-  var exactHash: (UInt64, UInt64) { (mix(h1 ^ UInt64(length)), mix(h2)) }
+  @inline(__always)
+  func info(_ s: Unicode.Scalar) -> UInt8 {
+    s.value < 0x10000 ? bmpInfo[Int(s.value)] : ScalarInfo.compute(s)
+  }
+
+  var exactHash: (UInt64, UInt64) {
+    var a = h1
+    var b = h2
+    if accBytes > 0 {
+      a = mix(a ^ acc)
+      b = (b &+ acc) &* 0x9E37_79B9_7F4A_7C15
+    }
+    return (mix(a ^ UInt64(length)), mix(b ^ (b >> 29)))
+  }
 
   @inline(__always)
   mutating func exactByte(_ b: UInt8) {
-    h1 = (h1 ^ UInt64(b)) &* 0x0000_0100_0000_01B3
-    h2 = (h2 &+ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15
-    h2 ^= h2 >> 29
+    acc = acc << 8 | UInt64(b)
+    accBytes += 1
     length += 1
+    if accBytes == 8 {
+      h1 = mix(h1 ^ acc)
+      h2 = (h2 &+ acc) &* 0x9E37_79B9_7F4A_7C15
+      h2 ^= h2 >> 29
+      acc = 0
+      accBytes = 0
+    }
     if keepBytes { bytes.append(b) }
+  }
+
+  @inline(__always)
+  mutating func wordByte(_ b: UInt8) {
+    wordAcc = wordAcc << 8 | UInt64(b)
+    wordAccBytes += 1
+    if wordAccBytes == 8 {
+      wordHash = (wordHash ^ wordAcc) &* 0x9E37_79B9_7F4A_7C15
+      wordHash ^= wordHash >> 32
+      wordAcc = 0
+      wordAccBytes = 0
+    }
+    inWord = true
   }
 
   @inline(__always)
   mutating func endWord() {
     if inWord {
-      words.append(mix(wordHash))
-      wordHash = Shingler.fnvOffset
+      words.append(mix(wordHash ^ wordAcc ^ (wordAccBytes << 56)))
+      wordHash = 0
+      wordAcc = 0
+      wordAccBytes = 0
       inWord = false
     }
   }
@@ -214,9 +265,9 @@ struct AnalysisState {
     for k in i..<(i + count) {
       let b = bytes[k]
       exactByte(b)
-      if isWord { wordHash = (wordHash ^ UInt64(b)) &* Shingler.fnvPrime }
+      if isWord { wordByte(b) }
     }
-    if isWord { inWord = true } else { endWord() }
+    if !isWord { endWord() }
   }
 
   /// A chunk of stable characters: only ASCII letters need lowercasing.
@@ -231,16 +282,15 @@ struct AnalysisState {
           pendingSpace = false
         }
         exactByte(lower)
-        if Shingler.asciiWord[Int(b)] {
-          wordHash = (wordHash ^ UInt64(lower)) &* Shingler.fnvPrime
-          inWord = true
+        if asciiWord[Int(b)] {
+          wordByte(lower)
         } else {
           endWord()
         }
         i += 1
       } else {
         let (scalar, len) = decodeScalar(chunk, at: i)
-        visible(chunk, from: i, count: len, isWord: Shingler.scalarInfo(scalar) & ScalarInfo.word != 0)
+        visible(chunk, from: i, count: len, isWord: info(scalar) & ScalarInfo.word != 0)
         i += len
       }
     }
@@ -255,12 +305,12 @@ struct AnalysisState {
         if Shingler.isASCIISpace(b) {
           space()
         } else {
-          visible(text, from: i, count: 1, isWord: Shingler.asciiWord[Int(b)])
+          visible(text, from: i, count: 1, isWord: asciiWord[Int(b)])
         }
         i += 1
       } else {
         let (scalar, len) = decodeScalar(text, at: i)
-        visible(text, from: i, count: len, isWord: Shingler.scalarInfo(scalar) & ScalarInfo.word != 0)
+        visible(text, from: i, count: len, isWord: info(scalar) & ScalarInfo.word != 0)
         i += len
       }
     }
