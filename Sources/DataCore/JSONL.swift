@@ -110,13 +110,13 @@ public final class JSONLWriter {
   /// Documents written so far.
   public private(set) var count = 0
 
-  /// Creates the writer (and the file's directory).
+  /// Creates the writer (and the file's directory); `level` is the zstd level for `.zst`.
   /// - Throws: `DataError` when the file cannot be created.
-  public init(path: String) throws(DataError) {
+  public init(path: String, level: Int32 = 3) throws(DataError) {
     self.path = path
     if let slash = path.lastIndex(of: "/") { try makeDirectories(String(path[..<slash])) }
     file = try AtomicFileWriter(path: path)
-    zstd = path.hasSuffix(".zst") ? try ZstdWriter(sink: file) : nil
+    zstd = path.hasSuffix(".zst") ? try ZstdWriter(sink: file, level: level) : nil
   }
 
   /// Appends one document as a line.

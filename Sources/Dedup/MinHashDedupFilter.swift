@@ -28,7 +28,8 @@ public struct MinHashDedupFilter: Sendable {
     let lines = try readValues(UInt64.self, from: folder.lines(rank))
     var nextRemove = 0
     var doc = 0
-    let writer = try JSONLWriter(path: output + "/" + padRank(rank) + ".jsonl.zst")
+    // Level 1: these are copies of documents already stored elsewhere; speed matters more.
+    let writer = try JSONLWriter(path: output + "/" + padRank(rank) + ".jsonl.zst", level: 1)
     for (ordinal, file) in ShardSpec(rank: rank, worldSize: worldSize).select(files).enumerated() {
       stats.bytesIn += fileSize(file)
       var lineNumber = 0

@@ -61,6 +61,11 @@ public struct Shingler: Sendable {
   private static func run(_ text: String, _ state: inout AnalysisState) {
     var text = text
     text.withUTF8 { bytes in
+      if isASCII(bytes) {
+        state.consumeASCII(bytes)
+        state.endWord()
+        return
+      }
       let count = bytes.count
       var i = 0
       while i < count {
@@ -108,6 +113,28 @@ public struct Shingler: Sendable {
 
   static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
   static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
+
+  /// Whether all bytes are ASCII, 8 at a time.
+  static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    let n = bytes.count
+    var i = 0
+    let raw = UnsafeRawPointer(base)
+    while i + 8 <= n {
+      if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+      i += 8
+    }
+    while i < n {
+      if base[i] >= 0x80 { return false }
+      i += 1
+    }
+    return true
+  }
+
+  /// Per ASCII byte: 0 other, 1 word character, 2 whitespace; and the lowercased byte.
+  static let asciiClass: [UInt8] = (0..<128).map { b in
+    isASCIISpace(UInt8(b)) ? 2 : (asciiWord[b] ? 1 : 0)
+  }
 
   @inline(__always)
   static func isASCIISpace(_ b: UInt8) -> Bool {
@@ -268,6 +295,105 @@ struct AnalysisState {
       if isWord { wordByte(b) }
     }
     if !isWord { endWord() }
+  }
+
+  /// A whole ASCII text: whitespace, words and other characters in one pass.
+  ///
+  /// The same steps as `exactByte`/`wordByte`/`endWord`, with the hash state in locals so
+  /// the loop runs in registers (this is the hot loop of dedup signatures).
+  mutating func consumeASCII(_ text: UnsafeBufferPointer<UInt8>) {
+    if keepBytes {
+      // Rare (tests and the exact-match helper): take the general path.
+      for b in text {
+        if Shingler.isASCIISpace(b) { space() } else { asciiByte(b) }
+      }
+      return
+    }
+    var acc = self.acc
+    var accBytes = self.accBytes
+    var h1 = self.h1
+    var h2 = self.h2
+    var length = self.length
+    var pending = pendingSpace
+    var wAcc = wordAcc
+    var wBytes = wordAccBytes
+    var wHash = wordHash
+    var inWord = self.inWord
+    @inline(__always) func emit(_ b: UInt8) {
+      acc = acc << 8 | UInt64(b)
+      accBytes += 1
+      length += 1
+      if accBytes == 8 {
+        h1 = mix(h1 ^ acc)
+        h2 = (h2 &+ acc) &* 0x9E37_79B9_7F4A_7C15
+        h2 ^= h2 >> 29
+        acc = 0
+        accBytes = 0
+      }
+    }
+    Shingler.asciiClass.withUnsafeBufferPointer { cls in
+      for b in text {
+        let c = cls[Int(b)]
+        if c == 2 {
+          if inWord {
+            words.append(mix(wHash ^ wAcc ^ (wBytes << 56)))
+            wHash = 0
+            wAcc = 0
+            wBytes = 0
+            inWord = false
+          }
+          pending = length > 0
+          continue
+        }
+        if pending {
+          emit(0x20)
+          pending = false
+        }
+        if c == 1 {
+          let lower = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+          emit(lower)
+          wAcc = wAcc << 8 | UInt64(lower)
+          wBytes += 1
+          if wBytes == 8 {
+            wHash = (wHash ^ wAcc) &* 0x9E37_79B9_7F4A_7C15
+            wHash ^= wHash >> 32
+            wAcc = 0
+            wBytes = 0
+          }
+          inWord = true
+        } else {
+          emit(b)
+          if inWord {
+            words.append(mix(wHash ^ wAcc ^ (wBytes << 56)))
+            wHash = 0
+            wAcc = 0
+            wBytes = 0
+            inWord = false
+          }
+        }
+      }
+    }
+    self.acc = acc
+    self.accBytes = accBytes
+    self.h1 = h1
+    self.h2 = h2
+    self.length = length
+    pendingSpace = pending
+    wordAcc = wAcc
+    wordAccBytes = wBytes
+    wordHash = wHash
+    self.inWord = inWord
+  }
+
+  /// One visible ASCII byte through the general path.
+  private mutating func asciiByte(_ b: UInt8) {
+    let lower = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+    if pendingSpace {
+      exactByte(0x20)
+      pendingSpace = false
+    }
+    exactByte(lower)
+    if Shingler.asciiWord[Int(b)] { wordByte(lower) } else { endWord() }
   }
 
   /// A chunk of stable characters: only ASCII letters need lowercasing.
