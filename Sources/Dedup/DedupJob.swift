@@ -79,6 +79,13 @@ public struct DedupJob: Sendable {
       json = .object(o)
     }
     try writeFileAtomically(output + "/stats.json", json.jsonText + "\n")
+    for (name, s) in [("signatures", s1), ("buckets", s2), ("clusters", s3), ("filter", s4)] {
+      let secs = max(s.seconds, 1e-9)
+      log(
+        "dedup.\(name): \(formatRate(Double(s1["total"]) / secs)) docs/s · "
+          + "\(formatRate(Double(s.bytesIn) / 1e6 / secs)) MB/s · \(formatRate(secs)) s · "
+          + "peak RSS \(s.peakRSSBytes >> 20) MiB")
+    }
     return stats
   }
 }
