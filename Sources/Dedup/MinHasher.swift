@@ -111,8 +111,10 @@ func radixSort(_ keys: inout [UInt64], scratch: inout [UInt64]) {
           for k in 0..<n {
             let v = src[k]
             let d = Int((v >> UInt64(shift)) & 0xFF)
-            dst[c[d]] = v
-            c[d] += 1
+            // Bump the count before the store, so the store cannot force a reload of it.
+            let position = c[d]
+            c[d] = position &+ 1
+            dst[position] = v
           }
           swap(&src, &dst)
         }
