@@ -53,6 +53,7 @@ bench: release
 	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
 	@echo "== Dedup: $(SHARED)/corpus/dedup (10,963 docs), quarry next to rensa, one core"
 	@zstd -dcf $(SHARED)/corpus/dedup/docs.jsonl.zst > /tmp/quarry-dedup-docs.jsonl
+	@rm -rf /tmp/quarry-bench-dedup && $(QUARRY_RELEASE) dedup --input /tmp/quarry-dedup-docs.jsonl --output /tmp/quarry-bench-dedup --workers 1
 	$(BENCH_PY) $(SHARED)/bench/dedup/measure.py run --docs /tmp/quarry-dedup-docs.jsonl --gt $(SHARED)/corpus/dedup \
 	  --methods rensa --name quarry --repeat 3 \
 	  --cmd 'rm -rf {output}.d && $(abspath $(QUARRY_RELEASE)) dedup --input {input} --output {output}.d --workers 1 && cp {output}.d/removed.txt {output}'

@@ -87,13 +87,42 @@ struct DedupJobTests {
     let a = try outputs(one + "/out")
     #expect(a.count >= 5)
     #expect(a == (try outputs(two + "/out")))
-    // Lose the buckets and filter work of a finished run, as a kill would: rerun resumes.
+    // Lose one task of every step, as a kill would (marker gone, outputs half-written):
+    // the rerun redoes exactly those tasks and the outputs come out the same.
     let fm = FileManager.default
-    try fm.removeItem(atPath: two + "/out/minhash/steps/buckets/completions/00003")
-    try fm.removeItem(atPath: two + "/out/minhash/steps/filter/completions/00001")
-    try fm.removeItem(atPath: two + "/out/00001.jsonl.zst")
-    _ = try await DedupJob(input: two + "/in", output: two + "/out").run(workers: 2)
-    #expect(a == (try outputs(two + "/out")))
+    let out = two + "/out"
+    for (step, rank) in [("signatures", "00002"), ("buckets", "00003"), ("clusters", "00000"), ("filter", "00001")] {
+      try fm.removeItem(atPath: out + "/minhash/steps/\(step)/completions/\(rank)")
+    }
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: out + "/minhash/sigs/.00002.sig.tmp"))
+    try fm.removeItem(atPath: out + "/00001.jsonl.zst")
+    try fm.removeItem(atPath: out + "/clusters.jsonl")
+    _ = try await DedupJob(input: two + "/in", output: out).run(workers: 2)
+    #expect(a == (try outputs(out)))
+  }
+
+  @Test("the four steps run one task at a time, as array jobs, give the all-in-one output")
+  func arrayJobs() async throws {
+    let whole = tempDir()
+    let steps = tempDir()
+    _ = try writeCorpus(whole)
+    _ = try writeCorpus(steps)
+    _ = try await DedupJob(input: whole + "/in", output: whole + "/out").run(workers: 1)
+    let config = MinHashConfig()
+    let files = try dedupInputFiles(steps + "/in")
+    let folder = MinHashFolder(output: steps + "/out")
+    try folder.recordConfig(config, tasks: files.count)
+    for r in 0..<files.count {
+      _ = try MinHashSignatures(config: config, files: files, folder: folder).run(rank: r, worldSize: files.count)
+    }
+    let buckets = MinHashBuckets(config: config, folder: folder)
+    for r in 0..<3 { _ = try buckets.run(rank: r, worldSize: 3) }  // another task split works too
+    _ = try MinHashClusters(config: config, folder: folder, output: steps + "/out").run()
+    for r in 0..<files.count {
+      _ = try MinHashDedupFilter(files: files, folder: folder, output: steps + "/out").run(rank: r, worldSize: files.count)
+    }
+    let a = try outputs(whole + "/out").filter { $0.key != "removed.txt" }
+    #expect(a == (try outputs(steps + "/out")).filter { $0.key != "removed.txt" })
   }
 
   @Test("a rerun with other parameters is refused with a clear message")
