@@ -10,7 +10,7 @@ struct ExtractHTML: ParsableCommand {
     abstract: "Print the main text of an HTML page (plain or .gz) as Markdown with LaTeX math.",
     discussion: """
       Examples:
-        quarry extract-html Fixtures/html/katex.html
+        quarry extract-html Fixtures/html/katex-softmax.html
         quarry extract-html page.html.gz --url https://example.org/post
         quarry extract-html --list pages.tsv --out-dir out/pages   # lines: <id>\\t<path>
       """

@@ -9,9 +9,10 @@ struct Quarry: AsyncParsableCommand {
     discussion: """
       Examples:
         quarry extract Fixtures/warc --output out/extract --workers 2
-        quarry extract-html Fixtures/html/katex.html
+        quarry extract-html Fixtures/html/katex-softmax.html
         quarry extract-html --list pages.tsv --out-dir out/pages
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
+        quarry dedup --input out/extract --output out/dedup --workers 2
       """,
     subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self]
   )
