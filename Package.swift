@@ -29,13 +29,15 @@ let package = Package(
     .target(name: "Dedup", dependencies: ["DataCore", "CMinHash"]),
     // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).
     .target(name: "CMinHash"),
+    // Byte-level BPE: Hugging Face tokenizer.json reader, encoder and decoder.
+    .target(name: "BPE", dependencies: ["DataCore"]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup",
+        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -43,6 +45,7 @@ let package = Package(
     .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore"]),
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore"]),
+    .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

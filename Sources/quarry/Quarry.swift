@@ -13,7 +13,8 @@ struct Quarry: AsyncParsableCommand {
         quarry extract-html --list pages.tsv --out-dir out/pages
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
         quarry dedup --input out/extract --output out/dedup --workers 2
+        quarry tokenizer encode --tokenizer tokenizer.json --input docs.jsonl
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self]
   )
 }
