@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo test bench bench-env clean
+.PHONY: deps build release demo test bench bench-env parity-tokenizer clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -67,6 +67,11 @@ bench: release
 	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
 	  --extractors trafilatura,resiliparse \
 	  --batch-cmd 'quarry=$(abspath $(QUARRY_RELEASE)) extract-html --list {list} --out-dir {outdir}'
+
+# Tokenizer parity with Hugging Face tokenizers (needs ../shared and a venv; not part of CI).
+parity-tokenizer: release
+	@test -x /tmp/parityenv/bin/python || (python3 -m venv /tmp/parityenv && /tmp/parityenv/bin/pip install -q --upgrade pip && /tmp/parityenv/bin/pip install -q tokenizers zstandard)
+	/tmp/parityenv/bin/python Tests/Bench/tokenizer_parity.py $(QUARRY_RELEASE) $(SHARED)/corpus/tokenizer
 
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \

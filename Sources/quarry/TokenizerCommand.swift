@@ -11,7 +11,7 @@ struct Tokenizer: ParsableCommand {
         quarry tokenizer encode --tokenizer tokenizer.json --input docs.jsonl
         quarry tokenizer encode --tokenizer tokenizer.json --text "Hello, world"
       """,
-    subcommands: [TokenizerEncode.self]
+    subcommands: [TokenizerTrain.self, TokenizerEncode.self]
   )
 }
 
@@ -56,5 +56,47 @@ struct TokenizerEncode: ParsableCommand {
       out += "]}"
       print(out)
     }
+  }
+}
+
+struct TokenizerTrain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a byte-level BPE tokenizer on JSONL documents and write tokenizer.json.",
+    discussion: """
+      Examples:
+        quarry tokenizer train --input out/dedup --vocab-size 8192 --output tokenizer.json
+        quarry tokenizer train --input docs.jsonl.zst --vocab-size 4096 --pre-tokenizer gpt2 --output t.json
+      """
+  )
+
+  @Option(help: "A JSONL/JSONL.zst file or a folder of them (documents with a text field).") var input: String
+  @Option(help: "Vocabulary size, special tokens and the 256 bytes included.") var vocabSize: Int
+  @Option(help: "Where to write tokenizer.json.") var output: String
+  @Option(help: "Pre-tokenizer regex: qwen2 (numbers of 1-3 digits) or gpt2.") var preTokenizer = "qwen2"
+  @Option(help: "Special tokens, comma-separated.") var special = "<|endoftext|>"
+
+  func validate() throws {
+    guard vocabSize > 257 else { throw ValidationError("--vocab-size must exceed 256 + the special tokens") }
+    guard ["qwen2", "gpt2"].contains(preTokenizer) else { throw ValidationError("--pre-tokenizer is qwen2 or gpt2") }
+  }
+
+  func run() throws {
+    var trainer = BPETrainer(vocabSize: vocabSize)
+    trainer.preTokenizer = preTokenizer == "gpt2" ? .gpt2 : .qwen2(digits: 3)
+    trainer.specialTokens = special.split(separator: ",").map(String.init)
+    let start = monotonicSeconds()
+    var counts = BPETrainer.Counts()
+    for file in try listInputFiles([input], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"]) {
+      try JSONLReader(path: file).forEach { trainer.add($0.text, to: &counts) }
+    }
+    let counted = monotonicSeconds()
+    let result = trainer.train(counts)
+    try writeFileAtomically(output, result.tokenizerJSON.jsonText + "\n")
+    let end = monotonicSeconds()
+    log(
+      "tokenizer train: \(counts.documents) docs, \(counts.bytes / 1_000_000) MB · counting "
+        + "\(formatRate(counted - start)) s · merges \(formatRate(end - counted)) s · vocab \(result.tokens.count) · "
+        + "peak RSS \(peakRSSBytes() >> 20) MiB")
   }
 }
