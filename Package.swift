@@ -31,6 +31,8 @@ let package = Package(
     .target(name: "CMinHash"),
     // Byte-level BPE: Hugging Face tokenizer.json reader, encoder and decoder.
     .target(name: "BPE", dependencies: ["DataCore"]),
+    // Token shards in zstd's seekable format, with a document index.
+    .target(name: "Shards", dependencies: ["DataCore"]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
     // The thin command-line front end.
@@ -46,6 +48,7 @@ let package = Package(
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

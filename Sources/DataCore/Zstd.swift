@@ -151,3 +151,27 @@ package func zstdCompress(_ bytes: [UInt8], level: Int32 = 3) -> [UInt8] {
   out.removeSubrange(n...)
   return out
 }
+
+/// Compresses `bytes` into one independent zstd frame with a content checksum.
+package func zstdCompressFrame(_ bytes: UnsafeRawBufferPointer, level: Int32 = 3) throws(DataError) -> [UInt8] {
+  guard let cctx = ZSTD_createCCtx() else { throw .zstd(path: "", message: "cannot allocate a context") }
+  defer { ZSTD_freeCCtx(cctx) }
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+  let bound = ZSTD_compressBound(bytes.count)
+  var out = [UInt8](repeating: 0, count: bound)
+  let n = out.withUnsafeMutableBytes { o in ZSTD_compress2(cctx, o.baseAddress, bound, bytes.baseAddress, bytes.count) }
+  if ZSTD_isError(n) != 0 { throw .zstd(path: "", message: String(cString: ZSTD_getErrorName(n))) }
+  out.removeSubrange(n...)
+  return out
+}
+
+/// Decompresses exactly one zstd frame that must hold `size` bytes.
+/// - Throws: `DataError.zstd` when the frame is corrupt, truncated or of another size.
+package func zstdDecompressFrame(_ frame: UnsafeRawBufferPointer, size: Int, path: String) throws(DataError) -> [UInt8] {
+  var out = [UInt8](repeating: 0, count: size)
+  let n = out.withUnsafeMutableBytes { o in ZSTD_decompress(o.baseAddress, size, frame.baseAddress, frame.count) }
+  if ZSTD_isError(n) != 0 { throw .zstd(path: path, message: String(cString: ZSTD_getErrorName(n))) }
+  guard n == size else { throw .zstd(path: path, message: "frame holds \(n) bytes, the seek table says \(size)") }
+  return out
+}
