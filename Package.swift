@@ -34,12 +34,12 @@ let package = Package(
     // Token shards in zstd's seekable format, with a document index.
     .target(name: "Shards", dependencies: ["DataCore"]),
     // Composes stages into jobs (extract, …) and runs them over shards.
-    .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract"]),
+    .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE",
+        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -14,7 +14,9 @@ struct Quarry: AsyncParsableCommand {
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
         quarry dedup --input out/extract --output out/dedup --workers 2
         quarry tokenizer encode --tokenizer tokenizer.json --input docs.jsonl
+        quarry tokenize --tokenizer tokenizer.json --input out/dedup --output out/tokens
+        quarry shards verify out/tokens/00000.tok.zst
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self]
   )
 }
