@@ -37,10 +37,15 @@ demo: release
 	@echo
 	$(QUARRY_RELEASE) dedup --input out/demo/extract --output out/demo/dedup --workers 2
 	@echo
+	$(QUARRY_RELEASE) tokenizer train --input out/demo/dedup --vocab-size 1024 --output out/demo/tokenizer.json
+	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input out/demo/dedup --output out/demo/tokens --workers 2
+	$(QUARRY_RELEASE) shards verify out/demo/tokens/00000.tok.zst
+	@echo
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
-	@echo "outputs: out/demo/extract/ (extracted, stats.json) and out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl)"
+	@echo "outputs: out/demo/extract/ (extracted), out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl),"
+	@echo "         out/demo/tokenizer.json (BPE, HF format) and out/demo/tokens/ (seekable zstd token shards)"
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -107,3 +107,23 @@ public struct JobFolder: Sendable {
     return try bytes.withUnsafeBufferPointer { buf throws in try StageStats(json: JSONValue.parse(buf)) }
   }
 }
+
+/// Lists document files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`) under `path`, leaving out what
+/// Quarry's own jobs write beside their documents: the `minhash/`, `stats/` and `completions/`
+/// folders and the `clusters.jsonl` / `duplicates.jsonl` sidecars.
+/// - Throws: `DataError.invalidInput` when `path` does not exist or holds no documents.
+public func listDocumentFiles(_ path: String) throws(DataError) -> [String] {
+  let sidecars: Set<String> = ["clusters.jsonl", "duplicates.jsonl"]
+  let files = try listInputFiles([path], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"]).filter { file in
+    guard isDirectory(path) else { return true }
+    let relative = file.dropFirst(path.count).split(separator: "/")
+    if relative.dropLast().contains(where: { ["minhash", "stats", "completions"].contains(String($0)) }) {
+      return false
+    }
+    return !sidecars.contains(String(relative.last ?? ""))
+  }
+  guard !files.isEmpty else {
+    throw .invalidInput("no .jsonl, .jsonl.zst or .jsonl.gz files in '\(path)'")
+  }
+  return files
+}

@@ -72,9 +72,5 @@ public struct MinHashFolder: Sendable {
 
 /// The input files of a dedup run: JSONL, JSONL.zst or JSONL.gz, sorted.
 public func dedupInputFiles(_ input: String) throws(DataError) -> [String] {
-  let files = try listInputFiles([input], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"])
-  guard !files.isEmpty else {
-    throw .invalidInput("no .jsonl, .jsonl.zst or .jsonl.gz files in '\(input)'")
-  }
-  return files
+  try listDocumentFiles(input)
 }

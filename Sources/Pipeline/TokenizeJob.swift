@@ -25,8 +25,7 @@ public struct TokenizeJob: Sendable {
 
   /// Runs all tasks and writes `stats.json`.
   public func run(workers: Int? = nil) async throws -> StageStats {
-    let files = try listInputFiles([input], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"])
-    guard !files.isEmpty else { throw DataError.invalidInput("no JSONL files in '\(input)'") }
+    let files = try listDocumentFiles(input)
     let tokenizer = try BPETokenizer(path: tokenizerPath)
     let tasks = min(files.count, 256)
     let folder = try JobFolder(root: output)

@@ -87,7 +87,7 @@ struct TokenizerTrain: ParsableCommand {
     trainer.specialTokens = special.split(separator: ",").map(String.init)
     let start = monotonicSeconds()
     var counts = BPETrainer.Counts()
-    for file in try listInputFiles([input], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"]) {
+    for file in try listDocumentFiles(input) {
       try JSONLReader(path: file).forEach { trainer.add($0.text, to: &counts) }
     }
     let counted = monotonicSeconds()
