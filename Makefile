@@ -41,11 +41,14 @@ demo: release
 	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input out/demo/dedup --output out/demo/tokens --workers 2
 	$(QUARRY_RELEASE) shards verify out/demo/tokens/00000.tok.zst
 	@echo
+	$(QUARRY_RELEASE) mix --config Pipelines/mimo-3stage.yaml --output out/demo/mix
+	@echo
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
 	@echo "outputs: out/demo/extract/ (extracted), out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl),"
-	@echo "         out/demo/tokenizer.json (BPE, HF format) and out/demo/tokens/ (seekable zstd token shards)"
+	@echo "         out/demo/tokenizer.json (BPE, HF format), out/demo/tokens/ (seekable zstd token shards)"
+	@echo "         and out/demo/mix/stage{1,2,3}/ with mixture.json (the three-stage mixture)"
 
 test: deps
 	$(SWIFT) build --build-tests

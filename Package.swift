@@ -9,7 +9,8 @@ let package = Package(
     .library(name: "DataCore", targets: ["DataCore"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // C libraries: module map + shim header only; each is imported by exactly one module.
@@ -33,13 +34,17 @@ let package = Package(
     .target(name: "BPE", dependencies: ["DataCore"]),
     // Token shards in zstd's seekable format, with a document index.
     .target(name: "Shards", dependencies: ["DataCore"]),
+    // The three-stage mixture scheduler: sampling, packing, stage shards, mixture report.
+    .target(
+      name: "Mixture",
+      dependencies: ["DataCore", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards",
+        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -49,6 +54,7 @@ let package = Package(
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore"]),
+    .testTarget(name: "MixtureTests", dependencies: ["Mixture", "Shards", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -16,7 +16,8 @@ struct Quarry: AsyncParsableCommand {
         quarry tokenizer encode --tokenizer tokenizer.json --input docs.jsonl
         quarry tokenize --tokenizer tokenizer.json --input out/dedup --output out/tokens
         quarry shards verify out/tokens/00000.tok.zst
+        quarry mix --config Pipelines/mimo-3stage.yaml --output out/mix
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self]
   )
 }
