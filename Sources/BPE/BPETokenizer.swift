@@ -163,27 +163,49 @@ public final class BPETokenizer: Sendable {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// Splits `text` around special tokens (matched longest first, leftmost).
-  private func forEachSegment(of text: String, _ body: (Substring, Int?) -> Void) {
+  /// Splits `text` around special tokens (leftmost, longest first at one position), scanning
+  /// the UTF-8 bytes once: only bytes that start some special token are compared.
+  private func forEachSegment(of text: String, _ body: (String, Int?) -> Void) {
     guard !specials.isEmpty else {
-      body(text[...], nil)
+      body(text, nil)
       return
     }
-    var rest = text[...]
-    while !rest.isEmpty {
-      var best: (Range<String.Index>, Int)?
-      for (content, id) in specials {
-        guard let r = rest.firstRange(of: content) else { continue }
-        if let current = best, current.0.lowerBound <= r.lowerBound { continue }
-        best = (r, id)
+    let patterns = specials.map { (Array($0.0.utf8), $0.1) }
+    var starts = [Bool](repeating: false, count: 256)
+    for (bytes, _) in patterns where !bytes.isEmpty { starts[Int(bytes[0])] = true }
+    var copy = text
+    copy.withUTF8 { buf in
+      let n = buf.count
+      var segmentStart = 0
+      var i = 0
+      while i < n {
+        guard starts[Int(buf[i])] else {
+          i += 1
+          continue
+        }
+        var matched: (Int, Int)?
+        for (bytes, id) in patterns where i + bytes.count <= n && !bytes.isEmpty {
+          if buf[i..<(i + bytes.count)].elementsEqual(bytes) {
+            matched = (bytes.count, id)
+            break
+          }
+        }
+        guard let (length, id) = matched else {
+          i += 1
+          continue
+        }
+        if i > segmentStart {
+          body(String(decoding: UnsafeBufferPointer(rebasing: buf[segmentStart..<i]), as: UTF8.self), nil)
+        }
+        body("", id)
+        i += length
+        segmentStart = i
       }
-      guard let (r, id) = best else {
-        body(rest, nil)
-        return
+      if segmentStart == 0 {
+        body(text, nil)
+      } else if segmentStart < n {
+        body(String(decoding: UnsafeBufferPointer(rebasing: buf[segmentStart..<n]), as: UTF8.self), nil)
       }
-      if r.lowerBound > rest.startIndex { body(rest[..<r.lowerBound], nil) }
-      body(rest[r], id)
-      rest = rest[r.upperBound...]
     }
   }
 
