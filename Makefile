@@ -58,13 +58,16 @@ test: deps
 # side with trafilatura and resiliparse (needs `make bench-env` once).
 bench: release
 	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
-	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa, tokenizers, tiktoken' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
 	@echo "== Dedup: $(SHARED)/corpus/dedup (10,963 docs), quarry next to rensa, one core"
 	@zstd -dcf $(SHARED)/corpus/dedup/docs.jsonl.zst > /tmp/quarry-dedup-docs.jsonl
 	@rm -rf /tmp/quarry-bench-dedup && $(QUARRY_RELEASE) dedup --input /tmp/quarry-dedup-docs.jsonl --output /tmp/quarry-bench-dedup --workers 1
 	$(BENCH_PY) $(SHARED)/bench/dedup/measure.py run --docs /tmp/quarry-dedup-docs.jsonl --gt $(SHARED)/corpus/dedup \
 	  --methods rensa --name quarry --repeat 3 \
 	  --cmd 'rm -rf {output}.d && $(abspath $(QUARRY_RELEASE)) dedup --input {input} --output {output}.d --workers 1 && cp {output}.d/removed.txt {output}'
+	@echo "== Tokenizer: ~100 MB corpus (make_corpus.sh), quarry next to HF tokenizers and tiktoken"
+	@test -f /tmp/quarry-tokcorpus/MANIFEST || bash $(SHARED)/bench/tokenizer/make_corpus.sh /tmp/quarry-tokcorpus
+	$(BENCH_PY) Tests/Bench/tokenizer_speed.py $(QUARRY_RELEASE) /tmp/quarry-tokcorpus $(SHARED)/bench/tokenizer
 	@echo "== WARC reading: crawl-sample.warc.gz, quarry next to FastWARC (one thread)"
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
@@ -84,7 +87,7 @@ parity-tokenizer: release
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \
 	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio \
-	  rensa datasketch xxhash numpy zstandard
+	  rensa datasketch xxhash numpy zstandard tokenizers tiktoken
 
 clean:
 	rm -rf .build out
