@@ -19,6 +19,8 @@ let package = Package(
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
     // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
     .target(name: "DataCore", dependencies: ["CZstd", "CZlib", "CISAL"]),
@@ -38,6 +40,8 @@ let package = Package(
     .target(
       name: "Mixture",
       dependencies: ["DataCore", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
+    // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
+    .target(name: "Model", dependencies: ["DataCore", "COpenBLAS"]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
     // The thin command-line front end.
@@ -55,6 +59,7 @@ let package = Package(
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore"]),
     .testTarget(name: "MixtureTests", dependencies: ["Mixture", "Shards", "DataCore"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,133 @@
+// The public face of the model: a float32 MiMo (Qwen2 body + MTP layer) with training steps,
+// evaluation, logits, and Hugging Face checkpoints (config.json + model.safetensors).
+import DataCore
+import Foundation
+
+public final class MiMoModel {
+  package let core: Transformer<Float>
+  public var config: MiMoConfig { core.config }
+  public var layout: ParameterLayout { core.layout }
+  public var parameterCount: Int { core.layout.count }
+
+  /// A freshly initialised model (HF Qwen2 initialisation, deterministic from `seed`).
+  public init(config: MiMoConfig, seed: UInt64, threads: Int = 1) throws(ModelError) {
+    try config.validate()
+    core = Transformer(config: config, workers: threads)
+    core.initialize(seed: seed)
+  }
+
+  private init(core: Transformer<Float>) { self.core = core }
+
+  /// Threads for the row-parallel kernels and for OpenBLAS.
+  public var threads: Int {
+    get { core.workers.count }
+    set {
+      core.workers = Workers(newValue)
+      BLASThreads.set(newValue)
+    }
+  }
+
+  public func setRopeTheta(_ theta: Double) { core.setRopeTheta(theta) }
+
+  public var parameters: UnsafeMutableBufferPointer<Float> {
+    UnsafeMutableBufferPointer(start: core.params.base, count: core.params.count)
+  }
+  public var gradients: UnsafeMutableBufferPointer<Float> {
+    UnsafeMutableBufferPointer(start: core.grads.base, count: core.grads.count)
+  }
+  public func zeroGradients() { core.grads.zero() }
+
+  /// Forward + backward on B rows of T+1 tokens; adds `lossScale · ∂L/∂θ` to the gradients,
+  /// where L = L_main + mtpWeight · L_mtp.
+  @discardableResult
+  public func trainStep(batch: [Int32], b: Int, t: Int, mtpWeight: Double, lossScale: Double = 1)
+    -> LossParts
+  {
+    core.step(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: true, lossScale: lossScale)
+  }
+
+  /// The losses on B rows of T+1 tokens, without gradients.
+  public func loss(batch: [Int32], b: Int, t: Int, mtpWeight: Double) -> LossParts {
+    core.step(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: false)
+  }
+
+  /// Main logits [B, T, V] for B rows of T tokens, and MTP logits [B, T−1, V] (position i uses
+  /// h_i and the embedding of token i+1) when the model has an MTP layer and T ≥ 2.
+  public func logits(tokens: [Int32], b: Int, t: Int) -> (main: [Float], mtp: [Float]?) {
+    precondition(tokens.count == b * t && t >= 1, "tokens must hold B·T ids")
+    var batch = [Int32]()
+    batch.reserveCapacity(b * (t + 1))
+    for r in 0..<b {
+      batch.append(contentsOf: tokens[(r * t)..<((r + 1) * t)])
+      batch.append(0)  // a target slot; no loss is computed
+    }
+    let v = config.vocabSize
+    var main: [Float] = [], mtp: [Float]? = nil
+    core.step(batch: batch, b: b, t: t, mtpWeight: 0, backward: false) { m, x in
+      main = Array(UnsafeBufferPointer(start: m, count: b * t * v))
+      if let x { mtp = Array(UnsafeBufferPointer(start: x, count: b * (t - 1) * v)) }
+    }
+    return (main, mtp)
+  }
+
+  // MARK: checkpoints
+
+  /// Writes `dir/config.json` and `dir/model.safetensors` (float32, HF MiMo tensor names).
+  public func save(to dir: String, metadata: [String: String] = [:]) throws(ModelError) {
+    do { try makeDirectories(dir) } catch { throw .io(path: dir, reason: "\(error)") }
+    let p = UnsafeBufferPointer(core.parameters)
+    let tensors = layout.slots.map { slot in
+      SafeTensor(
+        name: slot.name, shape: slot.shape,
+        floats: UnsafeBufferPointer(rebasing: p[slot.offset..<(slot.offset + slot.count)]))
+    }
+    var meta = metadata
+    meta["format"] = "pt"
+    try SafeTensors.write(tensors, metadata: meta, to: dir + "/model.safetensors")
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    do {
+      let data = try enc.encode(config)
+      try writeFileAtomically(dir + "/config.json", Array(data) + [0x0A])
+    } catch { throw .io(path: dir + "/config.json", reason: "\(error)") }
+  }
+
+  /// Reads the config of a checkpoint directory.
+  public static func readConfig(_ dir: String) throws(ModelError) -> MiMoConfig {
+    let path = dir + "/config.json"
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw .io(path: path, reason: "cannot read config.json; is this a checkpoint directory?")
+    }
+    do { return try JSONDecoder().decode(MiMoConfig.self, from: data) } catch let e as ModelError {
+      throw e
+    } catch { throw .badConfig("\(path): \(error)") }
+  }
+
+  /// Loads `dir/config.json` + `dir/model.safetensors` (F32, F16, BF16 or F64 tensors).
+  public static func load(checkpoint dir: String, threads: Int = 1) throws(ModelError) -> MiMoModel {
+    let config = try readConfig(dir)
+    try config.validate()
+    let model = MiMoModel(core: Transformer(config: config, workers: threads))
+    try model.loadWeights(dir + "/model.safetensors")
+    return model
+  }
+
+  /// Replaces every parameter with the tensor of the same name in a safetensors file.
+  public func loadWeights(_ path: String) throws(ModelError) {
+    let (tensors, _) = try SafeTensors.read(path)
+    for slot in layout.slots {
+      guard let t = tensors[slot.name] else { throw .missingTensor(path: path, name: slot.name) }
+      guard t.shape == slot.shape else {
+        throw .shapeMismatch(name: slot.name, expected: slot.shape, found: t.shape)
+      }
+      let values = try t.floats()
+      (core.params.base + slot.offset).update(from: values, count: slot.count)
+    }
+  }
+}
+
+extension Transformer {
+  var parameters: UnsafeMutableBufferPointer<T> {
+    UnsafeMutableBufferPointer(start: params.base, count: params.count)
+  }
+}

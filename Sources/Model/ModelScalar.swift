@@ -1,0 +1,126 @@
+// The floating-point types the model runs in: Float for training and inference, Double for the
+// float64 reference the gradient tests compare against. Matrix products go through OpenBLAS.
+internal import COpenBLAS
+import Foundation
+
+/// A scalar the model kernels are generic over. Only `Float` and `Double` conform; the public
+/// API is concrete (`Float`), so the generic kernels are specialized inside this module.
+package protocol ModelScalar: BinaryFloatingPoint, Sendable {
+  /// Row-major `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
+  static func gemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+    a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+    beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+  static func exp(_ x: Self) -> Self
+  static func log(_ x: Self) -> Self
+  static func cos(_ x: Self) -> Self
+  static func sin(_ x: Self) -> Self
+  static func pow(_ x: Self, _ y: Self) -> Self
+  /// p[i] = exp(p[i] − shift) for i in 0..<count; returns Σ p[i].
+  static func expShifted(_ p: UnsafeMutablePointer<Self>, count: Int, shift: Self) -> Self
+}
+
+extension Float: ModelScalar {
+  @inline(__always)
+  package static func gemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
+      blasint(ldc))
+  }
+  @inline(__always) package static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+  @inline(__always) package static func log(_ x: Float) -> Float { Foundation.logf(x) }
+  @inline(__always) package static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
+  @inline(__always) package static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
+  @inline(__always) package static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+  package static func expShifted(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float)
+    -> Float
+  {
+    var i = 0
+    var acc = SIMD8<Float>()
+    let s = SIMD8<Float>(repeating: shift)
+    let raw = UnsafeMutableRawPointer(p)
+    while i + 8 <= count {
+      let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+      let e = fastExp(x - s)
+      raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)
+      acc += e
+      i += 8
+    }
+    var sum = acc.sum()
+    while i < count {
+      let e = Foundation.expf(p[i] - shift)
+      p[i] = e
+      sum += e
+      i += 1
+    }
+    return sum
+  }
+}
+
+/// exp(x) for 8 lanes: Cephes' expf reduction and polynomial (max relative error about
+/// 2 ulp over the clamped range), with 2ⁿ built in the exponent bits.
+@inline(__always)
+func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+  let x = x.clamped(
+    lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+  // n = round(x / ln 2), via the 1.5·2²³ trick so n is also in the low mantissa bits.
+  let magic = SIMD8<Float>(repeating: 12_582_912)
+  let t = x * 1.442_695_04 + magic
+  let n = t - magic
+  var r = x - n * 0.693_359_375
+  r = r - n * -2.121_944_4e-4
+  var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+  p = p * r + 1.398_199_95e-3
+  p = p * r + 8.333_451_9e-3
+  p = p * r + 4.166_579_59e-2
+  p = p * r + 1.666_666_55e-1
+  p = p * r + 5.000_000_12e-1
+  p = p * (r * r) + r + 1
+  let nBits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+  let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: SIMD8<Float>.self)
+  return p * scale
+}
+
+extension Double: ModelScalar {
+  @inline(__always)
+  package static func gemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+    a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
+      blasint(ldc))
+  }
+  @inline(__always) package static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+  @inline(__always) package static func log(_ x: Double) -> Double { Foundation.log(x) }
+  @inline(__always) package static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+  @inline(__always) package static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+  @inline(__always) package static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+  package static func expShifted(_ p: UnsafeMutablePointer<Double>, count: Int, shift: Double)
+    -> Double
+  {
+    var sum = 0.0
+    for i in 0..<count {
+      let e = Foundation.exp(p[i] - shift)
+      p[i] = e
+      sum += e
+    }
+    return sum
+  }
+}
+
+/// OpenBLAS's thread pool size. Training is a single-threaded Swift loop; its parallelism comes
+/// from these threads and from the row-parallel kernels (see `Parallel`).
+public enum BLASThreads {
+  public static var count: Int {
+    get { Int(openblas_get_num_threads()) }
+  }
+  public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+}
