@@ -3,14 +3,14 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev pkg-config zstd
-PKGS := libxml-2.0 libzstd zlib libisal
+DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev pkg-config zstd
+PKGS := libxml-2.0 libzstd zlib libisal openblas
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo test bench bench-env parity-tokenizer clean
+.PHONY: deps build release demo test bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -83,6 +83,18 @@ bench: release
 parity-tokenizer: release
 	@test -x /tmp/parityenv/bin/python || (python3 -m venv /tmp/parityenv && /tmp/parityenv/bin/pip install -q --upgrade pip && /tmp/parityenv/bin/pip install -q tokenizers zstandard)
 	/tmp/parityenv/bin/python Tests/Bench/tokenizer_parity.py $(QUARRY_RELEASE) $(SHARED)/corpus/tokenizer
+
+# Logits parity with transformers' Qwen2ForCausalLM (+ the MiMo MTP layer), both directions
+# (needs ../shared and a venv with torch + transformers; not part of CI).
+TORCH_PY ?= /tmp/torchenv/bin/python
+torch-env:
+	@$(TORCH_PY) -c 'import torch, transformers, safetensors' 2>/dev/null || \
+	  (python3 -m venv $(dir $(TORCH_PY)).. && $(TORCH_PY) -m pip install -q --upgrade pip && \
+	   $(TORCH_PY) -m pip install -q torch transformers safetensors numpy)
+
+parity: release torch-env
+	$(TORCH_PY) Tests/Bench/model_parity.py $(QUARRY_RELEASE) $(SHARED)/bench/train/torch_ref.py \
+	  $(if $(wildcard out/demo/train/final/config.json),--ckpt out/demo/train/final)
 
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \

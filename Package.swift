@@ -42,6 +42,8 @@ let package = Package(
       dependencies: ["DataCore", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
     // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
     .target(name: "Model", dependencies: ["DataCore", "COpenBLAS"]),
+    // The pretraining loop: shard data loader, AdamW, schedules, checkpoints, stages.
+    .target(name: "Train", dependencies: ["Model", "Shards", "DataCore", .product(name: "Yams", package: "Yams")]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
     // The thin command-line front end.
@@ -49,6 +51,7 @@ let package = Package(
       name: "quarry",
       dependencies: [
         "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
+        "Model", "Train",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

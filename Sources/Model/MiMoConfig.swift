@@ -43,7 +43,7 @@ public struct MiMoConfig: Codable, Sendable, Equatable {
   /// 837,248 for the MTP layer.
   public static let reference = MiMoConfig()
 
-  enum CodingKeys: String, CodingKey {
+  package enum CodingKeys: String, CodingKey {
     case vocabSize = "vocab_size", hiddenSize = "hidden_size"
     case intermediateSize = "intermediate_size", numHiddenLayers = "num_hidden_layers"
     case numAttentionHeads = "num_attention_heads", numKeyValueHeads = "num_key_value_heads"

@@ -1,6 +1,7 @@
 // The floating-point types the model runs in: Float for training and inference, Double for the
 // float64 reference the gradient tests compare against. Matrix products go through OpenBLAS.
 internal import COpenBLAS
+import DataCore
 import Foundation
 
 /// A scalar the model kernels are generic over. Only `Float` and `Double` conform; the public
@@ -123,4 +124,37 @@ public enum BLASThreads {
     get { Int(openblas_get_num_threads()) }
   }
   public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+}
+
+extension BLASThreads {
+  /// The measured sgemm rate (GFLOP/s) for an n×n×n product on the current OpenBLAS threads:
+  /// the median of repetitions over at least `seconds`. MFU is reported against this peak.
+  public static func sgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5) -> Double {
+    let a = Buffer<Float>(n * n), b = Buffer<Float>(n * n), c = Buffer<Float>(n * n)
+    var rng = SplitMix64(seed: 1)
+    for i in 0..<(n * n) {
+      a[i] = Float(rng.nextUnit()) - 0.5
+      b[i] = Float(rng.nextUnit()) - 0.5
+    }
+    func once() -> Double {
+      let t0 = monotonicSeconds()
+      Float.gemm(
+        transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: a.base, lda: n, b: b.base,
+        ldb: n, beta: 0, c: c.base, ldc: n)
+      return monotonicSeconds() - t0
+    }
+    _ = once()
+    var times: [Double] = []
+    let start = monotonicSeconds()
+    while times.count < 3 || monotonicSeconds() - start < seconds { times.append(once()) }
+    times.sort()
+    return 2 * Double(n * n * n) / times[times.count / 2] / 1e9
+  }
+}
+
+/// CPU seconds used by this process (all threads).
+public func processCPUSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

@@ -1,0 +1,64 @@
+// `quarry train --bench`: full training steps (forward, backward, clipping, AdamW) of the
+// reference configuration on random tokens, timed as torch_ref.py bench times PyTorch.
+import DataCore
+import Model
+
+public struct TrainBenchResult: Sendable {
+  public var threads: Int
+  public var mtp: Bool
+  public var steps: Int
+  public var stepSecondsMedian: Double
+  public var cpuSecondsPerStep: Double
+  public var tokensPerSecond: Double
+  public var tokensPerCPUSecond: Double
+  public var gflops: Double
+  public var peakGFLOPS: Double
+  public var mfu: Double { gflops / peakGFLOPS }
+  public var firstLoss: Double
+  public var lastLoss: Double
+  public var parameters: Int
+}
+
+public enum TrainBench {
+  /// Times `steps` training steps after `warmup` untimed ones.
+  public static func run(
+    config: MiMoConfig = .reference, batch: Int = 8, seq: Int = 256, threads: Int = 1,
+    mtp: Bool = true, mtpWeight: Double = 0.3, steps: Int = 10, warmup: Int = 2, seed: UInt64 = 0,
+    peakGFLOPS: Double? = nil
+  ) throws -> TrainBenchResult {
+    var cfg = config
+    cfg.numNextnPredictLayers = mtp ? 1 : 0
+    BLASThreads.set(threads)
+    let peak = peakGFLOPS ?? BLASThreads.sgemmGFLOPS()
+    let model = try MiMoModel(config: cfg, seed: seed, threads: threads)
+    let opt = AdamW(config: AdamWConfig(), layout: model.layout)
+    var rng = SplitMix64(seed: seed &+ 1)
+    var wall: [Double] = [], cpu: [Double] = []
+    var first = Double.nan, last = Double.nan
+    for step in 0..<(warmup + steps) {
+      let tokens = (0..<(batch * (seq + 1))).map { _ in Int32(rng.next() % UInt64(cfg.vocabSize)) }
+      let t0 = monotonicSeconds(), c0 = processCPUSeconds()
+      model.zeroGradients()
+      let loss = model.trainStep(batch: tokens, b: batch, t: seq, mtpWeight: mtpWeight)
+      _ = clipGradients(model.gradients, maxNorm: 1.0)
+      opt.update(params: model.parameters, grads: model.gradients, lr: 1e-3)
+      let dt = monotonicSeconds() - t0, dc = processCPUSeconds() - c0
+      if step == 0 { first = loss.main }
+      last = loss.main
+      if step >= warmup {
+        wall.append(dt)
+        cpu.append(dc)
+      }
+    }
+    wall.sort()
+    cpu.sort()
+    let med = wall[wall.count / 2], cmed = cpu[cpu.count / 2]
+    let tokens = Double(batch * seq)
+    let flops = Double(model.layout.trainingFLOPsPerToken(seqLen: seq))
+    return TrainBenchResult(
+      threads: threads, mtp: mtp, steps: steps, stepSecondsMedian: med, cpuSecondsPerStep: cmed,
+      tokensPerSecond: tokens / med, tokensPerCPUSecond: tokens / cmed,
+      gflops: flops * tokens / med / 1e9, peakGFLOPS: peak, firstLoss: first, lastLoss: last,
+      parameters: model.parameterCount)
+  }
+}

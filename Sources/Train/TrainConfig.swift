@@ -1,0 +1,165 @@
+// `quarry train --config FILE.yaml`: model sizes, stages, optimizer and schedule.
+import Foundation
+import Model
+import Yams
+
+/// A training run.
+///
+/// ```yaml
+/// tokenizer: out/demo/tokenizer.json   # vocab_size comes from it (or set model.vocab_size)
+/// model: {hidden_size: 128, intermediate_size: 352, num_hidden_layers: 2,
+///         num_attention_heads: 4, num_key_value_heads: 2, num_nextn_predict_layers: 1}
+/// seed: 1
+/// threads: 2
+/// batch_size: 8                       # sequences per micro-batch
+/// grad_accum: 1                       # micro-batches per optimizer step
+/// optimizer: {weight_decay: 0.1, beta1: 0.9, beta2: 0.95, grad_clip: 1.0}
+/// schedule: {kind: wsd, lr: 3e-3, min_lr: 3e-4, warmup_steps: 20, decay_fraction: 0.3}
+/// mtp: {weight: 0.3, late_weight: 0.1, switch_fraction: 0.7}   # MiMo: 0.3, later 0.1
+/// eval: {data: out/demo/heldout, every: 25, batches: 4}
+/// checkpoint_every: 50
+/// stages:
+///   - {name: stage1, data: out/demo/mix/stage1, steps: 150, seq_len: 128, rope_theta: 10000}
+///   - {name: stage3, data: out/demo/mix/stage3, steps: 50, seq_len: 256, rope_theta: 40000}
+/// ```
+public struct TrainConfig: Codable, Sendable {
+  public var tokenizer: String?
+  public var model: MiMoConfig
+  public var seed: UInt64
+  public var threads: Int
+  public var batchSize: Int
+  public var gradAccum: Int
+  public var optimizer: AdamWConfig
+  public var schedule: LRSchedule
+  public var mtp: MTPSchedule
+  public var eval: Eval?
+  public var checkpointEvery: Int
+  public var stages: [Stage]
+
+  public struct MTPSchedule: Codable, Sendable, Equatable {
+    public var weight: Double = 0.3
+    public var lateWeight: Double = 0.1
+    /// Fraction of all steps after which `late_weight` applies (MiMo: 10.3T of ~25T tokens).
+    public var switchFraction: Double = 0.7
+    enum CodingKeys: String, CodingKey {
+      case weight, lateWeight = "late_weight", switchFraction = "switch_fraction"
+    }
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? 0.3
+      lateWeight = try c.decodeIfPresent(Double.self, forKey: .lateWeight) ?? weight
+      switchFraction = try c.decodeIfPresent(Double.self, forKey: .switchFraction) ?? 1
+    }
+    public func weight(step: Int, total: Int) -> Double {
+      Double(step) < switchFraction * Double(total) ? weight : lateWeight
+    }
+  }
+
+  public struct Eval: Codable, Sendable {
+    /// A token shard file or folder held out from training.
+    public var data: String
+    public var every: Int
+    public var batches: Int
+  }
+
+  public struct Stage: Codable, Sendable {
+    public var name: String
+    /// A folder of token shards (a mixture stage folder) or one shard.
+    public var data: String
+    public var steps: Int
+    public var seqLen: Int
+    /// RoPE base from this stage on (MiMo raises it in stage 3); default: unchanged.
+    public var ropeTheta: Double?
+    /// Sequences per micro-batch in this stage; default: the run's batch_size.
+    public var batchSize: Int?
+    enum CodingKeys: String, CodingKey {
+      case name, data, steps, seqLen = "seq_len", ropeTheta = "rope_theta"
+      case batchSize = "batch_size"
+    }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case tokenizer, model, seed, threads, batchSize = "batch_size", gradAccum = "grad_accum"
+    case optimizer, schedule, mtp, eval, checkpointEvery = "checkpoint_every", stages
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    tokenizer = try c.decodeIfPresent(String.self, forKey: .tokenizer)
+    model = try c.decodeIfPresent(PartialModel.self, forKey: .model)?.config ?? MiMoConfig()
+    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? 1
+    batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
+    gradAccum = try c.decodeIfPresent(Int.self, forKey: .gradAccum) ?? 1
+    optimizer = try c.decodeIfPresent(AdamWConfig.self, forKey: .optimizer) ?? AdamWConfig()
+    schedule = try c.decodeIfPresent(LRSchedule.self, forKey: .schedule) ?? LRSchedule()
+    mtp = try c.decodeIfPresent(MTPSchedule.self, forKey: .mtp) ?? MTPSchedule()
+    eval = try c.decodeIfPresent(Eval.self, forKey: .eval)
+    checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 100
+    stages = try c.decode([Stage].self, forKey: .stages)
+  }
+
+  /// Model sizes with defaults: any HF config key may be omitted.
+  struct PartialModel: Decodable {
+    var config: MiMoConfig
+    init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: MiMoConfig.CodingKeys.self)
+      let d = MiMoConfig()
+      let hidden = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
+      let heads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? d.numAttentionHeads
+      config = MiMoConfig(
+        vocabSize: try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 0,
+        hiddenSize: hidden,
+        intermediateSize: try c.decodeIfPresent(Int.self, forKey: .intermediateSize)
+          ?? d.intermediateSize,
+        numHiddenLayers: try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers)
+          ?? d.numHiddenLayers,
+        numAttentionHeads: heads,
+        numKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
+          ?? d.numKeyValueHeads,
+        headDim: try c.decodeIfPresent(Int.self, forKey: .headDim) ?? hidden / max(1, heads),
+        rmsNormEps: try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? d.rmsNormEps,
+        ropeTheta: try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? d.ropeTheta,
+        maxPositionEmbeddings: try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings)
+          ?? 4096,
+        numNextnPredictLayers: try c.decodeIfPresent(Int.self, forKey: .numNextnPredictLayers)
+          ?? 1,
+        initializerRange: try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02)
+    }
+  }
+
+  /// Reads and validates a YAML config. Relative paths stay relative to the working directory.
+  public static func load(_ path: String) throws -> TrainConfig {
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
+    else { throw TrainError.io(path: path, reason: "cannot read the train config") }
+    let cfg: TrainConfig
+    do { cfg = try YAMLDecoder().decode(TrainConfig.self, from: text) } catch {
+      throw TrainError.badConfig("\(path): \(error)")
+    }
+    return cfg
+  }
+
+  public var totalSteps: Int { stages.reduce(0) { $0 + $1.steps } }
+
+  public func validate() throws(TrainError) {
+    do { try model.validate() } catch { throw .badConfig("\(error)") }
+    guard !stages.isEmpty else { throw .badConfig("no stages") }
+    guard batchSize > 0, gradAccum > 0, threads > 0 else {
+      throw .badConfig("batch_size, grad_accum and threads must be ≥ 1")
+    }
+    for s in stages {
+      guard s.steps >= 0, s.seqLen >= 2 else {
+        throw .badConfig("stage \(s.name): steps must be ≥ 0 and seq_len ≥ 2")
+      }
+      guard s.seqLen <= model.maxPositionEmbeddings else {
+        throw .badConfig(
+          "stage \(s.name): seq_len \(s.seqLen) exceeds max_position_embeddings \(model.maxPositionEmbeddings)")
+      }
+    }
+    if let e = eval, e.every <= 0 || e.batches <= 0 {
+      throw .badConfig("eval.every and eval.batches must be ≥ 1")
+    }
+  }
+}

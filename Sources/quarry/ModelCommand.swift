@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Model
+
+/// `quarry model`: checkpoint utilities (logits for parity checks, random initialisation).
+struct ModelCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "model",
+    abstract: "Checkpoint utilities: logits for parity checks, random initialisation, summary.",
+    subcommands: [Logits.self, Init.self, Info.self]
+  )
+
+  struct Logits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run a checkpoint on input_ids [B, T] and write logits [B, T, V] and mtp_logits [B, T-1, V].",
+      discussion: """
+        Conventions of ../shared/bench/train/torch_ref.py compare: position i of mtp_logits uses
+        the main hidden state h_i (after model.norm) and the embedding of token i+1, and predicts
+        token i+2.
+
+        Example:
+          quarry model logits --checkpoint out/demo/train/final --tokens tokens.safetensors \\
+            --output logits.safetensors
+        """)
+    @Option(help: "Checkpoint folder (config.json + model.safetensors).") var checkpoint: String
+    @Option(help: "safetensors with input_ids (int64 or int32) [B, T].") var tokens: String
+    @Option(help: "Output safetensors.") var output: String
+    @Option(help: "Threads.") var threads: Int = 1
+
+    func run() throws {
+      BLASThreads.set(threads)
+      let model = try MiMoModel.load(checkpoint: checkpoint, threads: threads)
+      let (t, _) = try SafeTensors.read(tokens)
+      guard let ids = t["input_ids"] else {
+        throw ValidationError("\(tokens) has no input_ids tensor")
+      }
+      guard ids.shape.count == 2, ids.shape[1] >= 1 else {
+        throw ValidationError("input_ids must be [B, T], found \(ids.shape)")
+      }
+      let (b, len) = (ids.shape[0], ids.shape[1])
+      let values = try ids.ints()
+      let v = model.config.vocabSize
+      if let bad = values.first(where: { $0 < 0 || $0 >= v }) {
+        throw ValidationError("token id \(bad) is outside the vocabulary (size \(v))")
+      }
+      let out = model.logits(tokens: values.map { Int32($0) }, b: b, t: len)
+      var tensors = [SafeTensor]()
+      out.main.withUnsafeBufferPointer {
+        tensors.append(SafeTensor(name: "logits", shape: [b, len, v], floats: $0))
+      }
+      if let mtp = out.mtp {
+        mtp.withUnsafeBufferPointer {
+          tensors.append(SafeTensor(name: "mtp_logits", shape: [b, len - 1, v], floats: $0))
+        }
+      }
+      try SafeTensors.write(tensors, to: output)
+      print("wrote \(output): logits [\(b), \(len), \(v)]" + (out.mtp != nil ? ", mtp_logits [\(b), \(len - 1), \(v)]" : ""))
+    }
+  }
+
+  struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write a randomly initialised checkpoint (HF Qwen2 initialisation).",
+      discussion: """
+        Example:
+          quarry model init --output out/init --vocab-size 8192 --seed 1
+        """)
+    @Option(help: "Output folder.") var output: String
+    @Option var vocabSize = 8192
+    @Option var hiddenSize = 256
+    @Option var intermediateSize = 704
+    @Option var layers = 4
+    @Option var heads = 8
+    @Option var kvHeads = 2
+    @Option var mtpLayers = 1
+    @Option var seed: UInt64 = 0
+    @Option(help: "Std of the normal initialisation.") var initStd = 0.02
+
+    func run() throws {
+      let cfg = MiMoConfig(
+        vocabSize: vocabSize, hiddenSize: hiddenSize, intermediateSize: intermediateSize,
+        numHiddenLayers: layers, numAttentionHeads: heads, numKeyValueHeads: kvHeads,
+        numNextnPredictLayers: mtpLayers, initializerRange: initStd)
+      let model = try MiMoModel(config: cfg, seed: seed)
+      try model.save(to: output)
+      print("wrote \(output): \(model.parameterCount) parameters")
+    }
+  }
+
+  struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a checkpoint's config and tensor list.",
+      discussion: """
+        Example:
+          quarry model info out/demo/train/final
+        """)
+    @Argument(help: "Checkpoint folder.") var checkpoint: String
+    func run() throws {
+      let model = try MiMoModel.load(checkpoint: checkpoint)
+      let c = model.config
+      print("vocab \(c.vocabSize), hidden \(c.hiddenSize), layers \(c.numHiddenLayers), heads \(c.numAttentionHeads)/\(c.numKeyValueHeads) (d \(c.headDim)), intermediate \(c.intermediateSize), MTP layers \(c.numNextnPredictLayers), rope_theta \(c.ropeTheta)")
+      print("\(model.parameterCount) parameters (\(model.layout.mtpCount) in the MTP layer)")
+      for s in model.layout.slots { print("  \(s.name) \(s.shape)") }
+    }
+  }
+}
