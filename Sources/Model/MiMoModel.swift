@@ -5,6 +5,17 @@ import Foundation
 
 public final class MiMoModel {
   package let core: Transformer<Float>
+  /// Data-parallel replicas for training steps (empty when `replicas` is 1).
+  private var shards: [Transformer<Float>] = []
+  /// Each micro-batch is split into this many row groups, each run by a replica with its own
+  /// gradients, which are then summed in a fixed order. The arithmetic depends only on this
+  /// number, never on the thread count, so results are identical for any `threads`.
+  public var replicas: Int = 1 {
+    didSet {
+      replicas = max(1, replicas)
+      shards = replicas > 1 ? (0..<replicas).map { _ in Transformer(replicaOf: core) } : []
+    }
+  }
   public var config: MiMoConfig { core.config }
   public var layout: ParameterLayout { core.layout }
   public var parameterCount: Int { core.layout.count }
@@ -27,7 +38,10 @@ public final class MiMoModel {
     }
   }
 
-  public func setRopeTheta(_ theta: Double) { core.setRopeTheta(theta) }
+  public func setRopeTheta(_ theta: Double) {
+    core.setRopeTheta(theta)
+    for s in shards { s.setRopeTheta(theta) }
+  }
 
   public var parameters: UnsafeMutableBufferPointer<Float> {
     UnsafeMutableBufferPointer(start: core.params.base, count: core.params.count)
@@ -43,7 +57,51 @@ public final class MiMoModel {
   public func trainStep(batch: [Int32], b: Int, t: Int, mtpWeight: Double, lossScale: Double = 1)
     -> LossParts
   {
-    core.step(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: true, lossScale: lossScale)
+    let r = min(replicas, b)
+    if r <= 1 {
+      return core.step(
+        batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: true, lossScale: lossScale)
+    }
+    // Rows [lo, hi) of the batch go to replica k; its losses are means over its rows, so it
+    // is weighted by its share of rows (main: rows·T targets, MTP: rows·(T−1)).
+    let bounds = (0...r).map { $0 * b / r }
+    var parts = [LossParts](repeating: LossParts(total: 0, main: 0, mtp: nil), count: r)
+    let threads = core.workers.count
+    let blas = BLASThreads.count
+    BLASThreads.set(1)
+    parts.withUnsafeMutableBufferPointer { out in
+      let out = out
+      Workers(min(threads, r)).forEach(r) { k in
+        let lo = bounds[k], hi = bounds[k + 1]
+        let rows = Array(batch[(lo * (t + 1))..<(hi * (t + 1))])
+        let share = Double(hi - lo) / Double(b)
+        let s = shards[k]
+        s.grads.zero()
+        out[k] = s.step(
+          batch: rows, b: hi - lo, t: t, mtpWeight: mtpWeight, backward: true,
+          lossScale: lossScale * share)
+      }
+    }
+    BLASThreads.set(blas)
+    // grads += Σ_k replica grads, element by element in replica order.
+    let g = core.grads.base
+    let sources = shards.map { $0.grads.base }
+    Workers(threads).forRows(core.grads.count, chunk: 1 << 16) { range in
+      for src in sources {
+        for i in range { g[i] += src[i] }
+      }
+    }
+    var main = 0.0, mtp = 0.0, hasMTP = false
+    for k in 0..<r {
+      let share = Double(bounds[k + 1] - bounds[k]) / Double(b)
+      main += parts[k].main * share
+      if let m = parts[k].mtp {
+        mtp += m * share
+        hasMTP = true
+      }
+    }
+    return LossParts(
+      total: main + mtpWeight * (hasMTP ? mtp : 0), main: main, mtp: hasMTP ? mtp : nil)
   }
 
   /// The losses on B rows of T+1 tokens, without gradients.

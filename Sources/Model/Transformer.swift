@@ -137,6 +137,17 @@ package final class Transformer<T: ModelScalar> {
     ropeTheta = config.ropeTheta
   }
 
+  /// A data-parallel replica: shares `other`'s parameters (read-only during a step) and has
+  /// its own gradients, activations and RoPE tables.
+  package init(replicaOf other: Transformer<T>) {
+    config = other.config
+    layout = other.layout
+    params = other.params
+    grads = Buffer(layout.count)
+    workers = Workers(1)
+    ropeTheta = other.ropeTheta
+  }
+
   /// Hugging Face's Qwen2 initialisation: normal(0, initializer_range) for linear and embedding
   /// weights, zero biases, RMSNorm weights 1. Deterministic from the seed.
   package func initialize(seed: UInt64) {

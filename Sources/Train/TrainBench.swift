@@ -5,6 +5,7 @@ import Model
 
 public struct TrainBenchResult: Sendable {
   public var threads: Int
+  public var replicas: Int
   public var mtp: Bool
   public var steps: Int
   public var stepSecondsMedian: Double
@@ -24,13 +25,14 @@ public enum TrainBench {
   public static func run(
     config: MiMoConfig = .reference, batch: Int = 8, seq: Int = 256, threads: Int = 1,
     mtp: Bool = true, mtpWeight: Double = 0.3, steps: Int = 10, warmup: Int = 2, seed: UInt64 = 0,
-    peakGFLOPS: Double? = nil
+    peakGFLOPS: Double? = nil, replicas: Int? = nil
   ) throws -> TrainBenchResult {
     var cfg = config
     cfg.numNextnPredictLayers = mtp ? 1 : 0
     BLASThreads.set(threads)
     let peak = peakGFLOPS ?? BLASThreads.sgemmGFLOPS()
     let model = try MiMoModel(config: cfg, seed: seed, threads: threads)
+    model.replicas = replicas ?? threads
     let opt = AdamW(config: AdamWConfig(), layout: model.layout)
     var rng = SplitMix64(seed: seed &+ 1)
     var wall: [Double] = [], cpu: [Double] = []
@@ -56,7 +58,7 @@ public enum TrainBench {
     let tokens = Double(batch * seq)
     let flops = Double(model.layout.trainingFLOPsPerToken(seqLen: seq))
     return TrainBenchResult(
-      threads: threads, mtp: mtp, steps: steps, stepSecondsMedian: med, cpuSecondsPerStep: cmed,
+      threads: threads, replicas: model.replicas, mtp: mtp, steps: steps, stepSecondsMedian: med, cpuSecondsPerStep: cmed,
       tokensPerSecond: tokens / med, tokensPerCPUSecond: tokens / cmed,
       gflops: flops * tokens / med / 1e9, peakGFLOPS: peak, firstLoss: first, lastLoss: last,
       parameters: model.parameterCount)

@@ -10,7 +10,8 @@ import Yams
 /// model: {hidden_size: 128, intermediate_size: 352, num_hidden_layers: 2,
 ///         num_attention_heads: 4, num_key_value_heads: 2, num_nextn_predict_layers: 1}
 /// seed: 1
-/// threads: 2
+/// threads: 2                         # speed only: results are the same for any count
+/// replicas: 2                        # row groups per micro-batch (changes the arithmetic)
 /// batch_size: 8                       # sequences per micro-batch
 /// grad_accum: 1                       # micro-batches per optimizer step
 /// optimizer: {weight_decay: 0.1, beta1: 0.9, beta2: 0.95, grad_clip: 1.0}
@@ -27,6 +28,9 @@ public struct TrainConfig: Codable, Sendable {
   public var model: MiMoConfig
   public var seed: UInt64
   public var threads: Int
+  /// Each micro-batch is split into this many row groups computed in parallel (data
+  /// parallelism on one machine). Results depend on it, never on `threads`.
+  public var replicas: Int
   public var batchSize: Int
   public var gradAccum: Int
   public var optimizer: AdamWConfig
@@ -80,7 +84,7 @@ public struct TrainConfig: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case tokenizer, model, seed, threads, batchSize = "batch_size", gradAccum = "grad_accum"
+    case tokenizer, model, seed, threads, replicas, batchSize = "batch_size", gradAccum = "grad_accum"
     case optimizer, schedule, mtp, eval, checkpointEvery = "checkpoint_every", stages
   }
 
@@ -90,6 +94,7 @@ public struct TrainConfig: Codable, Sendable {
     model = try c.decodeIfPresent(PartialModel.self, forKey: .model)?.config ?? MiMoConfig()
     seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
     threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? 1
+    replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? 2
     batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
     gradAccum = try c.decodeIfPresent(Int.self, forKey: .gradAccum) ?? 1
     optimizer = try c.decodeIfPresent(AdamWConfig.self, forKey: .optimizer) ?? AdamWConfig()

@@ -71,6 +71,7 @@ public final class Trainer {
         tokens: 0, configHash: hash)
     }
     model.threads = config.threads
+    model.replicas = config.replicas
   }
 
   /// Runs (or resumes) every stage; returns the final eval losses if eval is configured.
@@ -223,7 +224,9 @@ public final class Trainer {
   }
 
   /// A fingerprint of everything that changes the loss curve.
-  static func hash(_ c: TrainConfig) -> String {
+  static func hash(_ config: TrainConfig) -> String {
+    var c = config
+    c.threads = 0  // threads change speed, not results
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     var text = ""

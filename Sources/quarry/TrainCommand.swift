@@ -36,16 +36,19 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Untimed warm-up steps for --bench.") var warmup: Int = 2
   @Option(help: "Micro-batch size for --bench.") var batch: Int = 8
   @Option(help: "Sequence length for --bench.") var seq: Int = 256
+  @Option(help: "Data-parallel replicas per micro-batch for --bench (default: --threads).")
+  var replicas: Int?
 
   func run() throws {
     if bench {
       let r = try TrainBench.run(
-        batch: batch, seq: seq, threads: threads ?? 1, mtp: mtp, steps: steps, warmup: warmup)
+        batch: batch, seq: seq, threads: threads ?? 1, mtp: mtp, steps: steps, warmup: warmup,
+        replicas: replicas)
       print(
         """
         train bench: reference config (vocab 8192, hidden 256, 4 layers, 8 heads, 2 KV heads, \
         intermediate 704), batch \(batch) × seq \(seq), fp32, MTP \(mtp ? "on (λ 0.3)" : "off"), \
-        \(r.threads) thread(s), \(r.parameters) parameters
+        \(r.threads) thread(s), \(r.replicas) replica(s), \(r.parameters) parameters
           step       \(String(format: "%.3f", r.stepSecondsMedian)) s (median of \(r.steps))
           tokens/s   \(String(format: "%.1f", r.tokensPerSecond))
           tokens/CPU-s \(String(format: "%.1f", r.tokensPerCPUSecond))
@@ -54,7 +57,7 @@ struct TrainCommand: ParsableCommand {
           loss       \(String(format: "%.4f", r.firstLoss)) → \(String(format: "%.4f", r.lastLoss))
         """)
       let json: [String: Any] = [
-        "threads": r.threads, "mtp": mtp, "tokens_per_s": r.tokensPerSecond,
+        "threads": r.threads, "replicas": r.replicas, "mtp": mtp, "tokens_per_s": r.tokensPerSecond,
         "tokens_per_cpu_s": r.tokensPerCPUSecond, "mfu": r.mfu, "gflops": r.gflops,
         "peak_gflops": r.peakGFLOPS, "step_s_median": r.stepSecondsMedian,
       ]
