@@ -2,6 +2,10 @@ import ArgumentParser
 import BPE
 import DataCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `quarry tokenizer`: byte-level BPE tokenizers in Hugging Face's tokenizer.json format.
 struct Tokenizer: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -46,16 +50,83 @@ struct TokenizerEncode: ParsableCommand {
       return
     }
     guard let input else { return }
-    var out = ""
+    var encoder = BPEEncoder(bpe)
+    var out = StandardOutput()
+    var head = ""
     try JSONLReader(path: input).forEach { doc in
-      out.removeAll(keepingCapacity: true)
-      out += "{\"id\":"
-      JSONValue.writeString(doc.id, to: &out)
-      out += ",\"ids\":["
-      out += bpe.encode(doc.text).map(String.init).joined(separator: ",")
-      out += "]}"
-      print(out)
+      head.removeAll(keepingCapacity: true)
+      head += "{\"id\":"
+      JSONValue.writeString(doc.id, to: &head)
+      head += ",\"ids\":["
+      out.append(head)
+      encoder.withIDs(of: doc.text) { ids in
+        for (k, id) in ids.enumerated() {
+          if k > 0 { out.append(0x2C) }
+          out.appendDecimal(id)
+        }
+      }
+      out.append(0x5D)
+      out.append(0x7D)
+      out.append(0x0A)
+      try out.flushIfFull()
     }
+    try out.flush()
+  }
+}
+
+/// Buffered standard output for bulk output (`print` formats and locks per call).
+private struct StandardOutput {
+  private var buffer: [UInt8] = []
+
+  init() { buffer.reserveCapacity(1 << 17) }
+
+  mutating func append(_ byte: UInt8) { buffer.append(byte) }
+
+  mutating func append(_ text: String) {
+    var copy = text
+    copy.withUTF8 { buffer.append(contentsOf: $0) }
+  }
+
+  /// Appends the decimal digits of `value`.
+  mutating func appendDecimal(_ value: Int32) {
+    var v = UInt32(value.magnitude)
+    if value < 0 { buffer.append(0x2D) }
+    if v < 10 {
+      buffer.append(0x30 + UInt8(v))
+      return
+    }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var n = 0
+    withUnsafeMutableBytes(of: &digits) { d in
+      while v > 0 {
+        d[n] = 0x30 + UInt8(v % 10)
+        v /= 10
+        n += 1
+      }
+      for k in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[k]) }
+    }
+  }
+
+  mutating func flushIfFull() throws(DataError) {
+    if buffer.count >= 1 << 16 { try flush() }
+  }
+
+  mutating func flush() throws(DataError) {
+    var failure: Int32 = 0
+    buffer.withUnsafeBytes { raw in
+      var off = 0
+      while off < raw.count {
+        let r = write(1, raw.baseAddress.map { $0 + off }, raw.count - off)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        off += r
+      }
+    }
+    buffer.removeAll(keepingCapacity: true)
+    if failure != 0 { throw DataError.io(path: "<stdout>", operation: "write", errno: failure) }
   }
 }
 
