@@ -59,15 +59,8 @@ struct TokenizerEncode: ParsableCommand {
       JSONValue.writeString(doc.id, to: &head)
       head += ",\"ids\":["
       out.append(head)
-      encoder.withIDs(of: doc.text) { ids in
-        for (k, id) in ids.enumerated() {
-          if k > 0 { out.append(0x2C) }
-          out.appendDecimal(id)
-        }
-      }
-      out.append(0x5D)
-      out.append(0x7D)
-      out.append(0x0A)
+      encoder.withIDs(of: doc.text) { out.appendDecimals($0) }
+      out.append("]}\n")
       try out.flushIfFull()
     }
     try out.flush()
@@ -76,47 +69,71 @@ struct TokenizerEncode: ParsableCommand {
 
 /// Buffered standard output for bulk output (`print` formats and locks per call).
 private struct StandardOutput {
-  private var buffer: [UInt8] = []
+  private var buffer = [UInt8](repeating: 0, count: 1 << 17)
+  private var used = 0
 
-  init() { buffer.reserveCapacity(1 << 17) }
-
-  mutating func append(_ byte: UInt8) { buffer.append(byte) }
+  /// Makes room for `count` more bytes.
+  private mutating func reserve(_ count: Int) {
+    if used + count > buffer.count {
+      buffer.append(contentsOf: repeatElement(0, count: max(used + count - buffer.count, buffer.count)))
+    }
+  }
 
   mutating func append(_ text: String) {
     var copy = text
-    copy.withUTF8 { buffer.append(contentsOf: $0) }
+    copy.withUTF8 { utf8 in
+      reserve(utf8.count)
+      for b in utf8 {
+        buffer[used] = b
+        used += 1
+      }
+    }
   }
 
-  /// Appends the decimal digits of `value`.
-  mutating func appendDecimal(_ value: Int32) {
-    var v = UInt32(value.magnitude)
-    if value < 0 { buffer.append(0x2D) }
-    if v < 10 {
-      buffer.append(0x30 + UInt8(v))
-      return
-    }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var n = 0
-    withUnsafeMutableBytes(of: &digits) { d in
-      while v > 0 {
-        d[n] = 0x30 + UInt8(v % 10)
-        v /= 10
-        n += 1
+  /// Appends `ids` in decimal, separated by commas.
+  mutating func appendDecimals(_ ids: UnsafeBufferPointer<Int32>) {
+    reserve(12 * ids.count)
+    var at = used
+    buffer.withUnsafeMutableBufferPointer { out in
+      for (k, id) in ids.enumerated() {
+        if k > 0 {
+          out[at] = 0x2C
+          at += 1
+        }
+        var v = UInt32(id.magnitude)
+        if id < 0 {
+          out[at] = 0x2D
+          at += 1
+        }
+        var digits = 1
+        var p: UInt32 = 10
+        while digits < 10 && v >= p {
+          digits += 1
+          p &*= 10
+        }
+        var end = at + digits
+        at = end
+        repeat {
+          end -= 1
+          out[end] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+          v /= 10
+        } while v > 0
       }
-      for k in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[k]) }
     }
+    used = at
   }
 
   mutating func flushIfFull() throws(DataError) {
-    if buffer.count >= 1 << 16 { try flush() }
+    if used >= 1 << 16 { try flush() }
   }
 
   mutating func flush() throws(DataError) {
     var failure: Int32 = 0
+    let count = used
     buffer.withUnsafeBytes { raw in
       var off = 0
-      while off < raw.count {
-        let r = write(1, raw.baseAddress.map { $0 + off }, raw.count - off)
+      while off < count {
+        let r = write(1, raw.baseAddress.map { $0 + off }, count - off)
         if r < 0 {
           if errno == EINTR { continue }
           failure = errno
@@ -125,7 +142,7 @@ private struct StandardOutput {
         off += r
       }
     }
-    buffer.removeAll(keepingCapacity: true)
+    used = 0
     if failure != 0 { throw DataError.io(path: "<stdout>", operation: "write", errno: failure) }
   }
 }
