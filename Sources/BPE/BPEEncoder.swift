@@ -40,7 +40,9 @@ public struct BPEEncoder {
   }
 
   /// Calls `body` with the token ids of `text`; the buffer is only valid inside `body`.
-  public mutating func withIDs<R>(of text: String, _ body: (UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+  public mutating func withIDs<R>(of text: String, _ body: (UnsafeBufferPointer<Int32>) throws -> R)
+    rethrows -> R
+  {
     var copy = text
     var out: [Int32] = []
     swap(&out, &ids)
@@ -51,11 +53,15 @@ public struct BPEEncoder {
     let count = copy.withUTF8 { utf8 in
       out.withUnsafeMutableBufferPointer { dst in encode(utf8, into: dst) }
     }
-    return try out.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+    return try out.withUnsafeBufferPointer {
+      try body(UnsafeBufferPointer(rebasing: $0[0..<count]))
+    }
   }
 
   /// Encodes `utf8` into `dst` (room for `utf8.count` ids); returns the number of ids.
-  private mutating func encode(_ utf8: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<Int32>) -> Int {
+  private mutating func encode(
+    _ utf8: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<Int32>
+  ) -> Int {
     guard let text = utf8.baseAddress, let out = dst.baseAddress, !utf8.isEmpty else { return 0 }
     precondition(dst.count >= utf8.count, "id buffer too small")
     let tokenizer = self.tokenizer
@@ -66,7 +72,8 @@ public struct BPEEncoder {
             let bmp = bmp.baseAddress
           else { return 0 }
           let context = Context(
-            byteIDs: byteIDs, merges: MergeView(tokenizer.merges, mergeSlots), bmp: bmp, pre: tokenizer.pre)
+            byteIDs: byteIDs, merges: MergeView(tokenizer.merges, mergeSlots), bmp: bmp,
+            pre: tokenizer.pre)
           return encodeWithSpecials(text, utf8.count, into: out, context)
         }
       }
@@ -84,7 +91,8 @@ public struct BPEEncoder {
   /// Splits `text` around special tokens (leftmost, longest first at one position), scanning
   /// the bytes once: only bytes that start some special token are compared.
   private mutating func encodeWithSpecials(
-    _ text: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Int32>, _ context: Context
+    _ text: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Int32>,
+    _ context: Context
   ) -> Int {
     let specials = tokenizer.specialBytes
     if specials.isEmpty { return encodeOrdinary(text, n, into: out, context) }
@@ -99,7 +107,7 @@ public struct BPEEncoder {
       }
       var matched: (length: Int, id: Int32)?
       for (bytes, id) in specials where i + bytes.count <= n {
-        if bytes.withUnsafeBufferPointer({ b in (0..<b.count).allSatisfy { b[$0] == text[i + $0] } }) {
+        if bytes.elementsEqual(UnsafeBufferPointer(start: text + i, count: bytes.count)) {
           matched = (bytes.count, id)
           break
         }
@@ -109,7 +117,8 @@ public struct BPEEncoder {
         continue
       }
       if i > segmentStart {
-        written += encodeOrdinary(text + segmentStart, i - segmentStart, into: out + written, context)
+        written += encodeOrdinary(
+          text + segmentStart, i - segmentStart, into: out + written, context)
       }
       out[written] = id
       written += 1
@@ -124,7 +133,8 @@ public struct BPEEncoder {
 
   /// Encodes text without special tokens: pre-tokens, then each one's ids.
   private mutating func encodeOrdinary(
-    _ text: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Int32>, _ context: Context
+    _ text: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<Int32>,
+    _ context: Context
   ) -> Int {
     var written = 0
     var i = 0
@@ -145,7 +155,8 @@ public struct BPEEncoder {
       } else if let slot = cache.find(hash, piece, length) {
         written += cache.copyValue(slot, to: out + written)
       } else {
-        let count = scratch.merge(piece, length, byteIDs: context.byteIDs, merges: context.merges, into: out + written)
+        let count = scratch.merge(
+          piece, length, byteIDs: context.byteIDs, merges: context.merges, into: out + written)
         if cache.count >= cacheLimit.entries || cache.arenaBytes >= cacheLimit.arenaBytes {
           cache.removeAll()
         }

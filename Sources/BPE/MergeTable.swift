@@ -44,7 +44,9 @@ struct MergeTable: Sendable {
 
   /// The value of `key` in the table whose storage is `slots`, or `absent`.
   @inline(__always)
-  static func lookup(_ key: UInt64, _ slots: UnsafePointer<UInt64>, shift: UInt64, mask: Int) -> UInt64 {
+  static func lookup(_ key: UInt64, _ slots: UnsafePointer<UInt64>, shift: UInt64, mask: Int)
+    -> UInt64
+  {
     var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
     while true {
       let k = slots[2 * i]

@@ -72,7 +72,9 @@ struct PieceTable: Sendable {
   }
 
   /// Stores `ids` for `p[0..<n]`, which must not be in the table yet.
-  mutating func insert(_ hash: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeBufferPointer<Int32>) {
+  mutating func insert(
+    _ hash: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeBufferPointer<Int32>
+  ) {
     if 2 * (count + 1) > slots.count { grow() }
     var slot = Slot(hash: hash, keyStart: UInt32(keys.count), keyLength: UInt32(n))
     keys.append(contentsOf: UnsafeBufferPointer(start: p, count: n))

@@ -12,9 +12,12 @@ public enum PreTokenizer: Sendable, Equatable {
   case gpt2
   case qwen2(digits: Int)
 
-  static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-  static let qwen2Pattern1 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-  static let qwen2Pattern3 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+  static let gpt2Pattern =
+    #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+  static let qwen2Pattern1 =
+    #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+  static let qwen2Pattern3 =
+    #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
   /// The pre-tokenizer for a regex from a tokenizer.json, if it is one of the known ones.
   public init?(pattern: String) {
@@ -55,7 +58,9 @@ public enum PreTokenizer: Sendable, Equatable {
   /// Always greater than `i`: every alternative set ends in `\s+`, and each scalar is letter,
   /// number, space or other, so some alternative matches at least one scalar.
   @inline(__always)
-  func pieceEnd(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, _ bmp: UnsafePointer<CharClass>) -> Int {
+  func pieceEnd(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, _ bmp: UnsafePointer<CharClass>)
+    -> Int
+  {
     let b = p[i]
     // Contractions: 's 't 're 've 'm 'll 'd (ASCII case-insensitive for Qwen2).
     if b == 0x27 && i + 1 < n {
@@ -67,9 +72,11 @@ public enum PreTokenizer: Sendable, Equatable {
         return c >= 0x41 && c <= 0x5A ? c | fold : c
       }
       let c1 = at(i + 1)
-      if c1 == 0x73 || c1 == 0x74 || c1 == 0x6D || c1 == 0x64 { return i + 2 }  // s t m d
+      // 's 't 'm 'd
+      if c1 == 0x73 || c1 == 0x74 || c1 == 0x6D || c1 == 0x64 { return i + 2 }
+      // 're 've 'll
       let c2 = at(i + 2)
-      if (c1 == 0x72 || c1 == 0x76) && c2 == 0x65 || c1 == 0x6C && c2 == 0x6C { return i + 3 }  // re ve ll
+      if (c1 == 0x72 || c1 == 0x76) && c2 == 0x65 || c1 == 0x6C && c2 == 0x6C { return i + 3 }
     }
     let (c0, l0) = scalarClass(p, i, n, bmp)
     switch self {
@@ -135,7 +142,8 @@ public enum PreTokenizer: Sendable, Equatable {
   /// The end of the run of class `cls` starting at byte `k`.
   @inline(__always)
   private func run(
-    _ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int, _ cls: CharClass, _ bmp: UnsafePointer<CharClass>
+    _ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int, _ cls: CharClass,
+    _ bmp: UnsafePointer<CharClass>
   ) -> Int {
     var k = from
     while k < n {
@@ -189,7 +197,8 @@ func scalarClass(
   case 3:
     v = UInt32(b0 & 0x0F) << 12 | UInt32(p[i + 1] & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F)
   default:
-    v = UInt32(b0 & 0x07) << 18 | UInt32(p[i + 1] & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
+    v =
+      UInt32(b0 & 0x07) << 18 | UInt32(p[i + 1] & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
       | UInt32(p[i + 3] & 0x3F)
   }
   if v < 0x10000 { return (bmp[Int(v)], length) }

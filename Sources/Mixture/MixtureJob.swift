@@ -64,7 +64,8 @@ public struct MixtureJob: Sendable {
       for file in try listDocumentFiles(source.path) {
         var documents: [Document] = []
         try JSONLReader(path: file).forEach { documents.append($0) }
-        let tokenized = await tokenize(documents, source: source, tokenizer: tokenizer, eos: eos, workers: workers)
+        let tokenized = await tokenize(
+          documents, source: source, tokenizer: tokenizer, eos: eos, workers: workers)
         for (domain, doc) in tokenized { byDomain[domain, default: []].append(doc) }
       }
       for (d, docs) in byDomain.sorted(by: { $0.key < $1.key }) {
@@ -80,7 +81,6 @@ public struct MixtureJob: Sendable {
     return report
   }
 
-
   /// The domain and tokens (EOS appended) of each document, in input order.
   ///
   /// The documents are cut into chunks of about `chunkBytes` of text (by the data alone), and
@@ -88,7 +88,8 @@ public struct MixtureJob: Sendable {
   /// are put back in chunk order. A document's ids never depend on which task or encoder
   /// produced them, so neither does the output.
   private func tokenize(
-    _ documents: [Document], source: MixtureConfig.Source, tokenizer: BPETokenizer, eos: Int?, workers: Int
+    _ documents: [Document], source: MixtureConfig.Source, tokenizer: BPETokenizer, eos: Int?,
+    workers: Int
   ) async -> [(String, Doc)] {
     let chunks: [Range<Int>] = {
       var chunks: [Range<Int>] = []

@@ -17,7 +17,10 @@ struct Mix: AsyncParsableCommand {
   @Option(help: "A mixture YAML (see Pipelines/mimo-3stage.yaml).") var config: String
   @Option(help: "The output folder.") var output: String
   @Option(
-    help: "How many tasks tokenize the sources at once (default: the number of cores); the output is identical for any value.")
+    help: """
+      How many tasks tokenize the sources at once (default: the number of cores); the output \
+      is identical for any value.
+      """)
   var workers: Int?
 
   func validate() throws {

@@ -75,7 +75,8 @@ private struct StandardOutput {
   /// Makes room for `count` more bytes.
   private mutating func reserve(_ count: Int) {
     if used + count > buffer.count {
-      buffer.append(contentsOf: repeatElement(0, count: max(used + count - buffer.count, buffer.count)))
+      let more = max(used + count - buffer.count, buffer.count)
+      buffer.append(contentsOf: repeatElement(0, count: more))
     }
   }
 

@@ -8,7 +8,9 @@ private func pieces(_ text: String, _ pre: PreTokenizer) -> [String] {
   var copy = text
   var out: [String] = []
   copy.withUTF8 { utf8 in
-    pre.split(utf8) { range in out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self)) }
+    pre.split(utf8) { range in
+      out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self))
+    }
   }
   return out
 }
@@ -36,11 +38,17 @@ struct EncoderTests {
       ("Hello world's  end\n", PreTokenizer.gpt2, ["Hello", " world", "'s", " ", " end", "\n"]),
       (
         "x = 12345;\r\n\tif 𝑥\u{a0}≥ 2:  \u{3000}y", .gpt2,
-        ["x", " =", " 12345", ";", "\r\n", "\t", "if", " 𝑥", "\u{a0}", "≥", " 2", ":", "  ", "\u{3000}", "y"]
+        [
+          "x", " =", " 12345", ";", "\r\n", "\t", "if", " 𝑥", "\u{a0}", "≥", " 2", ":", "  ",
+          "\u{3000}", "y",
+        ]
       ),
       (
         "x = 12345;\r\n\tif 𝑥\u{a0}≥ 2:  \u{3000}y", .qwen2(digits: 3),
-        ["x", " =", " ", "123", "45", ";\r\n", "\tif", " 𝑥", "\u{a0}", "≥", " ", "2", ":", "  ", "\u{3000}y"]
+        [
+          "x", " =", " ", "123", "45", ";\r\n", "\tif", " 𝑥", "\u{a0}", "≥", " ", "2", ":", "  ",
+          "\u{3000}y",
+        ]
       ),
       ("I'LL DON'T we'Re", .gpt2, ["I", "'", "LL", " DON", "'", "T", " we", "'", "Re"]),
       ("I'LL DON'T we'Re", .qwen2(digits: 3), ["I", "'LL", " DON", "'T", " we", "'Re"]),
@@ -55,7 +63,8 @@ struct EncoderTests {
   @Test("a vocabulary entry that the merges do not rebuild is not taken as one token")
   func unreachableToken() throws {
     // "b c" outranks "a b", so "abc" merges to a + bc even though "abc" is in the vocabulary.
-    let tokenizer = try BPETokenizer(json: tokenizerJSON(merges: [("b", "c"), ("a", "b"), ("ab", "c")]))
+    let tokenizer = try BPETokenizer(
+      json: tokenizerJSON(merges: [("b", "c"), ("a", "b"), ("ab", "c")]))
     let a = tokenizer.encode("a")
     let bc = tokenizer.encode("bc")
     #expect(bc.count == 1)
@@ -65,7 +74,8 @@ struct EncoderTests {
 
   @Test("a reused encoder gives the same ids as a fresh one, also after its cache is emptied")
   func cacheReuse() throws {
-    let tokenizer = try BPETokenizer(json: tokenizerJSON(merges: [("t", "h"), ("th", "e"), ("Ġ", "the"), ("e", "r")]))
+    let tokenizer = try BPETokenizer(
+      json: tokenizerJSON(merges: [("t", "h"), ("th", "e"), ("Ġ", "the"), ("e", "r")]))
     let texts = ["the other there", "", "   ", "thethe ther\u{0}e 😀", "the other there"]
     var shared = BPEEncoder(tokenizer)
     var tiny = BPEEncoder(tokenizer)

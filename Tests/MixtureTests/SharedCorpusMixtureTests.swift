@@ -33,7 +33,8 @@ private func setUp(_ dir: String, stages: String) throws -> MixtureConfig {
   ]
   try JSONLReader(path: filterDocs).forEach { doc in
     let source = doc.metadata["source"]?.stringValue ?? ""
-    try writers[source == "code" || source == "latex" ? source : "crawl"]?.write(Document(id: doc.id, text: doc.text))
+    try writers[source == "code" || source == "latex" ? source : "crawl"]?.write(
+      Document(id: doc.id, text: doc.text))
   }
   for w in writers.values { try w.finish() }
   let yaml = """
@@ -54,7 +55,9 @@ private func setUp(_ dir: String, stages: String) throws -> MixtureConfig {
 private func readShards(_ dir: String) throws -> (tokens: [String: Int], uses: [String: Int]) {
   var tokens: [String: Int] = [:]
   var uses: [String: Int] = [:]
-  let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".idx.jsonl") }
+  let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+    $0.hasSuffix(".idx.jsonl")
+  }
   for name in names.sorted() {
     try forEachLine(of: openByteStream(dir + "/" + name)) { line in
       guard case .object(let o) = try JSONValue.parse(line), let id = o["id"]?.stringValue,
@@ -99,7 +102,9 @@ struct SharedCorpusMixtureTests {
     var encoder = BPEEncoder(tokenizer)
     for (source, folder) in [("code_files", "code"), ("hott_tex", "tex")] {
       var tokens = 0
-      try JSONLReader(path: "\(dir)/\(folder)/docs.jsonl").forEach { tokens += encoder.encode($0.text).count + 1 }
+      try JSONLReader(path: "\(dir)/\(folder)/docs.jsonl").forEach {
+        tokens += encoder.encode($0.text).count + 1
+      }
       let reported = object(object(stage(report, 0)["sources"])[source])["available"]?.intValue
       #expect(reported == tokens, "\(source) available")
     }
@@ -109,7 +114,8 @@ struct SharedCorpusMixtureTests {
       let name = "stage\(k + 1)"
       let (shardTokens, uses) = try readShards("\(dir)/out/\(name)")
       let written = shardTokens.values.reduce(0, +)
-      #expect(st["actual_tokens"]?.intValue == written, "\(name): report and shards agree on the total")
+      #expect(
+        st["actual_tokens"]?.intValue == written, "\(name): report and shards agree on the total")
       var notes: [String] = []
       if case .array(let n)? = st["notes"] { notes = n.compactMap(\.stringValue) }
       // Epoch caps, per (source, domain) pool, and per document: whole passes first, so no
@@ -119,10 +125,14 @@ struct SharedCorpusMixtureTests {
           let p = object(pool)
           let available = p["available"]?.intValue ?? 0
           let actual = p["actual"]?.intValue ?? 0
-          #expect(Double(actual) <= maxEpochs[k] * Double(available) + 1, "\(name) \(source)/\(domain) over its cap")
+          #expect(
+            Double(actual) <= maxEpochs[k] * Double(available) + 1,
+            "\(name) \(source)/\(domain) over its cap")
         }
       }
-      #expect((uses.values.max() ?? 0) <= Int(maxEpochs[k].rounded(.up)), "\(name): a document used too often")
+      #expect(
+        (uses.values.max() ?? 0) <= Int(maxEpochs[k].rounded(.up)),
+        "\(name): a document used too often")
       for (domain, value) in object(st["domains"]) {
         let d = object(value)
         let target = d["target"]?.intValue ?? 0
@@ -132,22 +142,31 @@ struct SharedCorpusMixtureTests {
         let targetShare = d["target_share"]?.doubleValue ?? 0
         if k < 2 {
           #expect(notes.isEmpty, "\(name): \(notes)")
-          #expect(abs(actualShare - targetShare) <= 0.01, "\(name) \(domain): target \(targetShare) actual \(actualShare)")
-          #expect(abs(actual - target) <= 2, "\(name) \(domain): target \(target) actual \(actual) tokens")
+          #expect(
+            abs(actualShare - targetShare) <= 0.01,
+            "\(name) \(domain): target \(targetShare) actual \(actualShare)")
+          #expect(
+            abs(actual - target) <= 2, "\(name) \(domain): target \(target) actual \(actual) tokens"
+          )
         } else if domain == "code" {
           // Capped: every code pool gives exactly two passes, the note says how much is missing.
           #expect(actual < target)
-          #expect(notes.contains { $0.hasPrefix("'code': \(target - actual) of \(target)") }, "\(notes)")
+          #expect(
+            notes.contains { $0.hasPrefix("'code': \(target - actual) of \(target)") }, "\(notes)")
         } else {
-          #expect(abs(actual - target) <= 2, "\(name) \(domain): target \(target) actual \(actual) tokens")
+          #expect(
+            abs(actual - target) <= 2, "\(name) \(domain): target \(target) actual \(actual) tokens"
+          )
         }
       }
     }
     // Stage 3: the code pools are used to their cap exactly.
     for (source, value) in object(stage(report, 2)["sources"]) {
       let code = object(object(object(value)["domains"])["code"])
-      guard let available = code["available"]?.intValue, let actual = code["actual"]?.intValue else { continue }
-      #expect(abs(actual - 2 * available) <= 1, "stage3 \(source)/code: \(actual) of \(available) × 2")
+      guard let available = code["available"]?.intValue, let actual = code["actual"]?.intValue
+      else { continue }
+      #expect(
+        abs(actual - 2 * available) <= 1, "stage3 \(source)/code: \(actual) of \(available) × 2")
     }
   }
 }
