@@ -41,7 +41,7 @@ demo: release
 	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input out/demo/dedup --output out/demo/tokens --workers 2
 	$(QUARRY_RELEASE) shards verify out/demo/tokens/00000.tok.zst
 	@echo
-	$(QUARRY_RELEASE) mix --config Pipelines/mimo-3stage.yaml --output out/demo/mix
+	$(QUARRY_RELEASE) mix --config Pipelines/mimo-3stage.yaml --output out/demo/mix --workers 2
 	@echo
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400

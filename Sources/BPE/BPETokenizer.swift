@@ -21,15 +21,25 @@ public enum TokenizerError: Error, Sendable, CustomStringConvertible {
 /// the rest is split by the pre-tokenizer regex, each pre-token's UTF-8 bytes become byte
 /// tokens, and merges are applied lowest rank first (leftmost on ties) until none applies.
 /// Decoding concatenates the tokens' bytes, so `decode(encode(x)) == x` for any text.
+///
+/// The tokenizer is immutable and shared; encoding goes through a `BPEEncoder`, which adds a
+/// cache of merged pre-tokens (`encode(_:)` here makes a fresh one per call).
 public final class BPETokenizer: Sendable {
   /// Token bytes by id.
   public let tokens: [[UInt8]]
   /// Special tokens (content, id), longest first.
   public let specials: [(String, Int)]
   let pre: PreTokenizer
+  /// The token of each byte.
   let byteIDs: [Int32]
   /// (left << 32 | right) → (rank << 32 | merged id).
-  let merges: [UInt64: UInt64]
+  let merges: MergeTable
+  /// Pre-tokens (two bytes or more) that BPE turns into exactly one vocabulary entry.
+  let singles: PieceTable
+  /// Special tokens as UTF-8 with their ids, longest first (empty ones left out).
+  let specialBytes: [([UInt8], Int32)]
+  /// `specialStarts[b]`: some special token starts with byte `b`.
+  let specialStarts: [Bool]
 
   /// Loads `path`.
   /// - Throws: `TokenizerError` or `DataError` when the file cannot be used.
@@ -66,8 +76,9 @@ public final class BPETokenizer: Sendable {
       }
       byteIDs[b] = Int32(id)
     }
-    var merges: [UInt64: UInt64] = [:]
+    var merges = MergeTable(count: 0)
     if case .array(let list)? = model["merges"] {
+      merges = MergeTable(count: list.count)
       for (rank, entry) in list.enumerated() {
         let pair: (String, String)
         switch entry {
@@ -82,8 +93,7 @@ public final class BPETokenizer: Sendable {
         guard let l = idOf[pair.0], let r = idOf[pair.1], let m = idOf[pair.0 + pair.1] else {
           throw TokenizerError.invalid("merge \(pair.0) \(pair.1) refers to unknown tokens")
         }
-        let key = UInt64(l) << 32 | UInt64(r)
-        if merges[key] == nil { merges[key] = UInt64(rank) << 32 | UInt64(m) }
+        merges.insertIfAbsent(MergeTable.key(Int32(l), Int32(r)), UInt64(rank) << 32 | UInt64(m))
       }
     }
     var specials: [(String, Int)] = []
@@ -101,6 +111,44 @@ public final class BPETokenizer: Sendable {
     self.byteIDs = byteIDs
     self.merges = merges
     self.pre = try BPETokenizer.preTokenizer(root["pre_tokenizer"])
+    self.specialBytes = specials.map { (Array($0.0.utf8), Int32($0.1)) }.filter { !$0.0.isEmpty }
+    var starts = [Bool](repeating: false, count: 256)
+    for (bytes, _) in specialBytes { starts[Int(bytes[0])] = true }
+    self.specialStarts = starts
+    self.singles = BPETokenizer.singleTokenPieces(
+      tokens, specialIDs: Set(specials.map(\.1)), byteIDs: byteIDs, merges: merges)
+  }
+
+  /// The table of vocabulary entries that BPE reproduces as themselves. A trained vocabulary
+  /// almost always does, but not necessarily (a higher-ranked merge can split a token's bytes
+  /// differently), so each one is checked by running the merges on its bytes.
+  private static func singleTokenPieces(
+    _ tokens: [[UInt8]], specialIDs: Set<Int>, byteIDs: [Int32], merges: MergeTable
+  ) -> PieceTable {
+    var table = PieceTable(capacity: 4 * tokens.count)
+    var scratch = BPEScratch()
+    var out: [Int32] = []
+    byteIDs.withUnsafeBufferPointer { byteIDs in
+      merges.slots.withUnsafeBufferPointer { slots in
+        guard let byteIDs = byteIDs.baseAddress, let slots = slots.baseAddress else { return }
+        for (id, bytes) in tokens.enumerated() where bytes.count > 1 && !specialIDs.contains(id) {
+          if out.count < bytes.count { out = [Int32](repeating: 0, count: bytes.count) }
+          bytes.withUnsafeBufferPointer { b in
+            guard let p = b.baseAddress else { return }
+            let hash = pieceHash(p, b.count)
+            out.withUnsafeMutableBufferPointer { o in
+              guard let dst = o.baseAddress else { return }
+              let n = scratch.merge(
+                p, b.count, byteIDs: byteIDs, merges: MergeView(merges, slots), into: dst)
+              if n == 1 && dst[0] == Int32(id) && table.find(hash, p, b.count) == nil {
+                table.insert(hash, p, b.count, UnsafeBufferPointer(start: dst, count: 1))
+              }
+            }
+          }
+        }
+      }
+    }
+    return table
   }
 
   private static func preTokenizer(_ json: JSONValue?) throws -> PreTokenizer {
@@ -131,29 +179,11 @@ public final class BPETokenizer: Sendable {
   public var vocabSize: Int { tokens.count }
 
   /// Token ids of `text`, without added special tokens at the ends.
+  ///
+  /// Uses a fresh `BPEEncoder`; to encode many texts, keep one encoder and reuse its cache.
   public func encode(_ text: String) -> [Int] {
-    var out: [Int] = []
-    var cache: [ArraySlice<UInt8>: [Int32]] = [:]
-    forEachSegment(of: text) { segment, special in
-      if let special {
-        out.append(special)
-        return
-      }
-      let scalars = Array(segment.unicodeScalars)
-      var utf8: [UInt8] = []
-      pre.split(scalars) { range in
-        utf8.removeAll(keepingCapacity: true)
-        for s in scalars[range] { appendUTF8(s, to: &utf8) }
-        if let known = cache[utf8[...]] {
-          for id in known { out.append(Int(id)) }
-          return
-        }
-        let ids = bpe(utf8)
-        cache[utf8[...]] = ids
-        for id in ids { out.append(Int(id)) }
-      }
-    }
-    return out
+    var encoder = BPEEncoder(self)
+    return encoder.encode(text)
   }
 
   /// The text of `ids` (invalid UTF-8 from partial tokens is replaced by U+FFFD).
@@ -161,95 +191,5 @@ public final class BPETokenizer: Sendable {
     var bytes: [UInt8] = []
     for id in ids where id >= 0 && id < tokens.count { bytes.append(contentsOf: tokens[id]) }
     return String(decoding: bytes, as: UTF8.self)
-  }
-
-  /// Splits `text` around special tokens (leftmost, longest first at one position), scanning
-  /// the UTF-8 bytes once: only bytes that start some special token are compared.
-  private func forEachSegment(of text: String, _ body: (String, Int?) -> Void) {
-    guard !specials.isEmpty else {
-      body(text, nil)
-      return
-    }
-    let patterns = specials.map { (Array($0.0.utf8), $0.1) }
-    var starts = [Bool](repeating: false, count: 256)
-    for (bytes, _) in patterns where !bytes.isEmpty { starts[Int(bytes[0])] = true }
-    var copy = text
-    copy.withUTF8 { buf in
-      let n = buf.count
-      var segmentStart = 0
-      var i = 0
-      while i < n {
-        guard starts[Int(buf[i])] else {
-          i += 1
-          continue
-        }
-        var matched: (Int, Int)?
-        for (bytes, id) in patterns where i + bytes.count <= n && !bytes.isEmpty {
-          if buf[i..<(i + bytes.count)].elementsEqual(bytes) {
-            matched = (bytes.count, id)
-            break
-          }
-        }
-        guard let (length, id) = matched else {
-          i += 1
-          continue
-        }
-        if i > segmentStart {
-          body(String(decoding: UnsafeBufferPointer(rebasing: buf[segmentStart..<i]), as: UTF8.self), nil)
-        }
-        body("", id)
-        i += length
-        segmentStart = i
-      }
-      if segmentStart == 0 {
-        body(text, nil)
-      } else if segmentStart < n {
-        body(String(decoding: UnsafeBufferPointer(rebasing: buf[segmentStart..<n]), as: UTF8.self), nil)
-      }
-    }
-  }
-
-  /// Byte-level BPE of one pre-token.
-  func bpe(_ bytes: [UInt8]) -> [Int32] {
-    var symbols = bytes.map { byteIDs[Int($0)] }
-    while symbols.count > 1 {
-      var bestRank = UInt64.max
-      var bestPos = -1
-      var bestID: Int32 = 0
-      for k in 0..<(symbols.count - 1) {
-        let key = UInt64(UInt32(bitPattern: symbols[k])) << 32 | UInt64(UInt32(bitPattern: symbols[k + 1]))
-        if let m = merges[key], m >> 32 < bestRank {
-          bestRank = m >> 32
-          bestPos = k
-          bestID = Int32(truncatingIfNeeded: m & 0xFFFF_FFFF)
-        }
-      }
-      if bestPos < 0 { break }
-      symbols[bestPos] = bestID
-      symbols.remove(at: bestPos + 1)
-    }
-    return symbols
-  }
-}
-
-/// Appends the UTF-8 encoding of `s`.
-@inline(__always)
-func appendUTF8(_ s: Unicode.Scalar, to out: inout [UInt8]) {
-  let v = s.value
-  switch v {
-  case 0..<0x80:
-    out.append(UInt8(v))
-  case 0x80..<0x800:
-    out.append(UInt8(0xC0 | v >> 6))
-    out.append(UInt8(0x80 | v & 0x3F))
-  case 0x800..<0x10000:
-    out.append(UInt8(0xE0 | v >> 12))
-    out.append(UInt8(0x80 | v >> 6 & 0x3F))
-    out.append(UInt8(0x80 | v & 0x3F))
-  default:
-    out.append(UInt8(0xF0 | v >> 18))
-    out.append(UInt8(0x80 | v >> 12 & 0x3F))
-    out.append(UInt8(0x80 | v >> 6 & 0x3F))
-    out.append(UInt8(0x80 | v & 0x3F))
   }
 }

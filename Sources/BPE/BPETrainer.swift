@@ -39,12 +39,11 @@ public struct BPETrainer: Sendable {
   public func add(_ text: String, to counts: inout Counts) {
     counts.documents += 1
     counts.bytes += text.utf8.count
-    let scalars = Array(text.unicodeScalars)
-    var utf8: [UInt8] = []
-    preTokenizer.split(scalars) { range in
-      utf8.removeAll(keepingCapacity: true)
-      for s in scalars[range] { appendUTF8(s, to: &utf8) }
-      counts.words[utf8, default: 0] += 1
+    var copy = text
+    copy.withUTF8 { utf8 in
+      preTokenizer.split(utf8) { range in
+        counts.words[Array(utf8[range]), default: 0] += 1
+      }
     }
   }
 

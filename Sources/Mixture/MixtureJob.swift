@@ -5,7 +5,8 @@ import Shards
 /// The three-stage mixture scheduler (MiMo-style): per stage, a token budget split by domain
 /// (or source) weights, sources upsampled up to an epoch cap, documents packed with EOS
 /// separators into `<output>/<stage>/<n>.tok.zst` shards, and `<output>/mixture.json` with
-/// target against actual tokens per domain and source.
+/// target against actual tokens per domain and source (and per domain within each source),
+/// the epochs used, and notes on every target the epoch caps kept from being met.
 ///
 /// Allocation, per stage:
 /// 1. a weight key naming a source gives that source `budget · w / Σw` tokens; the other keys
@@ -15,7 +16,8 @@ import Shards
 ///    uncapped ones); what no source can supply is reported, not taken from other domains;
 /// 3. a source's documents are taken in a seeded shuffled order, whole passes first, the
 ///    last document cut to hit the target exactly; all picks are shuffled with the stage seed.
-/// Everything is sequential and seeded, so the shards are identical for any worker count.
+/// Tokenizing runs on `workers` tasks; the rest is sequential and seeded, so the shards are
+/// identical for any worker count.
 public struct MixtureJob: Sendable {
   /// The config.
   public var config: MixtureConfig
@@ -23,6 +25,9 @@ public struct MixtureJob: Sendable {
   public var output: String
   /// Tokens per shard file.
   public var shardTokens = 1 << 22
+  /// Text per tokenizing chunk: each file's documents are cut into runs of about this many
+  /// bytes, the units handed to the tokenizing tasks (tests lower it to get many chunks).
+  var chunkBytes = 1 << 20
 
   /// Creates the job.
   public init(config: MixtureConfig, output: String) {
@@ -30,7 +35,7 @@ public struct MixtureJob: Sendable {
     self.output = output
   }
 
-  struct Doc {
+  struct Doc: Sendable {
     var id: String
     var tokens: [Int]  // EOS included
   }
@@ -44,18 +49,24 @@ public struct MixtureJob: Sendable {
   }
 
   /// Tokenizes every source, then builds each stage; returns the mixture report.
-  public func run() throws -> JSONValue {
+  ///
+  /// Tokenizing (with domain assignment) is the expensive part and runs on `workers` tasks
+  /// (default: the core count); everything after it is sequential and seeded, so the shards
+  /// and the report are byte-identical for any `workers`.
+  /// - Throws: `DataError` or `TokenizerError` for unreadable inputs or outputs.
+  public func run(workers: Int? = nil) async throws -> JSONValue {
+    let workers = LocalExecutor(workers: workers).workers
     let tokenizer = try BPETokenizer(path: config.tokenizer)
     let eos = tokenizer.specials.first { $0.0 == "<|endoftext|>" }?.1
     var pools: [Pool] = []
     for (s, source) in config.sources.enumerated() {
       var byDomain: [String: [Doc]] = [:]
       for file in try listDocumentFiles(source.path) {
-        try JSONLReader(path: file).forEach { doc in
-          var ids = tokenizer.encode(doc.text)
-          if let eos { ids.append(eos) }
-          byDomain[domain(of: doc, source: source), default: []].append(Doc(id: doc.id, tokens: ids))
-        }
+        var documents: [Document] = []
+        try JSONLReader(path: file).forEach { documents.append($0) }
+        let tokenized = await tokenize(
+          documents, source: source, tokenizer: tokenizer, eos: eos, workers: workers)
+        for (domain, doc) in tokenized { byDomain[domain, default: []].append(doc) }
       }
       for (d, docs) in byDomain.sorted(by: { $0.key < $1.key }) {
         pools.append(Pool(source: s, domain: d, docs: docs, available: docs.reduce(0) { $0 + $1.tokens.count }))
@@ -68,6 +79,56 @@ public struct MixtureJob: Sendable {
     let report = JSONValue.object(["stages": .array(stages)])
     try writeFileAtomically(output + "/mixture.json", report.jsonText + "\n")
     return report
+  }
+
+  /// The domain and tokens (EOS appended) of each document, in input order.
+  ///
+  /// The documents are cut into chunks of about `chunkBytes` of text (by the data alone), and
+  /// task `w` of `workers` takes chunks `w, w + workers, …` with its own `BPEEncoder`; results
+  /// are put back in chunk order. A document's ids never depend on which task or encoder
+  /// produced them, so neither does the output.
+  private func tokenize(
+    _ documents: [Document], source: MixtureConfig.Source, tokenizer: BPETokenizer, eos: Int?,
+    workers: Int
+  ) async -> [(String, Doc)] {
+    let chunks: [Range<Int>] = {
+      var chunks: [Range<Int>] = []
+      var start = 0
+      var bytes = 0
+      for (k, doc) in documents.enumerated() {
+        bytes += doc.text.utf8.count
+        if bytes >= chunkBytes || k == documents.count - 1 {
+          chunks.append(start..<(k + 1))
+          start = k + 1
+          bytes = 0
+        }
+      }
+      return chunks
+    }()
+    let tasks = min(workers, chunks.count)
+    var results = [[(String, Doc)]](repeating: [], count: chunks.count)
+    await withTaskGroup(of: [(Int, [(String, Doc)])].self) { group in
+      for w in 0..<tasks {
+        group.addTask {
+          var encoder = BPEEncoder(tokenizer)
+          var done: [(Int, [(String, Doc)])] = []
+          for c in stride(from: w, to: chunks.count, by: tasks) {
+            let part = chunks[c].map { k -> (String, Doc) in
+              let doc = documents[k]
+              var ids = encoder.encode(doc.text)
+              if let eos { ids.append(eos) }
+              return (domain(of: doc, source: source), Doc(id: doc.id, tokens: ids))
+            }
+            done.append((c, part))
+          }
+          return done
+        }
+      }
+      for await done in group {
+        for (c, part) in done { results[c] = part }
+      }
+    }
+    return results.flatMap { $0 }
   }
 
   private func domain(of doc: Document, source: MixtureConfig.Source) -> String {
@@ -187,10 +248,20 @@ public struct MixtureJob: Sendable {
       let available = mine.reduce(0) { $0 + pools[$1].available }
       let got = mine.reduce(0) { $0 + actual[$1] }
       let epochs = available > 0 ? Double(got) / Double(available) : 0
+      // Per domain too: a source split by a domain rule is capped pool by pool.
+      var byDomain: [String: JSONValue] = [:]
+      for p in mine {
+        let e = pools[p].available > 0 ? Double(actual[p]) / Double(pools[p].available) : 0
+        byDomain[pools[p].domain] = .object([
+          "available": .int(Int64(pools[p].available)), "actual": .int(Int64(actual[p])),
+          "epochs": .double((e * 1000).rounded() / 1000),
+        ])
+      }
       sources[name] = .object([
         "available": .int(Int64(available)), "target": .int(Int64(mine.reduce(0) { $0 + targets[$1] })),
         "actual": .int(Int64(got)), "epochs": .double((epochs * 1000).rounded() / 1000),
         "max_epochs": .double(stage.sourceMaxEpochs?[name] ?? stage.maxEpochs ?? 1),
+        "domains": .object(byDomain),
       ])
     }
     let budget = Double(stage.tokens)

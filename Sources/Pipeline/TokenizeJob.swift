@@ -35,12 +35,13 @@ public struct TokenizeJob: Sendable {
     var stats = try await LocalExecutor(workers: workers).run(stage: "tokenize", tasks: tasks, folder: folder) { rank in
       var s = StageStats(stage: "tokenize")
       let t0 = monotonicSeconds()
+      var encoder = BPEEncoder(tokenizer)
       let writer = try TokenShardWriter(
         path: output + "/" + padRank(rank) + ".tok.zst", vocabSize: tokenizer.vocabSize, frameTokens: frameTokens)
       for file in ShardSpec(rank: rank, worldSize: tasks).select(files) {
         let source = fileStem(file)
         try JSONLReader(path: file).forEach({ doc in
-          var ids = tokenizer.encode(doc.text)
+          var ids = encoder.encode(doc.text)
           if let eos { ids.append(eos) }
           let domain = doc.metadata["domain"]?.stringValue ?? "web"
           try writer.append(ids, id: doc.id, source: source, domain: domain)

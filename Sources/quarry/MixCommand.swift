@@ -3,7 +3,7 @@ import DataCore
 import Mixture
 
 /// `quarry mix`: the three-stage mixture into stage shards.
-struct Mix: ParsableCommand {
+struct Mix: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Sample sources into per-stage token shards by a mixture config (MiMo's three stages).",
     discussion: """
@@ -16,12 +16,20 @@ struct Mix: ParsableCommand {
   )
   @Option(help: "A mixture YAML (see Pipelines/mimo-3stage.yaml).") var config: String
   @Option(help: "The output folder.") var output: String
-  @Option(help: "Accepted for symmetry with other stages; the mixture is built sequentially and seeded, so output never depends on it.")
+  @Option(
+    help: """
+      How many tasks tokenize the sources at once (default: the number of cores); the output \
+      is identical for any value.
+      """)
   var workers: Int?
 
-  func run() throws {
+  func validate() throws {
+    if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+  }
+
+  func run() async throws {
     let mixture = try MixtureConfig.load(config)
-    let report = try MixtureJob(config: mixture, output: output).run()
+    let report = try await MixtureJob(config: mixture, output: output).run(workers: workers)
     guard case .object(let o) = report, case .array(let stages)? = o["stages"] else { return }
     for case .object(let s) in stages {
       print("\(s["name"]?.stringValue ?? "?"): \(s["actual_tokens"]?.intValue ?? 0) of \(s["budget"]?.intValue ?? 0) tokens")

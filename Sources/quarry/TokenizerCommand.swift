@@ -2,6 +2,10 @@ import ArgumentParser
 import BPE
 import DataCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `quarry tokenizer`: byte-level BPE tokenizers in Hugging Face's tokenizer.json format.
 struct Tokenizer: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -46,16 +50,101 @@ struct TokenizerEncode: ParsableCommand {
       return
     }
     guard let input else { return }
-    var out = ""
+    var encoder = BPEEncoder(bpe)
+    var out = StandardOutput()
+    var head = ""
     try JSONLReader(path: input).forEach { doc in
-      out.removeAll(keepingCapacity: true)
-      out += "{\"id\":"
-      JSONValue.writeString(doc.id, to: &out)
-      out += ",\"ids\":["
-      out += bpe.encode(doc.text).map(String.init).joined(separator: ",")
-      out += "]}"
-      print(out)
+      head.removeAll(keepingCapacity: true)
+      head += "{\"id\":"
+      JSONValue.writeString(doc.id, to: &head)
+      head += ",\"ids\":["
+      out.append(head)
+      encoder.withIDs(of: doc.text) { out.appendDecimals($0) }
+      out.append("]}\n")
+      try out.flushIfFull()
     }
+    try out.flush()
+  }
+}
+
+/// Buffered standard output for bulk output (`print` formats and locks per call).
+private struct StandardOutput {
+  private var buffer = [UInt8](repeating: 0, count: 1 << 17)
+  private var used = 0
+
+  /// Makes room for `count` more bytes.
+  private mutating func reserve(_ count: Int) {
+    if used + count > buffer.count {
+      let more = max(used + count - buffer.count, buffer.count)
+      buffer.append(contentsOf: repeatElement(0, count: more))
+    }
+  }
+
+  mutating func append(_ text: String) {
+    var copy = text
+    copy.withUTF8 { utf8 in
+      reserve(utf8.count)
+      for b in utf8 {
+        buffer[used] = b
+        used += 1
+      }
+    }
+  }
+
+  /// Appends `ids` in decimal, separated by commas.
+  mutating func appendDecimals(_ ids: UnsafeBufferPointer<Int32>) {
+    reserve(12 * ids.count)
+    var at = used
+    buffer.withUnsafeMutableBufferPointer { out in
+      for (k, id) in ids.enumerated() {
+        if k > 0 {
+          out[at] = 0x2C
+          at += 1
+        }
+        var v = UInt32(id.magnitude)
+        if id < 0 {
+          out[at] = 0x2D
+          at += 1
+        }
+        var digits = 1
+        var p: UInt32 = 10
+        while digits < 10 && v >= p {
+          digits += 1
+          p &*= 10
+        }
+        var end = at + digits
+        at = end
+        repeat {
+          end -= 1
+          out[end] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+          v /= 10
+        } while v > 0
+      }
+    }
+    used = at
+  }
+
+  mutating func flushIfFull() throws(DataError) {
+    if used >= 1 << 16 { try flush() }
+  }
+
+  mutating func flush() throws(DataError) {
+    var failure: Int32 = 0
+    let count = used
+    buffer.withUnsafeBytes { raw in
+      var off = 0
+      while off < count {
+        let r = write(1, raw.baseAddress.map { $0 + off }, count - off)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        off += r
+      }
+    }
+    used = 0
+    if failure != 0 { throw DataError.io(path: "<stdout>", operation: "write", errno: failure) }
   }
 }
 

@@ -5,7 +5,7 @@ import Testing
 @testable import DataCore
 @testable import Mixture
 
-private func tempDir() -> String {
+func tempDir() -> String {
   let p = NSTemporaryDirectory() + "quarry-mix-" + UUID().uuidString
   try? FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
   return p
@@ -21,7 +21,7 @@ private func setUp(_ dir: String, mathDocs: Int = 40) throws -> MixtureConfig {
   try write("web", 120) { "News item \($0): the city council met on Tuesday and voted on the new budget for parks and roads." }
   try write("math", mathDocs) { "Lemma \($0). For all $n \\ge 1$ we have $\\sum_{k=1}^{n} k = n(n+1)/2$, by induction on $n$." }
   try write("code", 60) { "```python\ndef f\($0)(x):\n    return [i * x for i in range(\($0))]\n```" }
-  var trainer = BPETrainer(vocabSize: 400)
+  let trainer = BPETrainer(vocabSize: 400)
   var counts = BPETrainer.Counts()
   for name in ["web", "math", "code"] {
     try JSONLReader(path: "\(dir)/\(name)/docs.jsonl").forEach { trainer.add($0.text, to: &counts) }
@@ -42,7 +42,7 @@ private func setUp(_ dir: String, mathDocs: Int = 40) throws -> MixtureConfig {
   return try MixtureConfig.load(dir + "/mix.yaml")
 }
 
-private func stage(_ report: JSONValue, _ k: Int) -> [String: JSONValue] {
+func stage(_ report: JSONValue, _ k: Int) -> [String: JSONValue] {
   guard case .object(let o) = report, case .array(let s)? = o["stages"], case .object(let st) = s[k] else { return [:] }
   return st
 }
@@ -50,10 +50,11 @@ private func stage(_ report: JSONValue, _ k: Int) -> [String: JSONValue] {
 @Suite("Mixture scheduler", .serialized)
 struct MixtureTests {
   @Test("domain shares are within one point of target when the budget allows")
-  func proportions() throws {
+  func proportions() async throws {
     let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let config = try setUp(dir)
-    let report = try MixtureJob(config: config, output: dir + "/out").run()
+    let report = try await MixtureJob(config: config, output: dir + "/out").run(workers: 1)
     for k in 0..<2 {
       let st = stage(report, k)
       guard case .object(let domains)? = st["domains"] else {
@@ -70,10 +71,11 @@ struct MixtureTests {
   }
 
   @Test("upsampling respects the epoch cap and the report says where the target was missed")
-  func epochCap() throws {
+  func epochCap() async throws {
     let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let config = try setUp(dir, mathDocs: 5)
-    let report = try MixtureJob(config: config, output: dir + "/out").run()
+    let report = try await MixtureJob(config: config, output: dir + "/out").run(workers: 1)
     let st = stage(report, 2)
     guard case .object(let sources)? = st["sources"], case .object(let math)? = sources["s_math"] else {
       Issue.record("no sources")
@@ -84,19 +86,37 @@ struct MixtureTests {
     #expect(notes.contains { ($0.stringValue ?? "").contains("'math'") })
   }
 
-  @Test("the same config and seed give byte-identical stage shards")
-  func deterministic() throws {
-    let a = tempDir()
-    let b = tempDir()
-    let ca = try setUp(a)
-    _ = try setUp(b)
-    _ = try MixtureJob(config: ca, output: a + "/out").run()
-    // Same inputs, config pointing at the first folder's tokenizer and sources.
-    _ = try MixtureJob(config: ca, output: b + "/out").run()
-    for s in ["stage1", "stage2", "stage3"] {
-      let x = try Data(contentsOf: URL(fileURLWithPath: "\(a)/out/\(s)/00000.tok.zst"))
-      let y = try Data(contentsOf: URL(fileURLWithPath: "\(b)/out/\(s)/00000.tok.zst"))
-      #expect(x == y)
+  @Test("the same config and seed give byte-identical outputs for any worker count")
+  func deterministic() async throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let config = try setUp(dir)
+    var outputs: [[String: Data]] = []
+    for (k, workers) in [1, 2, 3, 1].enumerated() {
+      var job = MixtureJob(config: config, output: "\(dir)/out\(k)")
+      job.chunkBytes = 512  // many chunks, so several tasks really share the tokenizing
+      job.shardTokens = 8000  // several shards per stage
+      _ = try await job.run(workers: workers)
+      outputs.append(try filesUnder("\(dir)/out\(k)"))
+    }
+    #expect(outputs[0].keys.contains("stage1/00001.tok.zst"))
+    #expect(outputs[0].keys.contains("mixture.json"))
+    for other in outputs.dropFirst() {
+      #expect(other.keys.sorted() == outputs[0].keys.sorted())
+      for (name, bytes) in outputs[0] { #expect(other[name] == bytes, "\(name) differs") }
     }
   }
+}
+
+/// Every regular file under `root` by relative path, with its bytes.
+func filesUnder(_ root: String) throws -> [String: Data] {
+  var files: [String: Data] = [:]
+  let fm = FileManager.default
+  for case let name as String in fm.enumerator(atPath: root)?.allObjects ?? [] {
+    var isDir: ObjCBool = false
+    if fm.fileExists(atPath: root + "/" + name, isDirectory: &isDir), !isDir.boolValue {
+      files[name] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + name))
+    }
+  }
+  return files
 }
