@@ -37,18 +37,24 @@ demo: release
 	@echo
 	$(QUARRY_RELEASE) dedup --input out/demo/extract --output out/demo/dedup --workers 2
 	@echo
-	$(QUARRY_RELEASE) tokenizer train --input out/demo/dedup --vocab-size 1024 --output out/demo/tokenizer.json
+	$(QUARRY_RELEASE) tokenizer train --input out/demo/dedup --input Fixtures/exercises --vocab-size 1024 --output out/demo/tokenizer.json
 	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input out/demo/dedup --output out/demo/tokens --workers 2
 	$(QUARRY_RELEASE) shards verify out/demo/tokens/00000.tok.zst
 	@echo
 	$(QUARRY_RELEASE) mix --config Pipelines/mimo-3stage.yaml --output out/demo/mix --workers 2
 	@echo
+	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input Fixtures/heldout --output out/demo/heldout
+	$(QUARRY_RELEASE) train --config Pipelines/train-tiny.yaml --output out/demo/train
+	@echo
+	$(QUARRY_RELEASE) generate --checkpoint out/demo/train/final --prompt "Exercise 7. Solve" --max-new-tokens 48 --speculative mtp
+	@echo
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
 	@echo "outputs: out/demo/extract/ (extracted), out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl),"
-	@echo "         out/demo/tokenizer.json (BPE, HF format), out/demo/tokens/ (seekable zstd token shards)"
-	@echo "         and out/demo/mix/stage{1,2,3}/ with mixture.json (the three-stage mixture)"
+	@echo "         out/demo/tokenizer.json (BPE, HF format), out/demo/tokens/ (seekable zstd token shards),"
+	@echo "         out/demo/mix/stage{1,2,3}/ with mixture.json (the three-stage mixture),"
+	@echo "         out/demo/train/ (metrics.jsonl, checkpoints/, final/: safetensors + config.json, HF MiMo names)"
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -41,9 +41,16 @@ let package = Package(
       name: "Mixture",
       dependencies: ["DataCore", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
     // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
-    .target(name: "Model", dependencies: ["DataCore", "COpenBLAS"]),
+    .target(
+      name: "Model", dependencies: ["DataCore", "COpenBLAS"],
+      // The kernels are compiled optimized in debug builds too, so `make test` trains real
+      // (small) models in seconds rather than minutes.
+      swiftSettings: [.unsafeFlags(["-O"])]),
     // The pretraining loop: shard data loader, AdamW, schedules, checkpoints, stages.
-    .target(name: "Train", dependencies: ["Model", "Shards", "DataCore", .product(name: "Yams", package: "Yams")]),
+    .target(
+      name: "Train",
+      dependencies: ["Model", "Shards", "DataCore", .product(name: "Yams", package: "Yams")],
+      swiftSettings: [.unsafeFlags(["-O"])]),
     // Composes stages into jobs (extract, …) and runs them over shards.
     .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
     // The thin command-line front end.
@@ -63,6 +70,7 @@ let package = Package(
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore"]),
     .testTarget(name: "MixtureTests", dependencies: ["Mixture", "Shards", "DataCore"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "DataCore"]),
+    .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -57,10 +57,21 @@ public final class MiMoModel {
   public func trainStep(batch: [Int32], b: Int, t: Int, mtpWeight: Double, lossScale: Double = 1)
     -> LossParts
   {
+    replicated(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: true, lossScale: lossScale)
+  }
+
+  /// Runs the batch split over the replicas (forward, and backward when asked).
+  private func replicated(
+    batch: [Int32], b: Int, t: Int, mtpWeight: Double, backward: Bool, lossScale: Double
+  ) -> LossParts {
     let r = min(replicas, b)
     if r <= 1 {
+      // One thread of OpenBLAS: its multi-threaded sgemm may sum in another order.
+      let blas = BLASThreads.count
+      BLASThreads.set(1)
+      defer { BLASThreads.set(blas) }
       return core.step(
-        batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: true, lossScale: lossScale)
+        batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: backward, lossScale: lossScale)
     }
     // Rows [lo, hi) of the batch go to replica k; its losses are means over its rows, so it
     // is weighted by its share of rows (main: rows·T targets, MTP: rows·(T−1)).
@@ -76,19 +87,21 @@ public final class MiMoModel {
         let rows = Array(batch[(lo * (t + 1))..<(hi * (t + 1))])
         let share = Double(hi - lo) / Double(b)
         let s = shards[k]
-        s.grads.zero()
+        if backward { s.grads.zero() }
         out[k] = s.step(
-          batch: rows, b: hi - lo, t: t, mtpWeight: mtpWeight, backward: true,
+          batch: rows, b: hi - lo, t: t, mtpWeight: mtpWeight, backward: backward,
           lossScale: lossScale * share)
       }
     }
     BLASThreads.set(blas)
-    // grads += Σ_k replica grads, element by element in replica order.
-    let g = core.grads.base
-    let sources = shards.map { $0.grads.base }
-    Workers(threads).forRows(core.grads.count, chunk: 1 << 16) { range in
-      for src in sources {
-        for i in range { g[i] += src[i] }
+    if backward {
+      // grads += Σ_k replica grads, element by element in replica order.
+      let g = core.grads.base
+      let sources = shards.map { $0.grads.base }
+      Workers(threads).forRows(core.grads.count, chunk: 1 << 16) { range in
+        for src in sources {
+          for i in range { g[i] += src[i] }
+        }
       }
     }
     var main = 0.0, mtp = 0.0, hasMTP = false
@@ -106,7 +119,7 @@ public final class MiMoModel {
 
   /// The losses on B rows of T+1 tokens, without gradients.
   public func loss(batch: [Int32], b: Int, t: Int, mtpWeight: Double) -> LossParts {
-    core.step(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: false)
+    replicated(batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: false, lossScale: 1)
   }
 
   /// Main logits [B, T, V] for B rows of T tokens, and MTP logits [B, T−1, V] (position i uses
@@ -145,7 +158,9 @@ public final class MiMoModel {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     do {
-      let data = try enc.encode(config)
+      var cfg = config
+      cfg.ropeTheta = core.ropeTheta  // the base the weights were last trained with
+      let data = try enc.encode(cfg)
       try writeFileAtomically(dir + "/config.json", Array(data) + [0x0A])
     } catch { throw .io(path: dir + "/config.json", reason: "\(error)") }
   }

@@ -124,7 +124,7 @@ package final class Transformer<T: ModelScalar> {
   package let params: Buffer<T>
   package let grads: Buffer<T>
   package var workers: Workers
-  private(set) var ropeTheta: Double
+  package private(set) var ropeTheta: Double
   private var ropeLen = 0
   var cosT: [T] = [], sinT: [T] = []
 

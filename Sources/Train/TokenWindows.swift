@@ -22,6 +22,9 @@ public final class TokenWindows {
   /// Opens every `*.tok.zst` under `path` (or the one shard `path`).
   public init(path: String, seqLen: Int, vocabSize: Int, seed: UInt64, shuffle: Bool = true) throws {
     var files: [String]
+    guard fileExists(path) else {
+      throw TrainError.noData("\(path) does not exist; run `quarry mix` or `quarry tokenize` first")
+    }
     if isDirectory(path) {
       files = try listInputFiles([path]).filter { $0.hasSuffix(".tok.zst") }
     } else {

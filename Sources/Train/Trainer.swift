@@ -161,6 +161,10 @@ public final class Trainer {
       if stage.steps == 0 { advanceStage() }
     }
     try model.save(to: output + "/final", metadata: ["step": "\(state.step)"])
+    if let tok = config.tokenizer {
+      // HF convention: the tokenizer travels with the checkpoint.
+      try writeFileAtomically(output + "/final/tokenizer.json", try readFile(tok))
+    }
     return lastEval
   }
 

@@ -17,9 +17,11 @@ struct Quarry: AsyncParsableCommand {
         quarry tokenize --tokenizer tokenizer.json --input out/dedup --output out/tokens
         quarry shards verify out/tokens/00000.tok.zst
         quarry mix --config Pipelines/mimo-3stage.yaml --output out/mix
+        quarry train --config Pipelines/train-tiny.yaml --output out/train
         quarry train --bench
+        quarry generate --checkpoint out/train/final --prompt "Exercise 1." --speculative mtp
         quarry model logits --checkpoint out/ckpt --tokens t.safetensors --output l.safetensors
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self, ModelCommand.self]
+    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self, GenerateCommand.self, ModelCommand.self]
   )
 }

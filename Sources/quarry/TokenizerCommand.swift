@@ -156,10 +156,12 @@ struct TokenizerTrain: ParsableCommand {
       Examples:
         quarry tokenizer train --input out/dedup --vocab-size 8192 --output tokenizer.json
         quarry tokenizer train --input docs.jsonl.zst --vocab-size 4096 --pre-tokenizer gpt2 --output t.json
+        quarry tokenizer train --input out/dedup --input Fixtures/textbook --vocab-size 1024 --output t.json
       """
   )
 
-  @Option(help: "A JSONL/JSONL.zst file or a folder of them (documents with a text field).") var input: String
+  @Option(help: "A JSONL/JSONL.zst file or a folder of them (documents with a text field); repeatable.")
+  var input: [String]
   @Option(help: "Vocabulary size, special tokens and the 256 bytes included.") var vocabSize: Int
   @Option(help: "Where to write tokenizer.json.") var output: String
   @Option(help: "Pre-tokenizer regex: qwen2 (numbers of 1-3 digits) or gpt2.") var preTokenizer = "qwen2"
@@ -176,7 +178,7 @@ struct TokenizerTrain: ParsableCommand {
     trainer.specialTokens = special.split(separator: ",").map(String.init)
     let start = monotonicSeconds()
     var counts = BPETrainer.Counts()
-    for file in try listDocumentFiles(input) {
+    for file in try input.flatMap({ try listDocumentFiles($0) }) {
       try JSONLReader(path: file).forEach { trainer.add($0.text, to: &counts) }
     }
     let counted = monotonicSeconds()
