@@ -74,6 +74,9 @@ bench: release
 	@echo "== Tokenizer: ~100 MB corpus (make_corpus.sh), quarry next to HF tokenizers and tiktoken"
 	@test -f /tmp/quarry-tokcorpus/MANIFEST || bash $(SHARED)/bench/tokenizer/make_corpus.sh /tmp/quarry-tokcorpus
 	$(BENCH_PY) Tests/Bench/tokenizer_speed.py $(QUARRY_RELEASE) /tmp/quarry-tokcorpus $(SHARED)/bench/tokenizer
+	@echo "== Training: reference tiny MiMo config, quarry next to PyTorch (torch_ref.py bench)"
+	@$(MAKE) --no-print-directory torch-env
+	$(BENCH_PY) Tests/Bench/train_speed.py $(QUARRY_RELEASE) $(TORCH_PY) $(SHARED)/bench/train
 	@echo "== WARC reading: crawl-sample.warc.gz, quarry next to FastWARC (one thread)"
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"

@@ -91,9 +91,12 @@ public final class Trainer {
         path: $0.data, seqLen: config.stages[0].seqLen, vocabSize: cfg.vocabSize, seed: 0,
         shuffle: false)
     }
-    if state.step == 0, let ev = evalWindows {
+    if let ev = evalWindows {
       let h = try ev.unigramEntropy()
-      try metrics.write(["kind": .string("baseline"), "unigram_entropy": .double(h)])
+      lastEval["unigram_entropy"] = h
+      if state.step == 0 {
+        try metrics.write(["kind": .string("baseline"), "unigram_entropy": .double(h)])
+      }
     }
     while state.stage < config.stages.count {
       let stage = config.stages[state.stage]
@@ -148,9 +151,10 @@ public final class Trainer {
         if let e = config.eval, let ev = evalWindows,
           state.step % e.every == 0 || state.step == total
         {
-          lastEval = try evaluate(ev, batches: e.batches, b: b, lambda: lambda)
+          let res = try evaluate(ev, batches: e.batches, b: b, lambda: lambda)
+          lastEval.merge(res) { $1 }
           var l: [String: JSONValue] = ["kind": .string("eval"), "step": .int(Int64(state.step))]
-          for (key, v) in lastEval { l[key] = .double(v) }
+          for (key, v) in res { l[key] = .double(v) }
           try metrics.write(l)
         }
         let stageDone = state.stageStep == stage.steps
@@ -165,6 +169,7 @@ public final class Trainer {
       // HF convention: the tokenizer travels with the checkpoint.
       try writeFileAtomically(output + "/final/tokenizer.json", try readFile(tok))
     }
+    try TrainReport.write(output: output)
     return lastEval
   }
 

@@ -82,11 +82,11 @@ def main():
 
     # 2. quarry -> torch
     ckpts = list(a.ckpt)
-    if not ckpts:
+    if True:  # always also a fresh random checkpoint written by quarry
         d2 = os.path.join(work, "quarry_init")
         subprocess.run([a.binary, "model", "init", "--output", d2, "--seed", "7", "--init-std", "0.1"],
                        check=True, stdout=subprocess.DEVNULL)
-        ckpts.append(d2)
+        ckpts.insert(0, d2)
     g = torch.Generator().manual_seed(3)
     for ck in ckpts:
         cfg, j = tr.config_from_json(os.path.join(ck, "config.json"))

@@ -234,3 +234,58 @@ struct OptimizerTests {
     #expect(abs(w.lr(step: 110, total: 110) - 0.1) < 1e-9)
   }
 }
+
+@Suite("quarry train end to end", .serialized)
+struct TrainKillTests {
+  @Test("SIGKILL during `quarry train`, then --resume: same loss curve and model as an uninterrupted run")
+  func killAndResume() throws {
+    let binary = repoRoot.appendingPathComponent(".build/debug/quarry").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+      Issue.record("\(binary) is missing; run `swift build` (make test does)")
+      return
+    }
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let vocab = try prepareData(dir)
+    let stages = """
+        - {name: s1, data: \(dir)/train, steps: 40, seq_len: 64}
+        - {name: s2, data: \(dir)/train, steps: 20, seq_len: 96, rope_theta: 30000, batch_size: 4}
+      """
+    let cfg = try config(dir, vocab: vocab, stages: stages)
+    try Trainer(config: cfg, output: dir + "/ref", resume: false).run()
+
+    func launch(_ extra: [String]) throws -> Process {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: binary)
+      p.arguments = ["train", "--config", dir + "/train.yaml", "--output", dir + "/cli"] + extra
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      return p
+    }
+    // Kill once a checkpoint exists and training has gone past it.
+    let p = try launch([])
+    let deadline = Date().addingTimeInterval(120)
+    var killed = false
+    while p.isRunning && Date() < deadline {
+      let lines = (try? String(contentsOfFile: dir + "/cli/metrics.jsonl", encoding: .utf8))?
+        .split(separator: "\n").count ?? 0
+      if fileExists(dir + "/cli/checkpoints/latest") && lines > 25 {
+        kill(p.processIdentifier, SIGKILL)
+        killed = true
+        break
+      }
+      usleep(2_000)
+    }
+    p.waitUntilExit()
+    #expect(killed, "the run finished before it could be killed")
+    #expect(!fileExists(dir + "/cli/final/model.safetensors"))
+    let r = try launch(["--resume"])
+    r.waitUntilExit()
+    #expect(r.terminationStatus == 0)
+    #expect(try curve(dir + "/ref/metrics.jsonl") == curve(dir + "/cli/metrics.jsonl"))
+    let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/ref/final/model.safetensors"))
+    let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/cli/final/model.safetensors"))
+    #expect(a == b)
+  }
+}
