@@ -214,10 +214,6 @@ package func attentionForward<T: ModelScalar>(
   let (t, d, ld) = (s.t, s.d, s.qkv)
   let scale = 1 / T(d).squareRoot()
   let group = s.nh / s.kvh
-  // The per-head products are small: run them single-threaded inside the parallel loop.
-  let blas = BLASThreads.count
-  if workers.count > 1 { BLASThreads.set(1) }
-  defer { if workers.count > 1 { BLASThreads.set(blas) } }
   workers.forEach(s.b * s.nh) { bh in
     let b = bh / s.nh, h = bh % s.nh, g = h / group
     let base = qkv + b * t * ld
@@ -254,9 +250,6 @@ package func attentionBackward<T: ModelScalar>(
   let items = s.b * s.kvh
   let slots = min(items, max(1, workers.count))
   let perSlot = (items + slots - 1) / slots
-  let blas = BLASThreads.count
-  if workers.count > 1 { BLASThreads.set(1) }
-  defer { if workers.count > 1 { BLASThreads.set(blas) } }
   workers.forEach(slots) { slot in
     let dp = scratch + slot * t * t
     for item in (slot * perSlot)..<min(items, (slot + 1) * perSlot) {

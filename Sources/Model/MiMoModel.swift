@@ -23,18 +23,21 @@ public final class MiMoModel {
   /// A freshly initialised model (HF Qwen2 initialisation, deterministic from `seed`).
   public init(config: MiMoConfig, seed: UInt64, threads: Int = 1) throws(ModelError) {
     try config.validate()
+    BLASThreads.useOne()
     core = Transformer(config: config, workers: threads)
     core.initialize(seed: seed)
   }
 
-  private init(core: Transformer<Float>) { self.core = core }
+  private init(core: Transformer<Float>) {
+    BLASThreads.useOne()
+    self.core = core
+  }
 
   /// Threads for the row-parallel kernels and for OpenBLAS.
   public var threads: Int {
     get { core.workers.count }
     set {
       core.workers = Workers(newValue)
-      BLASThreads.set(newValue)
     }
   }
 
@@ -66,10 +69,6 @@ public final class MiMoModel {
   ) -> LossParts {
     let r = min(replicas, b)
     if r <= 1 {
-      // One thread of OpenBLAS: its multi-threaded sgemm may sum in another order.
-      let blas = BLASThreads.count
-      BLASThreads.set(1)
-      defer { BLASThreads.set(blas) }
       return core.step(
         batch: batch, b: b, t: t, mtpWeight: mtpWeight, backward: backward, lossScale: lossScale)
     }
@@ -78,8 +77,6 @@ public final class MiMoModel {
     let bounds = (0...r).map { $0 * b / r }
     var parts = [LossParts](repeating: LossParts(total: 0, main: 0, mtp: nil), count: r)
     let threads = core.workers.count
-    let blas = BLASThreads.count
-    BLASThreads.set(1)
     parts.withUnsafeMutableBufferPointer { out in
       let out = out
       Workers(min(threads, r)).forEach(r) { k in
@@ -93,7 +90,6 @@ public final class MiMoModel {
           lossScale: lossScale * share)
       }
     }
-    BLASThreads.set(blas)
     if backward {
       // grads += Σ_k replica grads, element by element in replica order.
       let g = core.grads.base

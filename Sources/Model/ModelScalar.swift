@@ -117,19 +117,23 @@ extension Double: ModelScalar {
   }
 }
 
-/// OpenBLAS's thread pool size. Training is a single-threaded Swift loop; its parallelism comes
-/// from these threads and from the row-parallel kernels (see `Parallel`).
+/// OpenBLAS's thread pool size. The model always calls OpenBLAS single-threaded: a
+/// multi-threaded sgemm may sum in another order, and results must not depend on the thread
+/// count. Parallelism comes from data-parallel replicas and the row-parallel kernels instead.
 public enum BLASThreads {
-  public static var count: Int {
-    get { Int(openblas_get_num_threads()) }
-  }
-  public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+  public static var count: Int { Int(openblas_get_num_threads()) }
+  /// Single-threaded OpenBLAS (the model's setting).
+  public static func useOne() { openblas_set_num_threads(1) }
 }
 
 extension BLASThreads {
   /// The measured sgemm rate (GFLOP/s) for an n×n×n product on the current OpenBLAS threads:
   /// the median of repetitions over at least `seconds`. MFU is reported against this peak.
-  public static func sgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5) -> Double {
+  /// With `threads` > 1, OpenBLAS runs multi-threaded for the measurement only; do not call it
+  /// while a model computes on another thread.
+  public static func sgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5, threads: Int = 1) -> Double {
+    openblas_set_num_threads(Int32(max(1, threads)))
+    defer { openblas_set_num_threads(1) }
     let a = Buffer<Float>(n * n), b = Buffer<Float>(n * n), c = Buffer<Float>(n * n)
     var rng = SplitMix64(seed: 1)
     for i in 0..<(n * n) {

@@ -29,8 +29,7 @@ public enum TrainBench {
   ) throws -> TrainBenchResult {
     var cfg = config
     cfg.numNextnPredictLayers = mtp ? 1 : 0
-    BLASThreads.set(threads)
-    let peak = peakGFLOPS ?? BLASThreads.sgemmGFLOPS()
+    let peak = peakGFLOPS ?? BLASThreads.sgemmGFLOPS(threads: threads)
     let model = try MiMoModel(config: cfg, seed: seed, threads: threads)
     model.replicas = replicas ?? threads
     let opt = AdamW(config: AdamWConfig(), layout: model.layout)

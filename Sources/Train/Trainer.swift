@@ -42,7 +42,6 @@ public final class Trainer {
     try config.validate()
     self.config = config
     self.output = output
-    BLASThreads.set(config.threads)
     let hash = Trainer.hash(config)
     if resume, let latest = Trainer.latestCheckpoint(output) {
       model = try MiMoModel.load(checkpoint: latest, threads: config.threads)
@@ -83,8 +82,10 @@ public final class Trainer {
     let cfg = config.model
     let flopsModel = model.layout
     var stepsThisRun = 0
-    // The sgemm peak on these threads, for MFU.
+    // The sgemm peak for MFU: one core's, times the cores the replicas use. (Measured on one
+    // thread, so concurrent training in the same process is never switched to threaded BLAS.)
     let peakGFLOPS = BLASThreads.sgemmGFLOPS(seconds: 0.2)
+      * Double(min(config.threads, config.replicas))
     var lastEval: [String: Double] = [:]
     let evalWindows: TokenWindows? = try config.eval.map {
       try TokenWindows(

@@ -34,7 +34,6 @@ struct GenerateCommand: ParsableCommand {
   }
 
   func run() throws {
-    BLASThreads.set(1)
     let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
     guard fileExists(tokPath) else {
       throw ValidationError("no tokenizer at \(tokPath); pass --tokenizer FILE")

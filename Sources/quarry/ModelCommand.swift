@@ -28,7 +28,6 @@ struct ModelCommand: ParsableCommand {
     @Option(help: "Threads.") var threads: Int = 1
 
     func run() throws {
-      BLASThreads.set(threads)
       let model = try MiMoModel.load(checkpoint: checkpoint, threads: threads)
       let (t, _) = try SafeTensors.read(tokens)
       guard let ids = t["input_ids"] else {
