@@ -42,7 +42,8 @@ public final class AdamW {
 
   /// p ← p − lr·wd·p (matrices only);  m, v ← moments;  p ← p − lr · m̂ / (√v̂ + eps)
   public func update(
-    params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Double
+    params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Double,
+    threads: Int = 1
   ) {
     precondition(params.count == m.count && grads.count == m.count, "optimizer/model size mismatch")
     step += 1
@@ -54,8 +55,11 @@ public final class AdamW {
     m.withUnsafeMutableBufferPointer { mb in
       v.withUnsafeMutableBufferPointer { vb in
         let mp = mb.baseAddress!, vp = vb.baseAddress!
-        for (offset, count, decays) in groups {
-          let keep: Float = decays ? Float(1 - lr * config.weightDecay) : 1
+        let wd = config.weightDecay
+        // Elementwise, so splitting the work over threads cannot change the result.
+        Workers(threads).forEach(groups.count) { k in
+          let (offset, count, decays) = groups[k]
+          let keep: Float = decays ? Float(1 - lr * wd) : 1
           for i in offset..<(offset + count) {
             let gi = g[i]
             let mi = b1 * mp[i] + (1 - b1) * gi
@@ -84,21 +88,33 @@ public final class AdamW {
 
 /// Scales the gradients so their global L2 norm is at most `maxNorm`; returns the norm before
 /// clipping (accumulated in Double, in a fixed order).
-public func clipGradients(_ grads: UnsafeMutableBufferPointer<Float>, maxNorm: Double) -> Double {
-  var ss = 0.0
-  var partial: Float = 0
-  for (i, g) in grads.enumerated() {
-    partial += g * g
-    if i & 1023 == 1023 {
-      ss += Double(partial)
-      partial = 0
+public func clipGradients(
+  _ grads: UnsafeMutableBufferPointer<Float>, maxNorm: Double, threads: Int = 1
+) -> Double {
+  // Float sums over fixed blocks of 1024, added in block order in Double: the same result for
+  // any thread count.
+  let n = grads.count, block = 1024
+  let blocks = (n + block - 1) / block
+  var partial = [Float](repeating: 0, count: blocks)
+  let g = grads.baseAddress!
+  partial.withUnsafeMutableBufferPointer { part in
+    let part = part
+    Workers(threads).forRows(blocks, chunk: 256) { range in
+      for b in range {
+        var s: Float = 0
+        for i in (b * block)..<min(n, (b + 1) * block) { s += g[i] * g[i] }
+        part[b] = s
+      }
     }
   }
-  ss += Double(partial)
+  var ss = 0.0
+  for s in partial { ss += Double(s) }
   let norm = ss.squareRoot()
   if maxNorm > 0 && norm > maxNorm {
     let k = Float(maxNorm / (norm + 1e-6))
-    for i in grads.indices { grads[i] *= k }
+    Workers(threads).forRows(n, chunk: 1 << 16) { range in
+      for i in range { g[i] *= k }
+    }
   }
   return norm
 }

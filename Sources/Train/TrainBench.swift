@@ -41,8 +41,8 @@ public enum TrainBench {
       let t0 = monotonicSeconds(), c0 = processCPUSeconds()
       model.zeroGradients()
       let loss = model.trainStep(batch: tokens, b: batch, t: seq, mtpWeight: mtpWeight)
-      _ = clipGradients(model.gradients, maxNorm: 1.0)
-      opt.update(params: model.parameters, grads: model.gradients, lr: 1e-3)
+      _ = clipGradients(model.gradients, maxNorm: 1.0, threads: threads)
+      opt.update(params: model.parameters, grads: model.gradients, lr: 1e-3, threads: threads)
       let dt = monotonicSeconds() - t0, dc = processCPUSeconds() - c0
       if step == 0 { first = loss.main }
       last = loss.main

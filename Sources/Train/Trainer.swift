@@ -126,8 +126,10 @@ public final class Trainer {
           sum.mtp += l.mtp ?? 0
         }
         let k = Double(config.gradAccum)
-        let norm = clipGradients(model.gradients, maxNorm: config.optimizer.gradClip)
-        optimizer.update(params: model.parameters, grads: model.gradients, lr: lr)
+        let norm = clipGradients(
+          model.gradients, maxNorm: config.optimizer.gradClip, threads: config.threads)
+        optimizer.update(
+          params: model.parameters, grads: model.gradients, lr: lr, threads: config.threads)
         state.step += 1
         state.stageStep += 1
         state.epoch = loader.epoch
