@@ -18,6 +18,8 @@ public struct TrainBenchResult: Sendable {
   public var firstLoss: Double
   public var lastLoss: Double
   public var parameters: Int
+  /// Clipping + AdamW, per step.
+  public var optimizerSecondsPerStep: Double
 }
 
 public enum TrainBench {
@@ -36,13 +38,16 @@ public enum TrainBench {
     var rng = SplitMix64(seed: seed &+ 1)
     var wall: [Double] = [], cpu: [Double] = []
     var first = Double.nan, last = Double.nan
+    var optimizerSeconds = 0.0
     for step in 0..<(warmup + steps) {
       let tokens = (0..<(batch * (seq + 1))).map { _ in Int32(rng.next() % UInt64(cfg.vocabSize)) }
       let t0 = monotonicSeconds(), c0 = processCPUSeconds()
       model.zeroGradients()
       let loss = model.trainStep(batch: tokens, b: batch, t: seq, mtpWeight: mtpWeight)
+      let t1 = monotonicSeconds()
       _ = clipGradients(model.gradients, maxNorm: 1.0, threads: threads)
       opt.update(params: model.parameters, grads: model.gradients, lr: 1e-3, threads: threads)
+      if step >= warmup { optimizerSeconds += monotonicSeconds() - t1 }
       let dt = monotonicSeconds() - t0, dc = processCPUSeconds() - c0
       if step == 0 { first = loss.main }
       last = loss.main
@@ -60,6 +65,6 @@ public enum TrainBench {
       threads: threads, replicas: model.replicas, mtp: mtp, steps: steps, stepSecondsMedian: med, cpuSecondsPerStep: cmed,
       tokensPerSecond: tokens / med, tokensPerCPUSecond: tokens / cmed,
       gflops: flops * tokens / med / 1e9, peakGFLOPS: peak, firstLoss: first, lastLoss: last,
-      parameters: model.parameterCount)
+      parameters: model.parameterCount, optimizerSecondsPerStep: optimizerSeconds / Double(steps))
   }
 }

@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
         train bench: reference config (vocab 8192, hidden 256, 4 layers, 8 heads, 2 KV heads, \
         intermediate 704), batch \(batch) × seq \(seq), fp32, MTP \(mtp ? "on (λ 0.3)" : "off"), \
         \(r.threads) thread(s), \(r.replicas) replica(s), \(r.parameters) parameters
-          step       \(String(format: "%.3f", r.stepSecondsMedian)) s (median of \(r.steps))
+          step       \(String(format: "%.3f", r.stepSecondsMedian)) s (median of \(r.steps)); clip + AdamW \(String(format: "%.3f", r.optimizerSecondsPerStep)) s
           tokens/s   \(String(format: "%.1f", r.tokensPerSecond))
           tokens/CPU-s \(String(format: "%.1f", r.tokensPerCPUSecond))
           achieved   \(String(format: "%.1f", r.gflops)) GFLOP/s, sgemm peak \(String(format: "%.1f", r.peakGFLOPS)) GFLOP/s
