@@ -67,8 +67,10 @@ extension Float: ModelScalar {
 /// 2 ulp over the clamped range), with 2ⁿ built in the exponent bits.
 @inline(__always)
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-  let x = x.clamped(
-    lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+  let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+  var x = x
+  x.replace(with: lo, where: x .< lo)
+  x.replace(with: hi, where: x .> hi)
   // n = round(x / ln 2), via the 1.5·2²³ trick so n is also in the low mantissa bits.
   let magic = SIMD8<Float>(repeating: 12_582_912)
   let t = x * 1.442_695_04 + magic
