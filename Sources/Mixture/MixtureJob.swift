@@ -197,7 +197,7 @@ public struct MixtureJob: Sendable {
     var picks: [(pool: Int, doc: Int, take: Int)] = []
     var actual = [Int](repeating: 0, count: pools.count)
     for (p, pool) in pools.enumerated() where targets[p] > 0 {
-      var rng = SplitMix(seed: seed &+ UInt64(index) &* 0x1000 &+ UInt64(p) &* 0x9E37_79B9)
+      var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x1000 &+ UInt64(p) &* 0x9E37_79B9)
       var left = targets[p]
       var order: [Int] = []
       while left > 0 {
@@ -209,7 +209,7 @@ public struct MixtureJob: Sendable {
         actual[p] += n
       }
     }
-    var rng = SplitMix(seed: seed &* 0xD1B5_4A32_D192_ED03 &+ UInt64(index))
+    var rng = SplitMix64(seed: seed &* 0xD1B5_4A32_D192_ED03 &+ UInt64(index))
     picks = rng.shuffled(picks)
 
     // Pack into shards.
@@ -282,30 +282,6 @@ public struct MixtureJob: Sendable {
 }
 
 /// A small seeded generator (splitmix64) for reproducible shuffles.
-struct SplitMix {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Fisher–Yates with this generator.
-  mutating func shuffled<T>(_ items: [T]) -> [T] {
-    var a = items
-    if a.count < 2 { return a }
-    for i in stride(from: a.count - 1, to: 0, by: -1) {
-      let j = Int(next() % UInt64(i + 1))
-      a.swapAt(i, j)
-    }
-    return a
-  }
-}
 
 /// Share of characters inside `$…$` / `$$…$$` math (used when the filters left no score).
 func mathDensity(_ text: String) -> Double {

@@ -1,3 +1,4 @@
+import DataCore
 import Testing
 
 @testable import Model
