@@ -128,12 +128,7 @@ extension Transformer {
       rmsnormForward(hn.base, r.base, $0.baseAddress!, p + m.hiddenNorm, n: n, c: c, eps: eps, workers: w1)
     }
     let z = Buffer<T>(n * c)
-    T.gemm(
-      transA: false, transB: true, m: n, n: c, k: c, alpha: 1, a: hn.base, lda: c,
-      b: p + m.inputProj, ldb: 2 * c, beta: 0, c: z.base, ldc: c)
-    T.gemm(
-      transA: false, transB: true, m: n, n: c, k: c, alpha: 1, a: en.base, lda: c,
-      b: p + m.inputProj + c, ldb: 2 * c, beta: 1, c: z.base, ldc: c)
+    mtpInputProjection(z.base, hidden: hn.base, embedding: en.base, n: n)
     inferBlock(m.block, z.base, n: n, cache: cache, slot: layout.layers.count)
     rmsnormForward(e.base, r.base, z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
     let logits = Buffer<T>(n * v)

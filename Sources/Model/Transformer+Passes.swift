@@ -160,13 +160,7 @@ extension Transformer {
       rmsnormForward(
         a.mtpHidN.base, a.mtpRstdH.base, a.mtpHid.base, p + m.hiddenNorm, n: n2, c: c, eps: eps,
         workers: workers)
-      // z = [hh ; e] · input_projᵀ = hh · W[:, :C]ᵀ + e · W[:, C:]ᵀ
-      T.gemm(
-        transA: false, transB: true, m: n2, n: c, k: c, alpha: 1, a: a.mtpHidN.base, lda: c,
-        b: p + m.inputProj, ldb: 2 * c, beta: 0, c: a.mtpIn.base, ldc: c)
-      T.gemm(
-        transA: false, transB: true, m: n2, n: c, k: c, alpha: 1, a: a.mtpEmbN.base, lda: c,
-        b: p + m.inputProj + c, ldb: 2 * c, beta: 1, c: a.mtpIn.base, ldc: c)
+      mtpInputProjection(a.mtpIn.base, hidden: a.mtpHidN.base, embedding: a.mtpEmbN.base, n: n2)
       blockForward(m.block, mb, input: a.mtpIn.base, b: b, t: t2)
       rmsnormForward(
         a.mtpOut.base, a.mtpRstdF.base, mb.out.base, p + m.finalNorm, n: n2, c: c, eps: eps,
@@ -250,6 +244,24 @@ extension Transformer {
     }
     let total = mainLoss + mtpWeight * (mtpLoss ?? 0)
     return LossParts(total: total, main: mainLoss, mtp: mtpLoss)
+  }
+}
+
+extension Transformer {
+  /// The MTP layer's input: z[N,C] = [hh ; e] · input_projᵀ = hh · W[:, :C]ᵀ + e · W[:, C:]ᵀ
+  /// (MiMo's order: normed hidden state first, normed embedding second).
+  func mtpInputProjection(
+    _ z: UnsafeMutablePointer<T>, hidden hh: UnsafePointer<T>, embedding e: UnsafePointer<T>,
+    n: Int
+  ) {
+    guard let m = layout.mtp else { return }
+    let c = config.hiddenSize, w = params.base + m.inputProj
+    T.gemm(
+      transA: false, transB: true, m: n, n: c, k: c, alpha: 1, a: hh, lda: c, b: w, ldb: 2 * c,
+      beta: 0, c: z, ldc: c)
+    T.gemm(
+      transA: false, transB: true, m: n, n: c, k: c, alpha: 1, a: e, lda: c, b: w + c,
+      ldb: 2 * c, beta: 1, c: z, ldc: c)
   }
 }
 
