@@ -11,6 +11,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // C libraries: module map + shim header only; each is imported by exactly one module.
@@ -24,41 +25,59 @@ let package = Package(
 
     // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
     .target(name: "DataCore", dependencies: ["CZstd", "CZlib", "CISAL"]),
+    // The job layer: steps and phases run by rank, local and Slurm executors, run folders
+    // (plan, manifest, lock), per-task stats and completion markers, progress, logging.
+    .target(
+      name: "Jobs", dependencies: ["DataCore", .product(name: "Logging", package: "swift-log")]),
     // WARC/ARC record reader and HTTP payload decoding (chunked, gzip, deflate).
     .target(name: "WARC", dependencies: ["DataCore"]),
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
     .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"]),
-    // Global deduplication: exact + MinHash LSH in four steps joined by files on disk.
-    .target(name: "Dedup", dependencies: ["DataCore", "CMinHash"]),
+    // The extract step (WARC/ARC/HTML → documents), warc-stats and batch page extraction.
+    .target(
+      name: "Extract",
+      dependencies: ["DataCore", "Jobs", "WARC", "HTMLExtract", .product(name: "Logging", package: "swift-log")]),
+    // Global deduplication: exact + MinHash LSH in four phases joined by files on disk.
+    .target(name: "Dedup", dependencies: ["DataCore", "Jobs", "CMinHash"]),
     // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).
     .target(name: "CMinHash"),
-    // Byte-level BPE: Hugging Face tokenizer.json reader, encoder and decoder.
+    // Byte-level BPE: Hugging Face tokenizer.json reader, encoder, decoder and trainer.
     .target(name: "BPE", dependencies: ["DataCore"]),
     // Token shards in zstd's seekable format, with a document index.
     .target(name: "Shards", dependencies: ["DataCore"]),
-    // The three-stage mixture scheduler: sampling, packing, stage shards, mixture report.
+    // The tokenizer (train) and tokenize (documents → token shards) steps.
+    .target(name: "Tokenize", dependencies: ["DataCore", "Jobs", "BPE", "Shards"]),
+    // Per-document annotation for the mixture: source, math/code density, domain.
+    .target(name: "Annotate", dependencies: ["DataCore", "Jobs"]),
+    // The three-stage mixture: allocation, seeded sampling, packing into stage shards.
     .target(
       name: "Mixture",
-      dependencies: ["DataCore", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["DataCore", "Jobs", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
     // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
     .target(
       name: "Model", dependencies: ["DataCore", "COpenBLAS"],
       // The kernels are compiled optimized in debug builds too, so `make test` trains real
       // (small) models in seconds rather than minutes.
       swiftSettings: [.unsafeFlags(["-O"])]),
-    // The pretraining loop: shard data loader, AdamW, schedules, checkpoints, stages.
+    // The pretraining loop (shard loader, AdamW, schedules, checkpoints, stages), the train
+    // and sample steps.
     .target(
       name: "Train",
-      dependencies: ["Model", "Shards", "DataCore", .product(name: "Yams", package: "Yams")],
+      dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", .product(name: "Yams", package: "Yams")],
       swiftSettings: [.unsafeFlags(["-O"])]),
-    // Composes stages into jobs (extract, …) and runs them over shards.
-    .target(name: "Pipeline", dependencies: ["DataCore", "WARC", "HTMLExtract", "BPE", "Shards"]),
+    // Composes steps into pipelines: the pipeline YAML, the step registry, `quarry run`.
+    .target(
+      name: "Pipeline",
+      dependencies: [
+        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE",
+        .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+      ]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "DataCore", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
-        "Model", "Train",
+        "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
+        "Model", "Train", .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -29,6 +29,9 @@ public final class BPETokenizer: Sendable {
   public let tokens: [[UInt8]]
   /// Special tokens (content, id), longest first.
   public let specials: [(String, Int)]
+
+  /// The id of `<|endoftext|>`, which separates documents, when the tokenizer has it.
+  public var endOfText: Int? { specials.first { $0.0 == "<|endoftext|>" }?.1 }
   let pre: PreTokenizer
   /// The token of each byte.
   let byteIDs: [Int32]

@@ -72,55 +72,13 @@ private func walk(_ dir: String, _ visit: (String) -> Void) {
   }
 }
 
-/// The bookkeeping folder of a sharded job: `stats/<rank>.json` and `completions/<rank>`.
-///
-/// A rank is complete when its marker exists; the marker is written last, after the rank's
-/// outputs and stats have been renamed into place, so a rerun skips finished ranks and redoes
-/// unfinished ones from scratch.
-public struct JobFolder: Sendable {
-  /// The job's output folder.
-  public let root: String
-
-  /// Creates the folder layout under `root`.
-  /// - Throws: `DataError.io` when it cannot be created.
-  public init(root: String) throws(DataError) {
-    self.root = root
-    try makeDirectories(root + "/stats")
-    try makeDirectories(root + "/completions")
-  }
-
-  /// Whether `rank` finished in an earlier run.
-  public func isComplete(_ rank: Int) -> Bool {
-    fileExists(root + "/completions/" + padRank(rank))
-  }
-
-  /// Records `rank`'s stats and then its completion marker.
-  public func markComplete(_ rank: Int, stats: StageStats) throws(DataError) {
-    try writeFileAtomically(root + "/stats/" + padRank(rank) + ".json", stats.json.jsonText + "\n")
-    try writeFileAtomically(root + "/completions/" + padRank(rank), "")
-  }
-
-  /// The stats a completed rank wrote.
-  public func stats(of rank: Int) throws -> StageStats {
-    let path = root + "/stats/" + padRank(rank) + ".json"
-    let bytes = try readFile(path)
-    return try bytes.withUnsafeBufferPointer { buf throws in try StageStats(json: JSONValue.parse(buf)) }
-  }
-}
-
-/// Lists document files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`) under `path`, leaving out what
-/// Quarry's own jobs write beside their documents: the `minhash/`, `stats/` and `completions/`
-/// folders and the `clusters.jsonl` / `duplicates.jsonl` sidecars.
+/// Lists document files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`) under `path`, leaving out a run
+/// folder's bookkeeping (`_quarry/`), so a whole run folder can be given as input.
 /// - Throws: `DataError.invalidInput` when `path` does not exist or holds no documents.
 public func listDocumentFiles(_ path: String) throws(DataError) -> [String] {
-  let sidecars: Set<String> = ["clusters.jsonl", "duplicates.jsonl"]
   let files = try listInputFiles([path], extensions: [".jsonl", ".jsonl.zst", ".jsonl.gz"]).filter { file in
     guard isDirectory(path) else { return true }
-    let relative = file.dropFirst(path.count).split(separator: "/")
-    if relative.dropLast().contains(where: { ["minhash", "stats", "completions"].contains(String($0)) }) {
-      return false
-    }
-    return !sidecars.contains(String(relative.last ?? ""))
+    return !file.dropFirst(path.count).split(separator: "/").dropLast().contains("_quarry")
   }
   guard !files.isEmpty else {
     throw .invalidInput("no .jsonl, .jsonl.zst or .jsonl.gz files in '\(path)'")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import Synchronization
 
 /// A source of bytes read in chunks: a plain file or a decompressing stream.
 package protocol ByteStream: AnyObject {
@@ -76,10 +77,14 @@ package func readFile(_ path: String, limit: Int = 1 << 30) throws(DataError) ->
   return out
 }
 
+/// Numbers the temporary files of this process, so concurrent writers never share one.
+private let tempCounter = Atomic<Int>(0)
+
 /// A buffered writer that writes to a temporary name and renames into place on `commit()`.
 ///
-/// A run killed before `commit()` leaves only a hidden `.name.tmp` file, which the next run
-/// overwrites, so readers never see a half-written output.
+/// A run killed before `commit()` leaves only a hidden `.name.PID-N.tmp` file (unique per process
+/// and writer, so two writers never share one), which the job layer sweeps before a rerun; readers never
+/// see a half-written output.
 package final class AtomicFileWriter {
   /// The final path.
   package let path: String
@@ -98,7 +103,7 @@ package final class AtomicFileWriter {
     let slash = path.lastIndex(of: "/")
     let dir = slash.map { String(path[..<$0]) } ?? "."
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    tempPath = dir + "/." + name + ".tmp"
+    tempPath = dir + "/." + name + "." + String(getpid()) + "-" + String(tempCounter.add(1, ordering: .relaxed).newValue) + ".tmp"
     fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     if fd < 0 { throw .io(path: tempPath, operation: "create", errno: errno) }
     // The buffer grows as needed: many outputs are small, and a 1 MiB reservation per file

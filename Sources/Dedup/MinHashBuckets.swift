@@ -29,7 +29,6 @@ public struct MinHashBuckets: Sendable {
   /// Runs task `rank` of `worldSize`.
   public func run(rank: Int, worldSize: Int) throws -> StageStats {
     var stats = StageStats(stage: "dedup.buckets")
-    let start = monotonicSeconds()
     let tasks = try folder.tasks()
     let sigs = try (0..<tasks).map { (r) throws(DataError) in try MappedFile(path: folder.sigs(r)) }
     let exactSets = config.verify == .exact
@@ -125,8 +124,6 @@ public struct MinHashBuckets: Sendable {
       stats.count(exact ? "pairs.exact" : "pairs.near", pairs.count / 2)
       try writeValues(pairs, to: folder.pairs(band))
     }
-    stats.seconds = monotonicSeconds() - start
-    stats.peakRSSBytes = peakRSSBytes()
     return stats
   }
 }

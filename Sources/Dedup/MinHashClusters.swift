@@ -25,7 +25,6 @@ public struct MinHashClusters: Sendable {
   /// Runs the single task.
   public func run() throws -> StageStats {
     var stats = StageStats(stage: "dedup.clusters")
-    let start = monotonicSeconds()
     let tasks = try folder.tasks()
     let recordWords = 4 + config.permutations
     // Dense numbering: offset[r] + local.
@@ -146,8 +145,6 @@ public struct MinHashClusters: Sendable {
     stats.count("clusters", clusters.count)
     stats.count("total", total)
     stats.count("kept", total - clusters.reduce(0) { $0 + $1.others.count })
-    stats.seconds = monotonicSeconds() - start
-    stats.peakRSSBytes = peakRSSBytes()
     return stats
   }
 }

@@ -1,4 +1,5 @@
 import DataCore
+import Jobs
 
 /// Step 4 of 4: re-reads the input with the signature step's sharding and numbering, and
 /// writes every document the clusters step did not remove to `<output>/<rank>.jsonl.zst`.
@@ -21,9 +22,8 @@ public struct MinHashDedupFilter: Sendable {
   ///
   /// Kept documents are copied line for line (all their fields kept), located by the line
   /// numbers step 1 recorded, so nothing is parsed again.
-  public func run(rank: Int, worldSize: Int) throws -> StageStats {
+  public func run(rank: Int, worldSize: Int, context: TaskContext? = nil) throws -> StageStats {
     var stats = StageStats(stage: "dedup.filter")
-    let start = monotonicSeconds()
     let remove = try readValues(UInt64.self, from: folder.remove(rank))
     let lines = try readValues(UInt64.self, from: folder.lines(rank))
     var nextRemove = 0
@@ -47,7 +47,9 @@ public struct MinHashDedupFilter: Sendable {
           stats.count("kept")
         }
         doc += 1
+        context?.progress(docs: 1)
       }
+      context?.progress(bytes: fileSize(file))
     }
     guard doc == lines.count && nextRemove == remove.count else {
       throw DataError.invalidInput(
@@ -56,8 +58,6 @@ public struct MinHashDedupFilter: Sendable {
     }
     try writer.finish()
     stats.bytesOut = writer.bytesWritten
-    stats.seconds = monotonicSeconds() - start
-    stats.peakRSSBytes = peakRSSBytes()
     return stats
   }
 }

@@ -1,6 +1,6 @@
 import DataCore
 
-/// The on-disk layout that joins the four MinHash steps under `<output>/minhash/`.
+/// The on-disk layout that joins the four MinHash phases, in the step's work folder.
 ///
 /// - `config.txt`: the `MinHashConfig` (later steps check it);
 /// - `sigs/<rank>.sig`: per document, `4 + bands·rows` UInt64s: exact-text hash (2 words),
@@ -15,13 +15,12 @@ import DataCore
 /// - `pairs/<band:03d>.pairs`: verified duplicate pairs of global document numbers
 ///   (`rank << 32 | local`);
 /// - `remove/<rank>.rm`: sorted local indices the filter drops;
-/// - `steps/<step>/`: stats and completion markers per step and rank.
 public struct MinHashFolder: Sendable {
-  /// `<output>/minhash`.
+  /// The work folder.
   public let root: String
 
-  /// The folder under `output`.
-  public init(output: String) { root = output + "/minhash" }
+  /// The layout under `root`.
+  public init(root: String) { self.root = root }
 
   func sigs(_ rank: Int) -> String { root + "/sigs/" + padRank(rank) + ".sig" }
   func shingles(_ rank: Int) -> String { root + "/shingles/" + padRank(rank) + ".bin" }
@@ -33,8 +32,6 @@ public struct MinHashFolder: Sendable {
   func pairs(_ band: Int) -> String { root + "/pairs/" + pad3(band) + ".pairs" }
   func remove(_ rank: Int) -> String { root + "/remove/" + padRank(rank) + ".rm" }
   func removedIDs(_ rank: Int) -> String { root + "/removed/" + padRank(rank) + ".txt" }
-  /// The stats and completion folder of step `name`.
-  public func step(_ name: String) -> String { root + "/steps/" + name }
   var configPath: String { root + "/config.txt" }
   var tasksPath: String { root + "/tasks.txt" }
 
@@ -66,11 +63,7 @@ public struct MinHashFolder: Sendable {
     for line in text.split(separator: "\n") where line.hasPrefix("tasks=") {
       if let n = Int(line.dropFirst(6)) { return n }
     }
-    throw .invalidInput("\(configPath) has no task count; rerun `quarry dedup signatures`")
+    throw .invalidInput("\(configPath) has no task count; rerun the signatures phase")
   }
 }
 
-/// The input files of a dedup run: JSONL, JSONL.zst or JSONL.gz, sorted.
-public func dedupInputFiles(_ input: String) throws(DataError) -> [String] {
-  try listDocumentFiles(input)
-}

@@ -1,4 +1,5 @@
 import DataCore
+import Jobs
 
 /// Step 1 of 4: per document, the exact-text hash, the MinHash signature, and one sorted
 /// bucket file per band.
@@ -22,9 +23,8 @@ public struct MinHashSignatures: Sendable {
 
   /// Runs task `rank` of `worldSize`.
   /// - Throws: `DataError` for unreadable input or unwritable output (the task fails).
-  public func run(rank: Int, worldSize: Int) throws -> StageStats {
+  public func run(rank: Int, worldSize: Int, context: TaskContext? = nil) throws -> StageStats {
     var stats = StageStats(stage: "dedup.signatures")
-    let start = monotonicSeconds()
     let hasher = MinHasher(config: config)
     let p = config.permutations
     let recordWords = 4 + p
@@ -67,7 +67,9 @@ public struct MinHashSignatures: Sendable {
         JSONValue.writeString(doc.id, to: &ids)
         ids += "\n"
         local += 1
+        context?.progress(docs: 1)
       }, onBadLine: { _, _ in stats.error("bad_json_line") })
+      context?.progress(bytes: fileSize(file))
     }
     precondition(records.count == Int(local) * recordWords)
     try makeDirectories(folder.root + "/sigs")
@@ -91,8 +93,6 @@ public struct MinHashSignatures: Sendable {
     try writeValues(lineNumbers, to: folder.lines(rank))
     try writeFileAtomically(folder.ids(rank), ids, sync: false)
     stats.count("kept", Int(local))
-    stats.seconds = monotonicSeconds() - start
-    stats.peakRSSBytes = peakRSSBytes()
     return stats
   }
 }

@@ -79,6 +79,20 @@ public struct MixtureConfig: Codable, Sendable {
     /// Sampling seed.
     public var seed: UInt64?
 
+    /// Creates a stage.
+    public init(
+      name: String, tokens: Int, seqLen: Int, weights: [String: Double], maxEpochs: Double?,
+      sourceMaxEpochs: [String: Double]?, seed: UInt64?
+    ) {
+      self.name = name
+      self.tokens = tokens
+      self.seqLen = seqLen
+      self.weights = weights
+      self.maxEpochs = maxEpochs
+      self.sourceMaxEpochs = sourceMaxEpochs
+      self.seed = seed
+    }
+
     enum CodingKeys: String, CodingKey {
       case name, tokens, weights, seed
       case seqLen = "seq_len"

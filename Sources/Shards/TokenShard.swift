@@ -21,6 +21,25 @@ public enum TokenShard {
   public static func indexPath(_ shard: String) -> String {
     (shard.hasSuffix(".tok.zst") ? String(shard.dropLast(8)) : shard) + ".idx.jsonl"
   }
+
+  /// The documents listed in the index of `shard`, in order.
+  /// - Throws: `DataError` when the index is missing, or `ShardError` when a line is damaged.
+  public static func readIndex(_ shard: String) throws -> [ShardDocument] {
+    let path = indexPath(shard)
+    var docs: [ShardDocument] = []
+    var lineNumber = 0
+    try forEachLine(of: openByteStream(path)) { line in
+      lineNumber += 1
+      guard case .object(let o) = try? JSONValue.parse(line), let id = o["id"]?.stringValue,
+        let start = o["start"]?.intValue, let length = o["length"]?.intValue
+      else { throw ShardError.corrupt(path: path, reason: "line \(lineNumber) is not an index entry") }
+      docs.append(
+        ShardDocument(
+          id: id, start: start, length: length, source: o["source"]?.stringValue ?? "",
+          domain: o["domain"]?.stringValue ?? "web"))
+    }
+    return docs
+  }
 }
 
 /// Why a shard cannot be read.

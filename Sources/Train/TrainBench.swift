@@ -1,6 +1,7 @@
 // `quarry train --bench`: full training steps (forward, backward, clipping, AdamW) of the
 // reference configuration on random tokens, timed as torch_ref.py bench times PyTorch.
 import DataCore
+import Foundation
 import Model
 
 public struct TrainBenchResult: Sendable {
@@ -66,5 +67,29 @@ public enum TrainBench {
       tokensPerSecond: tokens / med, tokensPerCPUSecond: tokens / cmed,
       gflops: flops * tokens / med / 1e9, peakGFLOPS: peak, firstLoss: first, lastLoss: last,
       parameters: model.parameterCount, optimizerSecondsPerStep: optimizerSeconds / Double(steps))
+  }
+}
+
+extension TrainBenchResult {
+  /// The human report followed by one JSON line (read by Tests/Bench/train_speed.py).
+  public func report(batch: Int, seq: Int, mtp: Bool) -> String {
+    func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+    let text = """
+      train bench: reference config (vocab 8192, hidden 256, 4 layers, 8 heads, 2 KV heads, \
+      intermediate 704), batch \(batch) × seq \(seq), fp32, MTP \(mtp ? "on (λ 0.3)" : "off"), \
+      \(threads) thread(s), \(replicas) replica(s), \(parameters) parameters
+        step       \(f(stepSecondsMedian, 3)) s (median of \(steps)); clip + AdamW \(f(optimizerSecondsPerStep, 3)) s
+        tokens/s   \(f(tokensPerSecond, 1))
+        tokens/CPU-s \(f(tokensPerCPUSecond, 1))
+        achieved   \(f(gflops, 1)) GFLOP/s, sgemm peak \(f(peakGFLOPS, 1)) GFLOP/s
+        MFU        \(f(mfu, 3))
+        loss       \(f(firstLoss, 4)) → \(f(lastLoss, 4))
+      """
+    let json = JSONValue.object([
+      "threads": .int(Int64(threads)), "replicas": .int(Int64(replicas)), "mtp": .bool(mtp),
+      "tokens_per_s": .double(tokensPerSecond), "tokens_per_cpu_s": .double(tokensPerCPUSecond), "mfu": .double(mfu),
+      "gflops": .double(gflops), "peak_gflops": .double(peakGFLOPS), "step_s_median": .double(stepSecondsMedian),
+    ])
+    return text + "\n" + json.jsonText
   }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import DataCore
-import Dedup
+import Pipeline
 
 /// MinHash parameters shared by all `dedup` subcommands.
 struct MinHashOptions: ParsableArguments {
@@ -12,44 +12,19 @@ struct MinHashOptions: ParsableArguments {
   @Option(help: "Verify candidate pairs by exact Jaccard of the shingle sets, or by the signature estimate (exact, signature).")
   var verify = "exact"
 
-  var config: MinHashConfig {
-    var c = MinHashConfig()
-    c.bands = bands
-    c.rows = rows
-    c.ngram = ngram
-    c.threshold = threshold
-    c.seed = seed
-    c.verify = MinHashConfig.Verification(rawValue: verify) ?? .exact
-    return c
-  }
-
-  func validate() throws {
-    guard bands > 0, rows > 0, ngram > 0 else { throw ValidationError("--bands, --rows and --ngram must be positive") }
-    guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
-    guard MinHashConfig.Verification(rawValue: verify) != nil else {
-      throw ValidationError("--verify must be exact or signature")
-    }
+  var params: [String: JSONValue] {
+    [
+      "bands": .int(Int64(bands)), "rows": .int(Int64(rows)), "ngram": .int(Int64(ngram)),
+      "threshold": .double(threshold), "seed": .int(Int64(seed)), "verify": .string(verify),
+    ]
   }
 }
 
 /// Input/output shared by all `dedup` subcommands.
 struct DedupIO: ParsableArguments {
-  @Option(help: "A JSONL/JSONL.zst file or a folder of them (documents with id and text).")
-  var input: String
-  @Option(help: "The output folder (kept documents, removed.txt, clusters.jsonl, minhash/ work files).")
+  @Option(help: "A JSONL/JSONL.zst file or a folder of them (a run folder too).") var input: String
+  @Option(help: "The run folder (kept documents in <output>/dedup/, removed.txt and clusters.jsonl in <output>/_quarry/steps/dedup/).")
   var output: String
-}
-
-/// Task selection for running one step as an array job.
-struct TaskOptions: ParsableArguments {
-  @Option(help: "This task's rank.") var rank = 0
-  @Option(help: "The number of tasks of this step.") var worldSize = 1
-
-  func validate() throws {
-    guard worldSize > 0, rank >= 0, rank < worldSize else {
-      throw ValidationError("--rank must be in 0..<--world-size")
-    }
-  }
 }
 
 /// `quarry dedup`: exact + MinHash near-duplicate removal across the whole corpus.
@@ -57,96 +32,77 @@ struct Dedup: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Remove exact and near duplicates across all input files (MinHash LSH, verified).",
     discussion: """
-      `quarry dedup --input … --output …` runs the four steps; each can also run alone, as an
-      array job: signatures (one task per input file), buckets (one per band, plus the exact
-      band), clusters (one task), filter (same tasks as signatures).
+      `quarry dedup --input … --output …` runs the four phases and finish; each phase can also
+      run task by task (as an array job would): signatures (one task per input file), buckets
+      (one per band, plus the exact band), clusters (one task), filter (as signatures), then
+      finish (removed.txt, stats.json). `quarry status OUTPUT` lists the task counts.
 
       Examples:
-        quarry dedup --input docs.jsonl.zst --output out/dedup --workers 2
-        quarry dedup signatures --input data/ --output out/dedup --rank 0 --world-size 4
-        quarry dedup buckets --input data/ --output out/dedup --rank 0 --world-size 15
-        quarry dedup clusters --input data/ --output out/dedup
-        quarry dedup filter --input data/ --output out/dedup --rank 0 --world-size 4
+        quarry dedup --input out/extract --output out/dedup --workers 2
+        quarry dedup signatures --input Fixtures/exercises --output out/dedup-steps --rank 0
+        quarry dedup buckets --input Fixtures/exercises --output out/dedup-steps --rank 0
+        quarry dedup clusters --input Fixtures/exercises --output out/dedup-steps
+        quarry dedup filter --input Fixtures/exercises --output out/dedup-steps --rank 0
+        quarry dedup finish --input Fixtures/exercises --output out/dedup-steps
       """,
-    subcommands: [DedupAll.self, DedupSignatures.self, DedupBuckets.self, DedupClusters.self, DedupFilter.self],
+    subcommands: [DedupAll.self, DedupSignatures.self, DedupBuckets.self, DedupClusters.self, DedupFilter.self, DedupFinish.self],
     defaultSubcommand: DedupAll.self
   )
 }
 
 struct DedupAll: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "all", abstract: "Run the four steps (the default).")
+  static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every phase (the default).")
   @OptionGroup var io: DedupIO
   @OptionGroup var minhash: MinHashOptions
-  @Option(help: "How many tasks run at once (default: the number of cores).") var workers: Int?
+  @OptionGroup var workers: WorkerOptions
+  @OptionGroup var log: LogOptions
 
   func run() async throws {
-    let stats = try await DedupJob(input: io.input, output: io.output, config: minhash.config)
-      .run(workers: workers)
-    print(stats.summary(unit: "docs"))
+    log.bootstrap()
+    try await runSingle("dedup", inputs: [io.input], params: minhash.params, output: io.output, workers: workers.workers)
+  }
+}
+
+/// Options of one task of one dedup phase.
+struct DedupTaskOptions: ParsableArguments {
+  @OptionGroup var io: DedupIO
+  @OptionGroup var minhash: MinHashOptions
+  @Option(help: "This task's rank.") var rank = 0
+  @OptionGroup var log: LogOptions
+
+  func run(_ phase: String) throws {
+    log.bootstrap()
+    let cfg = try SingleStep.config(kind: "dedup", inputs: [io.input], params: minhash.params, output: io.output)
+    print(try SingleStep.runTask(cfg, phase: phase, rank: rank).summary(unit: "docs"))
   }
 }
 
 struct DedupSignatures: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "signatures", abstract: "Step 1 of 4: signatures and band buckets for one task.")
-  @OptionGroup var io: DedupIO
-  @OptionGroup var minhash: MinHashOptions
-  @OptionGroup var task: TaskOptions
-
-  func run() throws {
-    let files = try dedupInputFiles(io.input)
-    let folder = MinHashFolder(output: io.output)
-    try folder.recordConfig(minhash.config, tasks: task.worldSize)
-    let stats = try MinHashSignatures(config: minhash.config, files: files, folder: folder)
-      .run(rank: task.rank, worldSize: task.worldSize)
-    try JobFolder(root: folder.step("signatures")).markComplete(task.rank, stats: stats)
-    print(stats.summary(unit: "docs"))
-  }
+  static let configuration = CommandConfiguration(commandName: "signatures", abstract: "Phase 1: signatures and band buckets of one task.")
+  @OptionGroup var task: DedupTaskOptions
+  func run() throws { try task.run("signatures") }
 }
 
 struct DedupBuckets: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "buckets", abstract: "Step 2 of 4: candidate pairs per band, verified.")
-  @OptionGroup var io: DedupIO
-  @OptionGroup var minhash: MinHashOptions
-  @OptionGroup var task: TaskOptions
-
-  func run() throws {
-    let folder = MinHashFolder(output: io.output)
-    let stats = try MinHashBuckets(config: minhash.config, folder: folder)
-      .run(rank: task.rank, worldSize: task.worldSize)
-    try JobFolder(root: folder.step("buckets")).markComplete(task.rank, stats: stats)
-    print(stats.summary(unit: "bands"))
-  }
+  static let configuration = CommandConfiguration(commandName: "buckets", abstract: "Phase 2: verified candidate pairs of one band.")
+  @OptionGroup var task: DedupTaskOptions
+  func run() throws { try task.run("buckets") }
 }
 
 struct DedupClusters: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "clusters", abstract: "Step 3 of 4: union-find over the pairs; what to remove.")
-  @OptionGroup var io: DedupIO
-  @OptionGroup var minhash: MinHashOptions
-
-  func run() throws {
-    let folder = MinHashFolder(output: io.output)
-    let stats = try MinHashClusters(config: minhash.config, folder: folder, output: io.output).run()
-    try JobFolder(root: folder.step("clusters")).markComplete(0, stats: stats)
-    print(stats.summary(unit: "docs"))
-  }
+  static let configuration = CommandConfiguration(commandName: "clusters", abstract: "Phase 3: union-find over the pairs (one task).")
+  @OptionGroup var task: DedupTaskOptions
+  func run() throws { try task.run("clusters") }
 }
 
 struct DedupFilter: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "filter", abstract: "Step 4 of 4: write the kept documents of one task.")
-  @OptionGroup var io: DedupIO
-  @OptionGroup var task: TaskOptions
+  static let configuration = CommandConfiguration(commandName: "filter", abstract: "Phase 4: the kept documents of one task.")
+  @OptionGroup var task: DedupTaskOptions
+  func run() throws { try task.run("filter") }
+}
 
-  func run() throws {
-    let files = try dedupInputFiles(io.input)
-    let folder = MinHashFolder(output: io.output)
-    let stats = try MinHashDedupFilter(files: files, folder: folder, output: io.output)
-      .run(rank: task.rank, worldSize: task.worldSize)
-    try JobFolder(root: folder.step("filter")).markComplete(task.rank, stats: stats)
-    print(stats.summary(unit: "docs"))
-  }
+struct DedupFinish: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "finish", abstract: "Merge: removed.txt and stats.json (one task).")
+  @OptionGroup var task: DedupTaskOptions
+  func run() throws { try task.run("finish") }
 }

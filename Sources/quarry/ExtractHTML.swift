@@ -1,7 +1,8 @@
 import ArgumentParser
 import DataCore
 import HTMLExtract
-import Pipeline
+import Extract
+import Logging
 
 /// `quarry extract-html`: main text of one page, or of many pages listed in a file.
 struct ExtractHTML: ParsableCommand {
@@ -11,8 +12,8 @@ struct ExtractHTML: ParsableCommand {
     discussion: """
       Examples:
         quarry extract-html Fixtures/html/katex-softmax.html
-        quarry extract-html page.html.gz --url https://example.org/post
-        quarry extract-html --list pages.tsv --out-dir out/pages   # lines: <id>\\t<path>
+        quarry extract-html Fixtures/html/mathjax-clt.html --url https://example.org/clt
+        quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages   # lines: <id>\\t<path>
       """
   )
 
@@ -38,7 +39,7 @@ struct ExtractHTML: ParsableCommand {
   func run() throws {
     if let list, let outDir {
       let stats = try HTMLBatchJob(listPath: list, outputDir: outDir).run()
-      log(stats.summary(unit: "pages"))
+      Logger(label: "extract-html").info("\(stats.summary(unit: "pages"))")
       return
     }
     guard let file else { return }

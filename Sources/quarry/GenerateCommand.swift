@@ -1,8 +1,6 @@
 import ArgumentParser
-import BPE
-import DataCore
-import Foundation
-import Model
+import Logging
+import Train
 
 /// `quarry generate`: text from a checkpoint, plain or with MTP speculative decoding.
 struct GenerateCommand: ParsableCommand {
@@ -27,6 +25,7 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "tokenizer.json (default: the checkpoint's).") var tokenizer: String?
   @Option(help: "Seed for sampling.") var seed: UInt64 = 0
   @Flag(help: "Print only the generated text.") var quiet = false
+  @OptionGroup var log: LogOptions
 
   func validate() throws {
     if let s = speculative, s != "mtp" { throw ValidationError("--speculative takes 'mtp'") }
@@ -34,44 +33,11 @@ struct GenerateCommand: ParsableCommand {
   }
 
   func run() throws {
-    let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
-    guard fileExists(tokPath) else {
-      throw ValidationError("no tokenizer at \(tokPath); pass --tokenizer FILE")
-    }
-    let tok = try BPETokenizer(path: tokPath)
-    let model = try MiMoModel.load(checkpoint: checkpoint)
-    guard tok.vocabSize <= model.config.vocabSize else {
-      throw ValidationError("the tokenizer (\(tok.vocabSize) tokens) does not fit the model's vocab (\(model.config.vocabSize))")
-    }
-    let ids = tok.encode(prompt)
-    let eos = tok.specials.first { $0.0 == "<|endoftext|>" }?.1
-    let plain = try model.generate(
-      prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: false,
-      seed: seed, stopToken: eos)
-    var shown = plain
-    var spec: GenerationResult? = nil
-    if speculative != nil {
-      let s = try model.generate(
-        prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: true,
-        seed: seed, stopToken: eos)
-      spec = s
-      shown = s
-    }
-    print(prompt + tok.decode(shown.tokens))
-    if quiet { return }
-    func rate(_ r: GenerationResult) -> String {
-      String(format: "%.1f", Double(r.tokens.count) / max(r.seconds, 1e-9))
-    }
-    var err = "generate: \(plain.tokens.count) tokens, plain \(rate(plain)) tok/s (\(plain.mainForwards) main forwards)"
-    if let s = spec {
-      err += String(
-        format: "; MTP speculative %@ tok/s (%d main forwards), acceptance %.1f%% (%d of %d drafts), speed-up %.2fx",
-        rate(s), s.mainForwards, 100 * s.acceptanceRate, s.accepted, s.drafted,
-        plain.seconds / max(s.seconds, 1e-9))
-      if temperature <= 0 {
-        err += s.tokens == plain.tokens ? "; greedy output identical to plain decoding" : "; WARNING: output differs from plain decoding"
-      }
-    }
-    FileHandle.standardError.write(Data((err + "\n").utf8))
+    log.bootstrap()
+    let sample = try Sample(
+      checkpoint: checkpoint, tokenizer: tokenizer, prompt: prompt, maxNewTokens: maxNewTokens,
+      temperature: temperature, speculative: speculative != nil, seed: seed)
+    print(sample.text)
+    if !quiet { Logger(label: "generate").info("\(sample.summary)") }
   }
 }

@@ -1,27 +1,73 @@
 import ArgumentParser
+import Jobs
+import Logging
 
 /// The `quarry` command: web crawls and papers → pretraining data → a tiny MiMo model.
 @main
 struct Quarry: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "quarry",
-    abstract: "Turn web crawls into reasoning-dense LLM pretraining data.",
+    abstract: "Turn web crawls into reasoning-dense LLM pretraining data, and train a tiny MiMo on it.",
     discussion: """
-      Examples:
-        quarry extract Fixtures/warc --output out/extract --workers 2
+      Every example runs as written from a fresh clone, in this order.
+
+      Whole pipelines (local or Slurm), resumable:
+        quarry run Pipelines/demo.yaml --output out/demo
+        quarry status out/demo
+        quarry run-task out/demo dedup/buckets --rank 0
+        quarry run Pipelines/commoncrawl.yaml --output out/cc --executor slurm --until extract
+
+      Single steps (each --output is a run folder; the step writes --output/<step>/):
+        quarry extract Fixtures/warc Fixtures/html --output out/extract --workers 2
         quarry extract-html Fixtures/html/katex-softmax.html
-        quarry extract-html --list pages.tsv --out-dir out/pages
+        quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
         quarry dedup --input out/extract --output out/dedup --workers 2
-        quarry tokenizer encode --tokenizer tokenizer.json --input docs.jsonl
-        quarry tokenize --tokenizer tokenizer.json --input out/dedup --output out/tokens
-        quarry shards verify out/tokens/00000.tok.zst
+        quarry tokenizer train --input out/dedup --vocab-size 512 --output out/tok
+        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --text "x^2 + y^2"
+        quarry tokenize --tokenizer out/tok/tokenizer/tokenizer.json --input out/dedup --output out/tokens
+        quarry shards verify out/tokens/tokenize/00000.tok.zst
         quarry mix --config Pipelines/mimo-3stage.yaml --output out/mix
-        quarry train --config Pipelines/train-tiny.yaml --output out/train
-        quarry train --bench
-        quarry generate --checkpoint out/train/final --prompt "Exercise 1." --speculative mtp
-        quarry model logits --checkpoint out/ckpt --tokens t.safetensors --output l.safetensors
+        quarry train --config Pipelines/train-tiny.yaml --run out/demo --output out/train
+        quarry train --bench --steps 2
+        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --speculative mtp
+        quarry model info out/demo/train/final
       """,
-    subcommands: [Extract.self, ExtractHTML.self, WARCStats.self, Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self, GenerateCommand.self, ModelCommand.self]
+    version: quarryVersion,
+    subcommands: [
+      RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, WARCStats.self,
+      Dedup.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
+      GenerateCommand.self, ModelCommand.self,
+    ]
   )
+}
+
+/// The version `quarry --version` prints.
+let quarryVersion = "0.2.0"
+
+/// `--log-level`, shared by every command.
+struct LogOptions: ParsableArguments {
+  @Option(help: "Messages at this level and above: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: String = "info"
+
+  func validate() throws {
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+    }
+  }
+
+  /// Sets up logging for this process.
+  func bootstrap() {
+    bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
+  }
+}
+
+/// `--workers`, shared by the commands that run tasks.
+struct WorkerOptions: ParsableArguments {
+  @Option(help: "How many tasks run at once (default: the config's, else the number of cores); outputs are identical for any value.")
+  var workers: Int?
+
+  func validate() throws {
+    if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, not \(workers)") }
+  }
 }

@@ -1,27 +1,6 @@
 import ArgumentParser
 import DataCore
-import Pipeline
 import Shards
-
-/// `quarry tokenize`: documents → plain token shards.
-struct Tokenize: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Tokenize JSONL documents into seekable zstd token shards (one per input file).",
-    discussion: """
-      Example:
-        quarry tokenize --tokenizer tokenizer.json --input out/dedup --output out/tokens
-      """
-  )
-  @Option(help: "A Hugging Face tokenizer.json (byte-level BPE).") var tokenizer: String
-  @Option(help: "A JSONL/JSONL.zst file or a folder of them.") var input: String
-  @Option(help: "The output folder (<rank>.tok.zst and <rank>.idx.jsonl).") var output: String
-  @Option(help: "How many tasks run at once (default: the number of cores).") var workers: Int?
-
-  func run() async throws {
-    let stats = try await TokenizeJob(tokenizerPath: tokenizer, input: input, output: output).run(workers: workers)
-    print(stats.summary(unit: "docs"))
-  }
-}
 
 /// `quarry shards`: look into token shards.
 struct ShardsCommand: ParsableCommand {

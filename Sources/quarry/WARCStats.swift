@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataCore
-import Pipeline
+import Extract
+import Logging
 
 /// `quarry warc-stats`: read WARC/ARC files without extracting, for counts and speed.
 struct WARCStats: ParsableCommand {

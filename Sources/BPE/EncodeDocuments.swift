@@ -1,0 +1,112 @@
+import DataCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension BPETokenizer {
+  /// Writes one `{"id", "ids"}` JSON line per document of the JSONL(.zst) file `path` to `fd`
+  /// (no special tokens added).
+  /// - Throws: `DataError` for an unreadable input or a failed write.
+  public func writeIDs(ofDocumentsIn path: String, to fd: Int32) throws {
+    var encoder = BPEEncoder(self)
+    var out = BufferedOutput(fd: fd)
+    var head = ""
+    try JSONLReader(path: path).forEach { doc in
+      head.removeAll(keepingCapacity: true)
+      head += "{\"id\":"
+      JSONValue.writeString(doc.id, to: &head)
+      head += ",\"ids\":["
+      out.append(head)
+      encoder.withIDs(of: doc.text) { out.appendDecimals($0) }
+      out.append("]}\n")
+      try out.flushIfFull()
+    }
+    try out.flush()
+  }
+}
+
+/// Buffered output to a file descriptor, for bulk output (`print` formats and locks per call).
+struct BufferedOutput {
+  private var buffer = [UInt8](repeating: 0, count: 1 << 17)
+  private var used = 0
+  let fd: Int32
+
+  init(fd: Int32) { self.fd = fd }
+
+  /// Makes room for `count` more bytes.
+  private mutating func reserve(_ count: Int) {
+    if used + count > buffer.count {
+      let more = max(used + count - buffer.count, buffer.count)
+      buffer.append(contentsOf: repeatElement(0, count: more))
+    }
+  }
+
+  mutating func append(_ text: String) {
+    var copy = text
+    copy.withUTF8 { utf8 in
+      reserve(utf8.count)
+      for b in utf8 {
+        buffer[used] = b
+        used += 1
+      }
+    }
+  }
+
+  /// Appends `ids` in decimal, separated by commas.
+  mutating func appendDecimals(_ ids: UnsafeBufferPointer<Int32>) {
+    reserve(12 * ids.count)
+    var at = used
+    buffer.withUnsafeMutableBufferPointer { out in
+      for (k, id) in ids.enumerated() {
+        if k > 0 {
+          out[at] = 0x2C
+          at += 1
+        }
+        var v = UInt32(id.magnitude)
+        if id < 0 {
+          out[at] = 0x2D
+          at += 1
+        }
+        var digits = 1
+        var p: UInt32 = 10
+        while digits < 10 && v >= p {
+          digits += 1
+          p &*= 10
+        }
+        var end = at + digits
+        at = end
+        repeat {
+          end -= 1
+          out[end] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+          v /= 10
+        } while v > 0
+      }
+    }
+    used = at
+  }
+
+  mutating func flushIfFull() throws(DataError) {
+    if used >= 1 << 16 { try flush() }
+  }
+
+  mutating func flush() throws(DataError) {
+    var failure: Int32 = 0
+    let count = used
+    buffer.withUnsafeBytes { raw in
+      var off = 0
+      while off < count {
+        let r = write(fd, raw.baseAddress.map { $0 + off }, count - off)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        off += r
+      }
+    }
+    used = 0
+    if failure != 0 { throw DataError.io(path: "<fd \(fd)>", operation: "write", errno: failure) }
+  }
+}
+

@@ -1,0 +1,229 @@
+import DataCore
+import HTMLExtract
+import Jobs
+import WARC
+
+/// The `extract` step: WARC/ARC/HTML files → documents with main text, as JSONL.zst shards.
+///
+/// Input files are listed and sorted at plan time; task `r` of `tasks` takes every `tasks`-th
+/// file and writes `<data>/<r:05d>.jsonl.zst`. The number of tasks depends only on the inputs,
+/// never on the worker count, so the output is byte-identical for any `--workers`.
+///
+/// Per record: responses are parsed as HTTP (chunked and gzip/deflate bodies decoded); non-200
+/// statuses, non-HTML types and pages without main text are dropped with a reason; request,
+/// metadata, revisit and other records are counted and skipped; damaged records are counted
+/// under `error.warc_<reason>` and logged once per reason. Every document gets dolma's
+/// `source` (`warc` or `html`) and a `url` in metadata (the WARC target URI, else a `file://`
+/// URL of the input).
+public struct ExtractStep: Step {
+  /// Input files, sorted.
+  public var files: [String]
+  /// Where the step writes.
+  public var paths: StepPaths
+  /// Upper bound on the number of tasks (output shards).
+  public var maxTasks = 256
+  /// Limits for WARC records.
+  public var warcLimits = WARCLimits()
+  /// Limits for HTTP bodies (decompression-bomb guard).
+  public var httpLimits = HTTPLimits()
+  /// The HTML extractor.
+  public var extractor = HTMLExtractor()
+
+  /// File name endings taken from folders.
+  public static let extensions = [
+    ".warc", ".warc.gz", ".arc", ".arc.gz", ".html", ".htm", ".html.gz", ".htm.gz", ".xhtml",
+  ]
+
+  /// Creates the step over listed `files`.
+  public init(files: [String], paths: StepPaths) {
+    self.files = files
+    self.paths = paths
+  }
+
+  /// Lists the input files of `inputs` (files or folders).
+  /// - Throws: `DataError.invalidInput` when a path is missing or nothing is found.
+  public static func listInputs(_ inputs: [String]) throws(DataError) -> [String] {
+    let files = try listInputFiles(inputs, extensions: extensions)
+    guard !files.isEmpty else {
+      throw .invalidInput(
+        "no WARC/ARC/HTML files found in \(inputs.joined(separator: ", ")); "
+          + "pass files ending in \(extensions.joined(separator: " "))")
+    }
+    return files
+  }
+
+  var tasks: Int { min(files.count, maxTasks) }
+
+  public var phases: [Phase] {
+    [Phase("main", tasks: tasks, inputBytes: files.reduce(0) { $0 + fileSize($1) })]
+  }
+
+  public var outputFiles: [String] {
+    (0..<tasks).map { paths.data + "/" + padRank($0) + ".jsonl.zst" }
+  }
+
+  /// Runs one task: its share of the files into one output shard.
+  public func runTask(phase: String, context: TaskContext) throws -> StageStats {
+    var stats = StageStats(stage: "extract")
+    let writer = try JSONLWriter(path: paths.data + "/" + padRank(context.rank) + ".jsonl.zst")
+    for path in context.select(files) {
+      if isWARCPath(path) {
+        try extractWARC(path, writer: writer, stats: &stats, context: context)
+      } else {
+        try extractHTMLFile(path, writer: writer, stats: &stats, context: context)
+      }
+    }
+    try writer.finish()
+    stats.bytesOut = writer.bytesWritten
+    return stats
+  }
+
+  private func isWARCPath(_ path: String) -> Bool {
+    [".warc", ".warc.gz", ".arc", ".arc.gz"].contains { path.hasSuffix($0) }
+  }
+
+  private func extractHTMLFile(
+    _ path: String, writer: JSONLWriter, stats: inout StageStats,
+    context: TaskContext
+  ) throws {
+    stats.count("total")
+    let bytes: [UInt8]
+    do {
+      bytes = try readPage(path)
+    } catch {
+      stats.error("unreadable_file")
+      context.note("unreadable_file", "\(error)")
+      return
+    }
+    stats.bytesIn += bytes.count
+    let page = extractor.extract(bytes: bytes)
+    context.progress(docs: 1, bytes: fileSize(path))
+    var metadata: [String: JSONValue] = [
+      "source_file": .string(path), "charset": .string(page.charset),
+      "content_type": .string("text/html"), "url": .string(fileURL(path)),
+    ]
+    if let t = page.title { metadata["title"] = .string(t) }
+    if let l = page.lang { metadata["lang"] = .string(l) }
+    if page.truncated { metadata["truncated"] = .bool(true) }
+    try keep(page.text, id: fileStem(path), source: "html", metadata: metadata, writer: writer, stats: &stats)
+  }
+
+  private func keep(
+    _ text: String, id: String, source: String, metadata: [String: JSONValue], writer: JSONLWriter,
+    stats: inout StageStats
+  ) throws {
+    guard !text.isEmpty else {
+      stats.drop("empty_text")
+      return
+    }
+    try writer.write(Document(id: id, text: text, source: source, metadata: metadata))
+    stats.count("kept")
+  }
+
+  private func extractWARC(
+    _ path: String, writer: JSONLWriter, stats: inout StageStats,
+    context: TaskContext
+  ) throws {
+    var reader: WARCReader
+    do {
+      reader = try WARCReader(path: path, limits: warcLimits)
+    } catch {
+      throw DataError.invalidInput("cannot read WARC '\(path)': \(error)")
+    }
+    var lastOffset = 0
+    while let entry = reader.next() {
+      switch entry {
+      case .damaged(let damage):
+        stats.error("warc_" + damage.reason.rawValue)
+        context.note("warc_" + damage.reason.rawValue, "\(path) at byte \(damage.offset): \(damage.message)")
+      case .record(let record):
+        let typeName = String(describing: record.type)
+        stats.count("warc." + typeName)
+        guard case .response = record.type else { continue }
+        stats.count("total")
+        stats.bytesIn += record.block.count
+        try extractResponse(record, path: path, writer: writer, stats: &stats, context: context)
+        // Progress in file bytes (compressed for .gz), the unit of the phase's total.
+        context.progress(docs: 1, bytes: max(0, record.offset - lastOffset))
+        lastOffset = max(lastOffset, record.offset)
+      }
+    }
+    // The rest of the file (records skipped, the gzip trailer), so progress reaches its size.
+    context.progress(bytes: max(0, fileSize(path) - lastOffset))
+  }
+
+  private func extractResponse(
+    _ record: WARCRecord, path: String, writer: JSONLWriter, stats: inout StageStats,
+    context: TaskContext
+  ) throws {
+    if let warcType = record.contentType?.lowercased(), !warcType.isEmpty,
+      !warcType.hasPrefix("application/http")
+    {
+      // Not an HTTP message: DNS lookups, screenshots, … (HTML stored raw is rare; skip it too).
+      stats.drop("not_http")
+      return
+    }
+    let response: HTTPResponse
+    do {
+      response = try parseHTTPResponse(record.block, limits: httpLimits)
+    } catch {
+      let reason = "http_" + httpReason(error)
+      stats.error(reason)
+      context.note(reason, "\(path) record \(record.recordID ?? "?"): \(error)")
+      return
+    }
+    for issue in response.issues { stats.count("http_recovered." + issue.rawValue) }
+    guard response.status == 200 else {
+      stats.drop("http_status")
+      return
+    }
+    let mime = response.contentType ?? ""
+    guard mime.isEmpty || mime.contains("html") else {
+      stats.drop("not_html")
+      return
+    }
+    let page = extractor.extract(bytes: response.body, httpCharset: response.charset)
+    var id = record.recordID ?? "\(fileStem(path))/\(record.offset)"
+    if id.hasPrefix("<") && id.hasSuffix(">") { id = String(id.dropFirst().dropLast()) }
+    var metadata: [String: JSONValue] = [
+      "url": .string(record.targetURI ?? fileURL(path) + "#" + String(record.offset)),
+      "warc_record_id": record.recordID.map { .string($0) } ?? .null,
+      "warc_date": record.date.map { .string($0) } ?? .null,
+      "content_type": .string(mime.isEmpty ? "text/html" : mime),
+      "charset": .string(page.charset),
+      "title": page.title.map { .string($0) } ?? .null,
+      "lang": page.lang.map { .string($0) } ?? .null,
+    ]
+    if page.truncated { metadata["truncated"] = .bool(true) }
+    try keep(page.text, id: id, source: "warc", metadata: metadata, writer: writer, stats: &stats)
+  }
+}
+
+/// A stable snake_case name for an HTTP decoding failure, used as a stats key.
+func httpReason(_ error: HTTPError) -> String {
+  switch error {
+  case .badStatusLine: return "bad_status_line"
+  case .headersTooLarge: return "headers_too_large"
+  case .unsupportedContentEncoding(let name): return "unsupported_encoding_" + name.lowercased()
+  case .bodyTooLarge: return "body_too_large"
+  case .contentDecodingFailed: return "content_decoding_failed"
+  }
+}
+
+/// A `file://` URL for a local path (absolute, percent-encoded where needed).
+func fileURL(_ path: String) -> String {
+  var out = "file://"
+  for b in absolutePath(path).utf8 {
+    let c = Character(Unicode.Scalar(b))
+    if b < 0x80 && (c.isLetter || c.isNumber || "/-._~".contains(c)) {
+      out.append(c)
+    } else {
+      out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+    }
+  }
+  return out
+}
+
+extension String {
+  fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

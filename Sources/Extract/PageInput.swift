@@ -1,0 +1,76 @@
+import DataCore
+import HTMLExtract
+import Logging
+
+/// Reads one HTML page from disk (plain or gzip), refusing files over `limit` bytes.
+/// - Throws: `DataError` when the file is unreadable, corrupt or too large.
+public func readPage(_ path: String, limit: Int = 64 << 20) throws(DataError) -> [UInt8] {
+  let stream = try openByteStream(path)
+  var out: [UInt8] = []
+  while let chunk = try stream.nextChunk() {
+    if out.isEmpty { out = chunk } else { out += chunk }
+    if out.count > limit {
+      out.removeSubrange(limit...)
+      break
+    }
+  }
+  return out
+}
+
+/// Extracts many pages listed in a TSV file (`<id>\t<path>` lines) into `<outDir>/<id>.txt`,
+/// in one process.
+public struct HTMLBatchJob {
+  /// The list file.
+  public var listPath: String
+  /// The output folder.
+  public var outputDir: String
+  /// The extractor.
+  public var extractor = HTMLExtractor()
+
+  /// Creates a batch job.
+  public init(listPath: String, outputDir: String) {
+    self.listPath = listPath
+    self.outputDir = outputDir
+  }
+
+  /// Runs the batch; a page that cannot be read is counted and gets an empty output file.
+  /// - Throws: `DataError` when the list cannot be read or the folder cannot be written.
+  public func run() throws -> StageStats {
+    try makeDirectories(outputDir)
+    var stats = StageStats(stage: "extract-html")
+    let start = monotonicSeconds()
+    let list = try readFile(listPath)
+    for rawLine in list.split(separator: 0x0A) {
+      let line = String(decoding: rawLine, as: UTF8.self).trim()
+      guard !line.isEmpty, let tab = line.firstIndex(of: "\t") else { continue }
+      let id = String(line[..<tab])
+      let path = String(line[line.index(after: tab)...])
+      stats.count("total")
+      var text = ""
+      do {
+        let bytes = try readPage(path)
+        stats.bytesIn += bytes.count
+        text = extractor.extract(bytes: bytes).text
+        if text.isEmpty { stats.drop("empty_text") } else { stats.count("kept") }
+      } catch {
+        stats.error("unreadable")
+        Logger(label: "extract-html").warning("\(error)")
+      }
+      stats.bytesOut += text.utf8.count
+      // One small file per page: atomic, but not worth an fsync each.
+      try writeFileAtomically(outputDir + "/" + id + ".txt", text.isEmpty ? "" : text + "\n", sync: false)
+    }
+    stats.seconds = monotonicSeconds() - start
+    stats.peakRSSBytes = peakRSSBytes()
+    return stats
+  }
+}
+
+extension String {
+  func trim() -> String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s.removeFirst() }
+    while let l = s.last, l.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,95 @@
+import DataCore
+
+/// What a per-document stage does with one document.
+public enum StageResult: Sendable {
+  /// Keep the document (possibly changed).
+  case keep(Document)
+  /// Drop it, for `reason` (a snake_case stats key).
+  case drop(reason: String)
+}
+
+/// Document → document work: filters, annotators, decontamination, PDF clean-up.
+///
+/// A stage sees one document at a time and returns it (possibly changed) or a drop reason.
+/// It never reads or writes files; `DocumentJob` does, and counts per stage.
+public protocol DocumentStage: Sendable {
+  /// The stage name, used in stats keys (`<name>.dropped.<reason>`).
+  var name: String { get }
+  /// Processes one document.
+  func process(_ document: Document) -> StageResult
+}
+
+/// A reader → stages → writer step: each input file's documents go through a chain of
+/// `DocumentStage`s; the kept ones are written to `<data>/<rank>.jsonl.zst`.
+///
+/// Inputs may use different chains (sources with their own settings). One task per input
+/// file, at most 256 (task `r` takes files `r, r + tasks, …`), so output does not depend on
+/// the worker count. Counts: `total`, `kept`, `dropped.<reason>` and, per stage,
+/// `<stage>.dropped.<reason>`; malformed lines under `error.bad_json_line`.
+public struct DocumentJob: Step {
+  /// One input file and the index of the chain its documents go through.
+  public struct Input: Sendable {
+    public var file: String
+    public var chain: Int
+    public init(file: String, chain: Int) {
+      self.file = file
+      self.chain = chain
+    }
+  }
+
+  /// The inputs, in order.
+  public var inputs: [Input]
+  /// The stage chains.
+  public var chains: [[any DocumentStage]]
+  /// Where the step writes.
+  public var paths: StepPaths
+  /// Upper bound on the number of tasks.
+  public var maxTasks = 256
+
+  /// Creates the job.
+  public init(inputs: [Input], chains: [[any DocumentStage]], paths: StepPaths) {
+    self.inputs = inputs
+    self.chains = chains
+    self.paths = paths
+  }
+
+  var tasks: Int { min(inputs.count, maxTasks) }
+
+  public var phases: [Phase] {
+    [Phase("main", tasks: tasks, inputBytes: inputs.reduce(0) { $0 + fileSize($1.file) })]
+  }
+
+  public var outputFiles: [String] { (0..<tasks).map { paths.data + "/" + padRank($0) + ".jsonl.zst" } }
+
+  public func runTask(phase: String, context: TaskContext) throws -> StageStats {
+    var stats = StageStats(stage: "documents")
+    let writer = try JSONLWriter(path: paths.data + "/" + padRank(context.rank) + ".jsonl.zst")
+    for input in context.select(inputs) {
+      let chain = chains[input.chain]
+      try JSONLReader(path: input.file).forEach({ doc in
+        stats.count("total")
+        stats.bytesIn += doc.text.utf8.count
+        context.progress(docs: 1)
+        var current = doc
+        for stage in chain {
+          switch stage.process(current) {
+          case .keep(let d): current = d
+          case .drop(let reason):
+            stats.drop(reason)
+            stats.count(stage.name + ".dropped." + reason)
+            return
+          }
+        }
+        try writer.write(current)
+        stats.count("kept")
+      }, onBadLine: { line, error in
+        stats.error("bad_json_line")
+        context.note("bad_json_line", "\(input.file):\(line): \(error)")
+      })
+      context.progress(bytes: fileSize(input.file))
+    }
+    try writer.finish()
+    stats.bytesOut = writer.bytesWritten
+    return stats
+  }
+}
