@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo test bench bench-env parity-tokenizer parity torch-env clean
+.PHONY: deps build release demo slurm test interop bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -29,48 +29,53 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product quarry
 
-# The main job on the bundled fixtures: WARC + HTML → JSONL.zst documents → global dedup,
-# with a stats summary per stage.
+# The main job on the bundled fixtures, as one resumable run: WARC + HTML → documents → dedup →
+# tokenizer → annotate → tokenize → three-stage mixture → tiny MiMo → a generated sample.
+# A rerun resumes (or says it is complete); a changed Pipelines/demo.yaml starts afresh.
 demo: release
-	@rm -rf out/demo
-	$(QUARRY_RELEASE) extract Fixtures/warc Fixtures/html --output out/demo/extract --workers 2
+	$(QUARRY_RELEASE) run Pipelines/demo.yaml --output out/demo --overwrite
 	@echo
-	$(QUARRY_RELEASE) dedup --input out/demo/extract --output out/demo/dedup --workers 2
-	@echo
-	$(QUARRY_RELEASE) tokenizer train --input out/demo/dedup --input Fixtures/exercises --vocab-size 1024 --output out/demo/tokenizer.json
-	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input out/demo/dedup --output out/demo/tokens --workers 2
-	$(QUARRY_RELEASE) shards verify out/demo/tokens/00000.tok.zst
-	@echo
-	$(QUARRY_RELEASE) mix --config Pipelines/mimo-3stage.yaml --output out/demo/mix --workers 2
-	@echo
-	$(QUARRY_RELEASE) tokenize --tokenizer out/demo/tokenizer.json --input Fixtures/heldout --output out/demo/heldout
-	$(QUARRY_RELEASE) train --config Pipelines/train-tiny.yaml --output out/demo/train
-	@echo
-	$(QUARRY_RELEASE) generate --checkpoint out/demo/train/final --prompt "Exercise 7. Solve" --max-new-tokens 48 --speculative mtp
+	@echo "sample:" && cat out/demo/sample/sample.txt
 	@echo
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
-	@echo "outputs: out/demo/extract/ (extracted), out/demo/dedup/ (deduplicated, removed.txt, clusters.jsonl),"
-	@echo "         out/demo/tokenizer.json (BPE, HF format), out/demo/tokens/ (seekable zstd token shards),"
-	@echo "         out/demo/mix/stage{1,2,3}/ with mixture.json (the three-stage mixture),"
-	@echo "         out/demo/train/ (metrics.jsonl, checkpoints/, final/: safetensors + config.json, HF MiMo names)"
+	@echo "outputs: out/demo/<step>/ (extract, dedup, tokenizer, annotate, tokenize, heldout, mix, train, sample);"
+	@echo "         bookkeeping, stats.json, removed.txt, mixture.json: out/demo/_quarry/; progress: quarry status out/demo"
 
-test: deps
+# A real one-node Slurm for the executor tests (root only; ../shared/tools/local-slurm).
+slurm:
+	@if [ "$$(id -u)" = 0 ] && [ -x $(SHARED)/tools/local-slurm/start-local-slurm.sh ]; then \
+	  bash $(SHARED)/tools/local-slurm/start-local-slurm.sh; \
+	else echo "skipping local Slurm (needs root and $(SHARED)/tools/local-slurm)"; fi
+
+test: deps slurm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory interop
+
+# datatrove's JsonlReader (default settings) reads every document step of a run, and nothing
+# else; dolma's required fields are there (a venv in /tmp with datatrove from PyPI).
+DT_PY ?= /tmp/quarry-dtenv/bin/python
+interop: build
+	@$(DT_PY) -c 'import datatrove' 2>/dev/null || (python3 -m venv $(dir $(DT_PY)).. && \
+	  $(DT_PY) -m pip install -q --upgrade pip && $(DT_PY) -m pip install -q datatrove orjson zstandard)
+	@rm -rf /tmp/quarry-interop && .build/debug/quarry run Tests/Interop/documents.yaml --output /tmp/quarry-interop --log-level warning > /dev/null
+	$(DT_PY) Tests/Interop/read_documents.py /tmp/quarry-interop
 
 # Release-build benchmarks: extraction speed on the shared corpus, and quality + speed side by
 # side with trafilatura and resiliparse (needs `make bench-env` once).
 bench: release
 	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
 	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa, tokenizers, tiktoken' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }
+	@echo "== Pipeline steps on the crawl sample (Pipelines/bench.yaml, 2 workers): throughput and peak RSS per step"
+	@rm -rf /tmp/quarry-bench-run && $(QUARRY_RELEASE) run Pipelines/bench.yaml --output /tmp/quarry-bench-run --log-level warning
 	@echo "== Dedup: $(SHARED)/corpus/dedup (10,963 docs), quarry next to rensa, one core"
 	@zstd -dcf $(SHARED)/corpus/dedup/docs.jsonl.zst > /tmp/quarry-dedup-docs.jsonl
 	@rm -rf /tmp/quarry-bench-dedup && $(QUARRY_RELEASE) dedup --input /tmp/quarry-dedup-docs.jsonl --output /tmp/quarry-bench-dedup --workers 1
 	$(BENCH_PY) $(SHARED)/bench/dedup/measure.py run --docs /tmp/quarry-dedup-docs.jsonl --gt $(SHARED)/corpus/dedup \
 	  --methods rensa --name quarry --repeat 3 \
-	  --cmd 'rm -rf {output}.d && $(abspath $(QUARRY_RELEASE)) dedup --input {input} --output {output}.d --workers 1 && cp {output}.d/removed.txt {output}'
+	  --cmd 'rm -rf {output}.d && $(abspath $(QUARRY_RELEASE)) dedup --input {input} --output {output}.d --workers 1 --log-level warning && cp {output}.d/_quarry/steps/dedup/removed.txt {output}'
 	@echo "== Tokenizer: ~100 MB corpus (make_corpus.sh), quarry next to HF tokenizers and tiktoken"
 	@test -f /tmp/quarry-tokcorpus/MANIFEST || bash $(SHARED)/bench/tokenizer/make_corpus.sh /tmp/quarry-tokcorpus
 	$(BENCH_PY) Tests/Bench/tokenizer_speed.py $(QUARRY_RELEASE) /tmp/quarry-tokcorpus $(SHARED)/bench/tokenizer

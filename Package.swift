@@ -81,16 +81,23 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "DataCoreTests", dependencies: ["DataCore"]),
-    .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore"]),
+    // Helpers shared by the test targets: temporary folders, the repository root, the debug
+    // `quarry` binary, running a pipeline YAML, reading a folder's files for byte comparisons.
+    .target(name: "TestSupport", dependencies: ["DataCore", "Jobs", "Pipeline"], path: "Tests/TestSupport"),
+    .testTarget(name: "DataCoreTests", dependencies: ["DataCore", "TestSupport"]),
+    .testTarget(name: "JobsTests", dependencies: ["Jobs", "DataCore", "TestSupport"]),
+    .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore", "TestSupport"]),
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
-    .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore"]),
+    .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore", "Pipeline", "TestSupport"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore"]),
-    .testTarget(name: "MixtureTests", dependencies: ["Mixture", "Shards", "DataCore"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore", "TestSupport"]),
+    .testTarget(
+      name: "MixtureTests", dependencies: ["Mixture", "Pipeline", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "DataCore"]),
-    .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "DataCore"]),
+    .testTarget(
+      name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Jobs", "DataCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

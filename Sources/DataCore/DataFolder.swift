@@ -85,3 +85,40 @@ public func listDocumentFiles(_ path: String) throws(DataError) -> [String] {
   }
   return files
 }
+
+/// A `file://` URL for a local path (absolute, percent-encoded where needed).
+public func fileURL(_ path: String) -> String {
+  var out = "file://"
+  for b in absolutePathOf(path).utf8 {
+    let c = Character(Unicode.Scalar(b))
+    if b < 0x80 && (c.isLetter || c.isNumber || "/-._~".contains(c)) {
+      out.append(c)
+    } else {
+      out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+    }
+  }
+  return out
+}
+
+extension String {
+  fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+/// `path` made absolute against the current directory, with `.` and `..` resolved textually.
+public func absolutePathOf(_ path: String) -> String {
+  var base = ""
+  if !path.hasPrefix("/") {
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    if getcwd(&buf, buf.count) != nil { base = String(cString: buf) }
+  }
+  var parts: [Substring] = []
+  for part in (base + "/" + path).split(separator: "/") {
+    if part == "." || part.isEmpty { continue }
+    if part == ".." {
+      if !parts.isEmpty { parts.removeLast() }
+      continue
+    }
+    parts.append(part)
+  }
+  return "/" + parts.joined(separator: "/")
+}

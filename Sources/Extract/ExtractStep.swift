@@ -210,20 +210,3 @@ func httpReason(_ error: HTTPError) -> String {
   }
 }
 
-/// A `file://` URL for a local path (absolute, percent-encoded where needed).
-func fileURL(_ path: String) -> String {
-  var out = "file://"
-  for b in absolutePath(path).utf8 {
-    let c = Character(Unicode.Scalar(b))
-    if b < 0x80 && (c.isLetter || c.isNumber || "/-._~".contains(c)) {
-      out.append(c)
-    } else {
-      out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-    }
-  }
-  return out
-}
-
-extension String {
-  fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}

@@ -25,7 +25,9 @@ public protocol DocumentStage: Sendable {
 /// Inputs may use different chains (sources with their own settings). One task per input
 /// file, at most 256 (task `r` takes files `r, r + tasks, …`), so output does not depend on
 /// the worker count. Counts: `total`, `kept`, `dropped.<reason>` and, per stage,
-/// `<stage>.dropped.<reason>`; malformed lines under `error.bad_json_line`.
+/// `<stage>.dropped.<reason>`; malformed lines under `error.bad_json_line`. A document without
+/// a `url` in its metadata gets the `file://` URL of its input file and line
+/// (`file:///data/a.jsonl.zst#L12`), so every document says where it came from.
 public struct DocumentJob: Step {
   /// One input file and the index of the chain its documents go through.
   public struct Input: Sendable {
@@ -66,11 +68,13 @@ public struct DocumentJob: Step {
     let writer = try JSONLWriter(path: paths.data + "/" + padRank(context.rank) + ".jsonl.zst")
     for input in context.select(inputs) {
       let chain = chains[input.chain]
-      try JSONLReader(path: input.file).forEach({ doc in
+      let url = fileURL(input.file)
+      try JSONLReader(path: input.file).forEachWithLine({ doc, line in
         stats.count("total")
         stats.bytesIn += doc.text.utf8.count
         context.progress(docs: 1)
         var current = doc
+        if current.metadata["url"]?.stringValue == nil { current.metadata["url"] = .string(url + "#L\(line)") }
         for stage in chain {
           switch stage.process(current) {
           case .keep(let d): current = d

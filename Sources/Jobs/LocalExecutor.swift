@@ -42,7 +42,8 @@ public struct LocalExecutor: Executor {
         }
         ran = true
         let label = spec.phases.count > 2 && phase.name != Phase.finish ? spec.name + "/" + phase.name : spec.name
-        let meter = phase.name == Phase.finish
+        // Single tasks without input bytes (train, a merge) report on their own.
+        let meter = phase.name == Phase.finish || (phase.tasks == 1 && phase.inputBytes == 0)
           ? nil
           : ProgressMeter(
             label: label, totalBytes: phase.inputBytes, totalTasks: phase.tasks, interval: progressInterval,

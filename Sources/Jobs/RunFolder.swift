@@ -87,9 +87,15 @@ public struct RunFolder: Sendable {
     try? writeFileAtomically(dir + "/" + padRank(rank), message + "\n", sync: false)
   }
 
-  /// Ranks of a phase not yet done.
+  /// Ranks of a phase not yet done. `finish` counts as not done while any task of the step's
+  /// other phases is not done (it merges what they write).
   public func pending(_ step: StepSpec, _ phase: Phase) -> [Int] {
-    (0..<phase.tasks).filter { !isDone(step.name, phase.name, $0) }
+    if phase.name == Phase.finish,
+      step.phases.contains(where: { p in p.name != Phase.finish && (0..<p.tasks).contains { !isDone(step.name, p.name, $0) } })
+    {
+      return [0]
+    }
+    return (0..<phase.tasks).filter { !isDone(step.name, phase.name, $0) }
   }
 
   /// Whether every task of every phase of `step` is done.
@@ -107,23 +113,7 @@ public struct RunFolder: Sendable {
 }
 
 /// `path` made absolute against the current directory, with `.` and `..` resolved textually.
-public func absolutePath(_ path: String) -> String {
-  var base = ""
-  if !path.hasPrefix("/") {
-    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    if getcwd(&buf, buf.count) != nil { base = String(cString: buf) }
-  }
-  var parts: [Substring] = []
-  for part in (base + "/" + path).split(separator: "/") {
-    if part == "." || part.isEmpty { continue }
-    if part == ".." {
-      if !parts.isEmpty { parts.removeLast() }
-      continue
-    }
-    parts.append(part)
-  }
-  return "/" + parts.joined(separator: "/")
-}
+public func absolutePath(_ path: String) -> String { absolutePathOf(path) }
 
 /// Calls `visit(path, name)` for every file under `dir`, hidden ones included.
 func walkAll(_ dir: String, _ visit: (String, String) -> Void) {

@@ -67,6 +67,8 @@ public struct SlurmExecutor: Executor {
           let offset = group * maxArray
           let script = batchScript(run: run, spec: spec, phase: phase, offset: offset, quarry: quarry)
           let scriptPath = run.slurmDir + "/\(spec.name).\(phase.name).\(group).sh"
+          // slurmd opens --output itself: the folder must exist before the job starts.
+          try makeDirectories(run.meta + "/logs/" + spec.name + "/" + phase.name)
           try writeFileAtomically(scriptPath, script, sync: false)
           var args = ["--parsable"]
           if phase.tasks > 1 { args.append("--array=" + Slurm.arraySpec(ranks.map { $0 - offset })) }

@@ -174,3 +174,31 @@ public enum SafeTensors {
     } catch { throw .io(path: path, reason: "\(error)") }
   }
 }
+
+extension MiMoModel {
+  /// Runs the checkpoint on `input_ids` [B, T] from the safetensors file `tokens` and writes
+  /// `logits` [B, T, V] (and `mtp_logits` [B, T-1, V]) to `output`; returns a one-line summary.
+  /// - Throws: `ModelError` for a missing or malformed `input_ids`, or ids outside the vocabulary.
+  public static func writeLogits(checkpoint: String, tokens: String, output: String, threads: Int = 1) throws -> String {
+    let model = try MiMoModel.load(checkpoint: checkpoint, threads: threads)
+    let (t, _) = try SafeTensors.read(tokens)
+    guard let ids = t["input_ids"] else { throw ModelError.missingTensor(path: tokens, name: "input_ids") }
+    guard ids.shape.count == 2, ids.shape[1] >= 1 else {
+      throw ModelError.badConfig("\(tokens): input_ids must be [B, T], found \(ids.shape)")
+    }
+    let (b, len) = (ids.shape[0], ids.shape[1])
+    let values = try ids.ints()
+    let v = model.config.vocabSize
+    if let bad = values.first(where: { $0 < 0 || $0 >= v }) {
+      throw ModelError.badConfig("\(tokens): token id \(bad) is outside the vocabulary (size \(v))")
+    }
+    let out = model.logits(tokens: values.map { Int32($0) }, b: b, t: len)
+    var tensors = [SafeTensor]()
+    out.main.withUnsafeBufferPointer { tensors.append(SafeTensor(name: "logits", shape: [b, len, v], floats: $0)) }
+    if let mtp = out.mtp {
+      mtp.withUnsafeBufferPointer { tensors.append(SafeTensor(name: "mtp_logits", shape: [b, len - 1, v], floats: $0)) }
+    }
+    try SafeTensors.write(tensors, to: output)
+    return "wrote \(output): logits [\(b), \(len), \(v)]" + (out.mtp != nil ? ", mtp_logits [\(b), \(len - 1), \(v)]" : "")
+  }
+}

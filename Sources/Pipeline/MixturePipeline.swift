@@ -35,7 +35,10 @@ public enum MixturePipeline {
     let steps: [JSONValue] = [
       .object(["step": .string("annotate"), "sources": .array(sources)]),
       .object(["step": .string("tokenize"), "tokenizer": .string(mixture.tokenizer)]),
-      .object(["step": .string("mix"), "stages": .array(stages), "quality": .object(quality)]),
+      .object([
+        "step": .string("mix"), "tokenizer": .string(mixture.tokenizer), "stages": .array(stages),
+        "quality": .object(quality),
+      ]),
     ]
     return try PipelineConfig.parse(JSONValue.object(["steps": .array(steps)]).jsonText, file: file, runDir: output)
   }

@@ -238,13 +238,17 @@ struct Planner {
     var reads: [String] = []
     var inputs: [String] = []
     let inputKey = m["inputs"] != nil ? "inputs" : "input"
-    let inputNode = m[inputKey]
+    let inputNode = m[inputKey] ?? node
     var refs = Params(.object(p)).strings(inputKey) ?? []
     p["input"] = nil
     p["inputs"] = nil
     if takesInput && refs.isEmpty {
-      guard let previous = specs.last?.name else {
-        throw reader.error(node, base + ".inputs", "missing; the first step needs inputs (files or folders)")
+      // The previous step, or the nearest earlier one whose output this kind reads.
+      let fits: Set<String> = kind == "mix" ? ["tokenize"] : ["extract", "dedup", "annotate"]
+      guard kind != "extract", let previous = specs.last(where: { fits.contains($0.kind) })?.name else {
+        throw reader.error(
+          node, base + ".inputs",
+          "missing; \(kind == "extract" ? "extract needs input files or folders" : "no earlier step writes what \(kind) reads: give inputs")")
       }
       refs = [previous]
     }

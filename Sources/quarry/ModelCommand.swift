@@ -19,8 +19,8 @@ struct ModelCommand: ParsableCommand {
         token i+2.
 
         Example:
-          quarry model logits --checkpoint out/demo/train/final --tokens tokens.safetensors \\
-            --output logits.safetensors
+          quarry model logits --checkpoint out/demo/train/final --tokens Fixtures/tokens.safetensors \\
+            --output out/logits.safetensors
         """)
     @Option(help: "Checkpoint folder (config.json + model.safetensors).") var checkpoint: String
     @Option(help: "safetensors with input_ids (int64 or int32) [B, T].") var tokens: String
@@ -28,32 +28,7 @@ struct ModelCommand: ParsableCommand {
     @Option(help: "Threads.") var threads: Int = 1
 
     func run() throws {
-      let model = try MiMoModel.load(checkpoint: checkpoint, threads: threads)
-      let (t, _) = try SafeTensors.read(tokens)
-      guard let ids = t["input_ids"] else {
-        throw ValidationError("\(tokens) has no input_ids tensor")
-      }
-      guard ids.shape.count == 2, ids.shape[1] >= 1 else {
-        throw ValidationError("input_ids must be [B, T], found \(ids.shape)")
-      }
-      let (b, len) = (ids.shape[0], ids.shape[1])
-      let values = try ids.ints()
-      let v = model.config.vocabSize
-      if let bad = values.first(where: { $0 < 0 || $0 >= v }) {
-        throw ValidationError("token id \(bad) is outside the vocabulary (size \(v))")
-      }
-      let out = model.logits(tokens: values.map { Int32($0) }, b: b, t: len)
-      var tensors = [SafeTensor]()
-      out.main.withUnsafeBufferPointer {
-        tensors.append(SafeTensor(name: "logits", shape: [b, len, v], floats: $0))
-      }
-      if let mtp = out.mtp {
-        mtp.withUnsafeBufferPointer {
-          tensors.append(SafeTensor(name: "mtp_logits", shape: [b, len - 1, v], floats: $0))
-        }
-      }
-      try SafeTensors.write(tensors, to: output)
-      print("wrote \(output): logits [\(b), \(len), \(v)]" + (out.mtp != nil ? ", mtp_logits [\(b), \(len - 1), \(v)]" : ""))
+      print(try MiMoModel.writeLogits(checkpoint: checkpoint, tokens: tokens, output: output, threads: threads))
     }
   }
 

@@ -95,8 +95,10 @@ struct StatusCommand: ParsableCommand {
         quarry status out/demo
       """)
   @Argument(help: "The run folder.") var folder: String
+  @OptionGroup var log: LogOptions
 
   func run() throws {
+    log.bootstrap()
     let status = try RunStatus(folder)
     print(status.text)
     print(status.isComplete ? "complete" : "incomplete")

@@ -1,0 +1,90 @@
+import Testing
+
+@testable import BPE
+@testable import DataCore
+
+/// Pre-tokens of `text` as strings.
+private func pieces(_ text: String, _ pre: PreTokenizer) -> [String] {
+  var copy = text
+  var out: [String] = []
+  copy.withUTF8 { utf8 in
+    pre.split(utf8) { range in
+      out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self))
+    }
+  }
+  return out
+}
+
+/// A byte-level tokenizer.json with the 256 byte tokens plus `merges` (in rank order).
+private func tokenizerJSON(merges: [(String, String)]) -> JSONValue {
+  var vocab: [String: JSONValue] = [:]
+  for b in 0..<256 { vocab[ByteLevel.string(of: [UInt8(b)])] = .int(Int64(vocab.count)) }
+  for (l, r) in merges { vocab[l + r] = .int(Int64(vocab.count)) }
+  return .object([
+    "pre_tokenizer": .object(["type": .string("ByteLevel"), "use_regex": .bool(true)]),
+    "model": .object([
+      "type": .string("BPE"), "vocab": .object(vocab),
+      "merges": .array(merges.map { .array([.string($0.0), .string($0.1)]) }),
+    ]),
+  ])
+}
+
+@Suite("BPE encoder")
+struct EncoderTests {
+  /// Expected splits from Python's `regex` module with the same patterns.
+  @Test(
+    "pre-tokens follow the regexes on UTF-8 bytes",
+    arguments: [
+      ("Hello world's  end\n", PreTokenizer.gpt2, ["Hello", " world", "'s", " ", " end", "\n"]),
+      (
+        "x = 12345;\r\n\tif 𝑥\u{a0}≥ 2:  \u{3000}y", .gpt2,
+        [
+          "x", " =", " 12345", ";", "\r\n", "\t", "if", " 𝑥", "\u{a0}", "≥", " 2", ":", "  ",
+          "\u{3000}", "y",
+        ]
+      ),
+      (
+        "x = 12345;\r\n\tif 𝑥\u{a0}≥ 2:  \u{3000}y", .qwen2(digits: 3),
+        [
+          "x", " =", " ", "123", "45", ";\r\n", "\tif", " 𝑥", "\u{a0}", "≥", " ", "2", ":", "  ",
+          "\u{3000}y",
+        ]
+      ),
+      ("I'LL DON'T we'Re", .gpt2, ["I", "'", "LL", " DON", "'", "T", " we", "'", "Re"]),
+      ("I'LL DON'T we'Re", .qwen2(digits: 3), ["I", "'LL", " DON", "'T", " we", "'Re"]),
+      ("naïve café 😀👍🏽 日本語", .gpt2, ["naïve", " café", " 😀👍🏽", " 日本語"]),
+      ("a\n\n  b   ", .gpt2, ["a", "\n\n ", " b", "   "]),
+      ("a\n\n  b   ", .qwen2(digits: 3), ["a", "\n\n", " ", " b", "   "]),
+    ])
+  func preTokens(text: String, pre: PreTokenizer, expected: [String]) {
+    #expect(pieces(text, pre) == expected)
+  }
+
+  @Test("a vocabulary entry that the merges do not rebuild is not taken as one token")
+  func unreachableToken() throws {
+    // "b c" outranks "a b", so "abc" merges to a + bc even though "abc" is in the vocabulary.
+    let tokenizer = try BPETokenizer(
+      json: tokenizerJSON(merges: [("b", "c"), ("a", "b"), ("ab", "c")]))
+    let a = tokenizer.encode("a")
+    let bc = tokenizer.encode("bc")
+    #expect(bc.count == 1)
+    #expect(tokenizer.encode("abc") == a + bc)
+    #expect(tokenizer.encode("ab").count == 1)
+  }
+
+  @Test("a reused encoder gives the same ids as a fresh one, also after its cache is emptied")
+  func cacheReuse() throws {
+    let tokenizer = try BPETokenizer(
+      json: tokenizerJSON(merges: [("t", "h"), ("th", "e"), ("Ġ", "the"), ("e", "r")]))
+    let texts = ["the other there", "", "   ", "thethe ther\u{0}e 😀", "the other there"]
+    var shared = BPEEncoder(tokenizer)
+    var tiny = BPEEncoder(tokenizer)
+    tiny.cacheLimit = (entries: 1, arenaBytes: 1)
+    for text in texts {
+      let fresh = tokenizer.encode(text)
+      #expect(shared.encode(text) == fresh)
+      #expect(tiny.encode(text) == fresh)
+      #expect(tokenizer.decode(fresh) == text)
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Jobs
+import Pipeline
+import TestSupport
+import Testing
+
+@testable import DataCore
+@testable import Extract
+
+private func tempDir() -> String { makeTempDir("quarry-e2e") }
+
+/// The bytes of every output shard of an extract run (`RUN/extract/<rank>.jsonl.zst`), by name.
+private func shards(_ run: String) throws -> [String: Data] {
+  var out: [String: Data] = [:]
+  let dir = run + "/extract"
+  for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasSuffix(".jsonl.zst") {
+    out[name] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
+  }
+  return out
+}
+
+/// Runs the one-step extract pipeline over `inputs` in `output`; returns the merged task stats.
+@discardableResult
+private func extract(_ inputs: [String], output: String, workers: Int) async throws -> StageStats {
+  let runner = try await runPipeline(
+    SingleStep.config(kind: "extract", inputs: inputs, params: [:], output: output), workers: workers)
+  return phaseStats(runner, step: "extract")
+}
+
+private func inputs() -> [String] {
+  var list = [repoRoot.appendingPathComponent("Fixtures").path]
+  if let warc = sharedCorpus("warc/files") { list.append(warc) }
+  return list
+}
+
+@Suite("quarry extract end to end", .serialized)
+struct ExtractEndToEndTests {
+  @Test("output is byte-identical for 1 and 2 workers")
+  func workersDeterminism() async throws {
+    let a = tempDir()
+    let b = tempDir()
+    let sa = try await extract(inputs(), output: a, workers: 1)
+    let sb = try await extract(inputs(), output: b, workers: 2)
+    #expect(sa.counters == sb.counters)
+    let da = try shards(a)
+    #expect(!da.isEmpty)
+    #expect(da == (try shards(b)))
+    #expect(sa["kept"] > 0)
+  }
+
+  @Test("a rerun after a failure redoes only unfinished shards and gives the same output")
+  func resume() async throws {
+    let clean = tempDir()
+    try await extract(inputs(), output: clean, workers: 2)
+    let resumed = tempDir()
+    try await extract(inputs(), output: resumed, workers: 2)
+    // Simulate a kill: one shard lost its task records and was left half-written under a
+    // temp name.
+    let tasks = resumed + "/_quarry/steps/extract/tasks/main"
+    let markers = try FileManager.default.contentsOfDirectory(atPath: tasks + "/done").sorted()
+    let victim = try #require(markers.first)
+    try FileManager.default.removeItem(atPath: tasks + "/done/" + victim)
+    try FileManager.default.removeItem(atPath: tasks + "/stats/" + victim + ".json")
+    try FileManager.default.removeItem(atPath: resumed + "/extract/" + victim + ".jsonl.zst")
+    let temp = resumed + "/extract/." + victim + ".jsonl.zst.123-1.tmp"
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: temp))
+    let stats = try await extract(inputs(), output: resumed, workers: 2)
+    #expect(try shards(resumed) == (try shards(clean)))
+    #expect(stats["total"] > 0)
+    #expect(!FileManager.default.fileExists(atPath: temp))
+  }
+
+  @Test("killing the quarry process mid-run and rerunning gives the uninterrupted output")
+  func killAndRerun() throws {
+    let binary = quarryBinary
+    guard FileManager.default.isExecutableFile(atPath: binary), let warc = sharedCorpus("warc/files") else {
+      return
+    }
+    let args = [repoRoot.appendingPathComponent("Fixtures").path, warc]
+    func run(_ out: String, killAfter: Double?) throws -> Int32 {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: binary)
+      p.arguments = ["extract"] + args + ["--output", out, "--workers", "2"]
+      p.standardError = FileHandle.nullDevice
+      p.standardOutput = FileHandle.nullDevice
+      try p.run()
+      if let killAfter {
+        Thread.sleep(forTimeInterval: killAfter)
+        kill(p.processIdentifier, SIGKILL)
+      }
+      p.waitUntilExit()
+      return p.terminationStatus
+    }
+    let clean = tempDir()
+    #expect(try run(clean, killAfter: nil) == 0)
+    let killed = tempDir()
+    _ = try run(killed, killAfter: 0.4)
+    #expect(try run(killed, killAfter: nil) == 0)
+    #expect(try shards(killed) == (try shards(clean)))
+  }
+}
+
+@Suite("quarry warc-stats")
+struct WARCStatsTests {
+  @Test("counts every record type and each damage reason of the fixture WARC")
+  func fixture() {
+    let path = repoRoot.appendingPathComponent("Fixtures/warc/sample.warc.gz").path
+    let stats = WARCStatsJob(files: [path], parseHTTP: true).run()
+    #expect(stats["warc.response"] == 10)
+    #expect(stats["warc.request"] == 8)
+    #expect(stats["error.warc_truncated_record"] == 1)
+    #expect(stats["error.warc_gzip_corrupt"] == 1)
+    #expect(stats["http.decoded_body_bytes"] > 0)
+    #expect(stats.bytesIn == Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
+  }
+}

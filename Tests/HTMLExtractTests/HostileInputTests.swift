@@ -1,0 +1,76 @@
+import Testing
+
+@testable import HTMLExtract
+
+@Suite("Hostile and odd input")
+struct HostileInputTests {
+  @Test("a 50 MB page is cut to the size limit and still gives sane text")
+  func hugePage() {
+    var html = "<html><body><article>"
+    let para = "<p>" + String(repeating: "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", count: 20) + "</p>\n"
+    html.reserveCapacity(52 << 20)
+    while html.utf8.count < 50 << 20 { html += para }
+    let page = HTMLExtractor().extract(bytes: Array(html.utf8))
+    #expect(page.truncated)
+    #expect(page.text.hasPrefix("Lorem ipsum"))
+    #expect(page.text.utf8.count <= 16 << 20)
+  }
+
+  @Test("100k-deep nesting neither crashes nor loses the text")
+  func deepNesting() {
+    let html = String(repeating: "<div>", count: 100_000) + "deep text here" + String(repeating: "</div>", count: 100_000)
+    let page = HTMLExtractor().extract(bytes: Array(html.utf8))
+    #expect(page.text.contains("deep text here") || page.truncated)
+  }
+
+  @Test("external entities are never expanded or fetched")
+  func xxe() {
+    let html = """
+      <?xml version="1.0"?><!DOCTYPE html [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>
+      <html><body><p>Before &xxe; and &net; after, in a paragraph long enough to be content.</p></body></html>
+      """
+    let t = HTMLExtractor().extract(bytes: Array(html.utf8)).text
+    #expect(!t.contains("root:"))
+    #expect(t.contains("Before"))
+  }
+
+  @Test("binary garbage gives valid UTF-8 and no crash")
+  func garbage() {
+    var rng = SystemRandomNumberGenerator()
+    var seeded = UInt64(42)
+    var bytes: [UInt8] = []
+    for _ in 0..<200_000 {
+      seeded = seeded &* 6364136223846793005 &+ 1442695040888963407
+      bytes.append(UInt8(truncatingIfNeeded: seeded >> 33))
+    }
+    _ = rng.next()
+    let page = HTMLExtractor().extract(bytes: bytes)
+    #expect(String(validating: Array(page.text.utf8), as: UTF8.self) != nil)
+  }
+
+  @Test("a false charset claim does not garble UTF-8 text")
+  func falseCharset() {
+    let html = "<html><head><meta charset=\"shift_jis\"></head><body><p>Größe und Maß: naïve café — 漢字.</p></body></html>"
+    let page = HTMLExtractor().extract(bytes: Array(html.utf8), httpCharset: "iso-8859-1")
+    #expect(page.charset == "utf-8")
+    #expect(page.text.contains("Größe und Maß: naïve café — 漢字."))
+  }
+
+  @Test("a legacy page declared only in <meta> is decoded", arguments: [
+    ("windows-1251", [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2] as [UInt8], "Привет"),
+    ("iso-8859-1", [0x63, 0x61, 0x66, 0xE9] as [UInt8], "café"),
+    ("gbk", [0xD6, 0xD0, 0xCE, 0xC4] as [UInt8], "中文"),
+  ])
+  func legacyCharset(label: String, word: [UInt8], expected: String) {
+    let head = Array("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=\(label)\"></head><body><p>".utf8)
+    let tail = Array(" — the word above is the test.</p></body></html>".utf8)
+    let page = HTMLExtractor().extract(bytes: head + word + tail)
+    #expect(page.text.contains(expected))
+  }
+
+  @Test("undeclared legacy bytes are detected")
+  func detection() {
+    let cyrillic: [UInt8] = Array("<p>".utf8) + [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x20, 0xEC, 0xE8, 0xF0] + Array("</p>".utf8)
+    #expect(HTMLExtractor().extract(bytes: cyrillic).text.contains("Привет мир"))
+  }
+}

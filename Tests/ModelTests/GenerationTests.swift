@@ -1,0 +1,102 @@
+import DataCore
+import Foundation
+import Testing
+
+@testable import Model
+
+@Suite("Generation with a KV cache")
+struct GenerationTests {
+  static let cfg = MiMoConfig(
+    vocabSize: 50, hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2,
+    numAttentionHeads: 4, numKeyValueHeads: 2, maxPositionEmbeddings: 128,
+    numNextnPredictLayers: 1, initializerRange: 0.3)
+
+  @Test("the KV-cache path gives the same logits as the full forward pass")
+  func cacheMatchesFullForward() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 4)
+    let tokens: [Int32] = [3, 17, 42, 8, 8, 23, 1, 49, 0, 12]
+    let full = model.logits(tokens: tokens, b: 1, t: tokens.count)
+    let core = model.core
+    let cache = core.makeCache(capacity: 16)
+    // Prompt of 4 tokens, then one token at a time, then two at once.
+    var got: [Float] = []
+    var hidden: [Float] = []
+    for chunk in [Array(tokens[0..<4]), [tokens[4]], [tokens[5]], Array(tokens[6..<8]), Array(tokens[8...])] {
+      let r = core.inferMain(chunk, cache: cache)
+      got += r.logits
+      hidden += r.hidden
+    }
+    var worst: Float = 0
+    for (a, b) in zip(full.main, got) { worst = max(worst, abs(a - b)) }
+    #expect(got.count == full.main.count && worst < 1e-4, "max diff \(worst)")
+    // MTP over the cached path: position i uses h_i and token i+1.
+    let mcache = core.makeCache(capacity: 16)
+    let c = Self.cfg.hiddenSize
+    let mtp = core.inferMTP(
+      hidden: Array(hidden[0..<((tokens.count - 1) * c)]), tokens: Array(tokens[1...]),
+      cache: mcache)
+    var worstMTP: Float = 0
+    for (a, b) in zip(full.mtp ?? [], mtp) { worstMTP = max(worstMTP, abs(a - b)) }
+    #expect(mtp.count == full.mtp?.count && worstMTP < 1e-4, "MTP max diff \(worstMTP)")
+  }
+
+  @Test("greedy MTP speculative decoding gives exactly the plain greedy tokens")
+  func greedyIdentical() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 9)
+    for prompt in [[1], [5, 6, 7], [49, 0, 49, 0, 49]] {
+      let plain = try model.generate(prompt: prompt, maxNewTokens: 30)
+      let spec = try model.generate(prompt: prompt, maxNewTokens: 30, speculative: true)
+      #expect(plain.tokens == spec.tokens)
+      #expect(plain.tokens.count == 30 && spec.drafted > 0)
+    }
+  }
+
+  @Test("sampling: deterministic for a seed, valid ids, speculative sampling runs")
+  func sampling() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 9)
+    let a = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, seed: 5)
+    let b = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, seed: 5)
+    let c = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, seed: 5)
+    #expect(a.tokens == b.tokens)
+    #expect(a.tokens.count == 25 && c.tokens.count == 25)
+    #expect(a.tokens.allSatisfy { $0 >= 0 && $0 < 50 })
+    #expect(throws: ModelError.self) { try model.generate(prompt: [], maxNewTokens: 3) }
+    #expect(throws: ModelError.self) { try model.generate(prompt: [50], maxNewTokens: 3) }
+  }
+
+  @Test("safetensors: checkpoints round-trip with HF names; damaged files are refused")
+  func checkpoints() throws {
+    let dir = NSTemporaryDirectory() + "quarry-ckpt-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let model = try MiMoModel(config: Self.cfg, seed: 2)
+    try model.save(to: dir)
+    let back = try MiMoModel.load(checkpoint: dir)
+    #expect(Array(back.parameters) == Array(model.parameters))
+    let (tensors, _) = try SafeTensors.read(dir + "/model.safetensors")
+    for name in [
+      "model.embed_tokens.weight", "lm_head.weight", "model.norm.weight",
+      "model.layers.1.self_attn.q_proj.bias", "model.layers.0.mlp.down_proj.weight",
+      "model.mtp_layers.0.input_proj.weight", "model.mtp_layers.0.final_layernorm.weight",
+    ] { #expect(tensors[name] != nil, "\(name)") }
+    #expect(tensors["model.mtp_layers.0.input_proj.weight"]?.shape == [32, 64])
+    #expect(tensors["model.layers.0.self_attn.o_proj.bias"] == nil)
+    let json = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+    #expect(json.contains("\"MiMoForCausalLM\"") && json.contains("\"num_nextn_predict_layers\" : 1"))
+    // Truncated and header-damaged files.
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/model.safetensors"))
+    try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: dir + "/cut.safetensors"))
+    #expect(throws: ModelError.self) { try SafeTensors.read(dir + "/cut.safetensors") }
+    bytes[0] = 0xFF
+    bytes[5] = 0x7F
+    try bytes.write(to: URL(fileURLWithPath: dir + "/bad.safetensors"))
+    #expect(throws: ModelError.self) { try SafeTensors.read(dir + "/bad.safetensors") }
+  }
+
+  @Test("the reference configuration has torch_ref.py's parameter counts")
+  func parameterCounts() {
+    let l = ParameterLayout(.reference)
+    #expect(l.count == 7_016_192 + 837_248)
+    #expect(l.mtpCount == 837_248)
+    #expect(l.trainingFLOPsPerToken(seqLen: 256) == 51_019_776)
+  }
+}
