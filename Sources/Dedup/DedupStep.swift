@@ -20,6 +20,8 @@ public struct DedupStep: Step {
   public var paths: StepPaths
   /// Parameters.
   public var config: MinHashConfig
+  /// Upper bound on the signature and filter tasks (one per input file up to it).
+  public var maxTasks = 256
 
   /// Creates the step.
   public init(files: [String], paths: StepPaths, config: MinHashConfig = MinHashConfig()) {
@@ -28,7 +30,7 @@ public struct DedupStep: Step {
     self.config = config
   }
 
-  var tasks: Int { min(files.count, 256) }
+  var tasks: Int { min(files.count, maxTasks) }
   var folder: MinHashFolder { MinHashFolder(root: paths.work) }
 
   public var phases: [Phase] {

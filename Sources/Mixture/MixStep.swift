@@ -23,9 +23,13 @@ import Shards
 /// 3. a source's documents are taken in a seeded shuffled order, whole passes first, the
 ///    last document cut to hit the target exactly; all picks are shuffled with the stage seed.
 ///
-/// Phases: `plan` (one task: allocation and picks for every stage, `mixture.json`), then
-/// `build` (one task per stage: packs its picks into shards). Both are seeded and sequential
-/// inside a task, so the shards are identical for any worker count or executor.
+/// Phases: `plan` (one task: allocation and picks for every stage, where each output shard
+/// starts, `mixture.json`), then `build` (one task per output shard slot: packs that shard).
+/// A shard is closed when the next document would overflow it, so two neighbours always hold
+/// more than `shardTokens`: a stage never has more than `2·⌈tokens / shardTokens⌉ + 1` shards,
+/// and that many build tasks per stage are planned from the config alone (tasks beyond the
+/// stage's last shard have nothing to do). Everything is seeded, so the shards are identical
+/// for any worker count or executor.
 public struct MixStep: Step {
   /// The token shards to draw from, in order.
   public var shards: [String]
@@ -56,7 +60,7 @@ public struct MixStep: Step {
   }
 
   public var phases: [Phase] {
-    [Phase("plan", tasks: 1), Phase("build", tasks: stages.count)]
+    [Phase("plan", tasks: 1), Phase("build", tasks: stages.reduce(0) { $0 + slots($1) })]
   }
 
   /// The stage folders.
@@ -102,6 +106,12 @@ public struct MixStep: Step {
   }
 
   func picksPath(_ stage: Int) -> String { paths.work + "/" + padRank(stage) + ".picks" }
+  func shardStartsPath(_ stage: Int) -> String { paths.work + "/" + padRank(stage) + ".shards" }
+
+  /// Build tasks planned for a stage: the most shards its budget can fill.
+  func slots(_ stage: MixtureConfig.Stage) -> Int {
+    2 * ((stage.tokens + shardTokens - 1) / shardTokens) + 1
+  }
 
   public func runTask(phase: String, context: TaskContext) throws -> StageStats {
     var stats = StageStats(stage: "mix")
@@ -114,6 +124,7 @@ public struct MixStep: Step {
         flat.reserveCapacity(picks.count * 3)
         for p in picks { flat += [Int64(p.pool), Int64(p.doc), Int64(p.take)] }
         try writeValues(flat, to: picksPath(k))
+        try writeValues(shardStarts(picks).map { Int64($0) }, to: shardStartsPath(k))
         reports.append(report)
         stats.count("picks", picks.count)
       }
@@ -123,27 +134,32 @@ public struct MixStep: Step {
       stats.count("kept", pools.reduce(0) { $0 + $1.docs.count })
       return stats
     }
-    // build: task k packs stage k.
-    let k = context.rank
+    // build: the task's slot is shard j of stage k.
+    var k = 0
+    var j = context.rank
+    while k < stages.count && j >= slots(stages[k]) {
+      j -= slots(stages[k])
+      k += 1
+    }
+    let starts = try readValues(Int64.self, from: shardStartsPath(k))
+    guard j < starts.count else {
+      stats.count("empty_slot")
+      return stats
+    }
     let stage = stages[k]
     let vocabSize = try BPETokenizer(path: tokenizerPath).vocabSize
     let flat = try readValues(Int64.self, from: picksPath(k))
+    let end = j + 1 < starts.count ? Int(starts[j + 1]) : flat.count / 3
     var readers: [Int: TokenShardReader] = [:]
     let dir = paths.data + "/" + stage.name
     try makeDirectories(dir)
-    var shardIndex = 0
-    var writer = try TokenShardWriter(path: dir + "/" + padRank(0) + ".tok.zst", vocabSize: vocabSize)
-    var i = 0
-    while i + 2 < flat.count {
+    let writer = try TokenShardWriter(path: dir + "/" + padRank(j) + ".tok.zst", vocabSize: vocabSize)
+    var i = Int(starts[j]) * 3
+    while i < end * 3 {
       let pool = pools[Int(flat[i])]
       let doc = pool.docs[Int(flat[i + 1])]
       let take = Int(flat[i + 2])
       i += 3
-      if writer.tokens > 0 && writer.tokens + take > shardTokens {
-        try writer.finish()
-        shardIndex += 1
-        writer = try TokenShardWriter(path: dir + "/" + padRank(shardIndex) + ".tok.zst", vocabSize: vocabSize)
-      }
       let reader = try readers[doc.shard] ?? TokenShardReader(path: shards[doc.shard], vocabSize: vocabSize)
       readers[doc.shard] = reader
       try writer.append(try reader.tokens(doc.start..<(doc.start + take)), id: doc.id, source: names[pool.source], domain: pool.domain)
@@ -278,17 +294,21 @@ public struct MixStep: Step {
     ]))
   }
 
-  /// How many shard files a stage's picks fill (as the build phase packs them).
-  func shardCount(_ picks: [(pool: Int, doc: Int, take: Int)]) -> Int {
-    var shards = 1
+  /// How many shard files a stage's picks fill.
+  func shardCount(_ picks: [(pool: Int, doc: Int, take: Int)]) -> Int { shardStarts(picks).count }
+
+  /// The index of the first pick of each shard: a shard is closed when the next document
+  /// would take it past `shardTokens` (a stage without picks has one empty shard).
+  func shardStarts(_ picks: [(pool: Int, doc: Int, take: Int)]) -> [Int] {
+    var starts = [0]
     var tokens = 0
-    for p in picks {
+    for (i, p) in picks.enumerated() {
       if tokens > 0 && tokens + p.take > shardTokens {
-        shards += 1
+        starts.append(i)
         tokens = 0
       }
       tokens += p.take
     }
-    return shards
+    return starts
   }
 }

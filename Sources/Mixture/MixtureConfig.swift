@@ -28,6 +28,13 @@ public struct MixtureConfig: Codable, Sendable {
   public var sources: [Source]
   /// Stages, in training order.
   public var stages: [Stage]
+  /// Tokens per output shard file (default 4,194,304).
+  public var shardTokens: Int?
+
+  enum CodingKeys: String, CodingKey {
+    case tokenizer, sources, stages
+    case shardTokens = "shard_tokens"
+  }
 
   /// One source of documents.
   public struct Source: Codable, Sendable {
@@ -117,6 +124,7 @@ public struct MixtureConfig: Codable, Sendable {
 
   func validate(_ path: String) throws(DataError) {
     guard !sources.isEmpty, !stages.isEmpty else { throw .invalidInput("\(path): needs sources and stages") }
+    if let n = shardTokens, n < 1 { throw .invalidInput("\(path): shard_tokens must be ≥ 1") }
     var names: Set<String> = []
     for s in sources {
       guard names.insert(s.name).inserted else { throw .invalidInput("\(path): source name '\(s.name)' repeats") }

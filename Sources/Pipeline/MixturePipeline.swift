@@ -32,13 +32,15 @@ public enum MixturePipeline {
     }
     var quality: [String: JSONValue] = [:]
     for s in mixture.sources { if let q = s.quality { quality[s.name] = .double(q) } }
+    var mix: [String: JSONValue] = [
+      "step": .string("mix"), "tokenizer": .string(mixture.tokenizer), "stages": .array(stages),
+      "quality": .object(quality),
+    ]
+    if let n = mixture.shardTokens { mix["shard_tokens"] = .int(Int64(n)) }
     let steps: [JSONValue] = [
       .object(["step": .string("annotate"), "sources": .array(sources)]),
       .object(["step": .string("tokenize"), "tokenizer": .string(mixture.tokenizer)]),
-      .object([
-        "step": .string("mix"), "tokenizer": .string(mixture.tokenizer), "stages": .array(stages),
-        "quality": .object(quality),
-      ]),
+      .object(mix),
     ]
     return try PipelineConfig.parse(JSONValue.object(["steps": .array(steps)]).jsonText, file: file, runDir: output)
   }

@@ -18,11 +18,11 @@ public struct StepRegistry: StepBuilder {
 
   /// Every kind with its own keys (besides `step`, `name`, `input`/`inputs`).
   static let kinds: [String: (keys: [String: Schema], required: Set<String>)] = [
-    "extract": ([:], []),
+    "extract": (["max_tasks": .int(min: 1)], []),
     "dedup": (
       [
         "bands": .int(min: 1), "rows": .int(min: 1), "ngram": .int(min: 1), "threshold": .number(min: 0.01, max: 1),
-        "seed": .int(min: 0), "verify": .string,
+        "seed": .int(min: 0), "verify": .string, "max_tasks": .int(min: 1),
       ], []
     ),
     "tokenizer": (["vocab_size": .int(min: 258), "pre_tokenizer": .string, "special": .strings], ["vocab_size"]),
@@ -35,13 +35,15 @@ public struct StepRegistry: StepBuilder {
               "domain_rule": .object(
                 ["math_density": .number(min: 0, max: 1), "code_density": .number(min: 0, max: 1), "default": .string],
                 required: ["default"]),
-            ], required: ["name", "input"]))
+            ], required: ["name", "input"])),
+        "max_tasks": .int(min: 1),
       ], ["sources"]
     ),
-    "tokenize": (["tokenizer": .string], []),
+    "tokenize": (["tokenizer": .string, "max_tasks": .int(min: 1)], []),
     "mix": (
       [
         "tokenizer": .string,
+        "shard_tokens": .int(min: 1),
         "quality": .map(.number(min: 0, max: nil)),
         "stages": .list(
           .object(
@@ -65,7 +67,9 @@ public struct StepRegistry: StepBuilder {
     let p = Params(spec.params)
     switch spec.kind {
     case "extract":
-      return ExtractStep(files: spec.inputs, paths: paths)
+      var step = ExtractStep(files: spec.inputs, paths: paths)
+      step.maxTasks = p.int("max_tasks") ?? step.maxTasks
+      return step
     case "dedup":
       var c = MinHashConfig()
       c.bands = p.int("bands") ?? c.bands
@@ -79,7 +83,9 @@ public struct StepRegistry: StepBuilder {
         }
         c.verify = mode
       }
-      return DedupStep(files: spec.inputs, paths: paths, config: c)
+      var step = DedupStep(files: spec.inputs, paths: paths, config: c)
+      step.maxTasks = p.int("max_tasks") ?? step.maxTasks
+      return step
     case "tokenizer":
       var trainer = BPETrainer(vocabSize: p.int("vocab_size") ?? 8192)
       switch p.string("pre_tokenizer") ?? "qwen2" {
@@ -103,9 +109,13 @@ public struct StepRegistry: StepBuilder {
         chains.append([DomainAnnotator(source: s.string("name") ?? "", domain: s.string("domain"), rule: rule)])
         for file in s.strings("files") ?? [] { inputs.append(DocumentJob.Input(file: file, chain: k)) }
       }
-      return DocumentJob(inputs: inputs, chains: chains, paths: paths)
+      var job = DocumentJob(inputs: inputs, chains: chains, paths: paths)
+      job.maxTasks = p.int("max_tasks") ?? job.maxTasks
+      return job
     case "tokenize":
-      return TokenizeStep(tokenizerPath: p.string("tokenizer") ?? "", files: spec.inputs, paths: paths)
+      var step = TokenizeStep(tokenizerPath: p.string("tokenizer") ?? "", files: spec.inputs, paths: paths)
+      step.maxTasks = p.int("max_tasks") ?? step.maxTasks
+      return step
     case "mix":
       let stages = p.objects("stages").map { v -> MixtureConfig.Stage in
         let s = Params(v)
@@ -115,9 +125,11 @@ public struct StepRegistry: StepBuilder {
           sourceMaxEpochs: s.object("source_max_epochs").map { Params($0).doubles(nil) },
           seed: s.int("seed").map(UInt64.init))
       }
-      return MixStep(
+      var step = MixStep(
         shards: spec.inputs, tokenizerPath: p.string("tokenizer") ?? "", stages: stages,
         sources: p.strings("sources") ?? [], quality: p.doubles("quality"), paths: paths)
+      step.shardTokens = p.int("shard_tokens") ?? step.shardTokens
+      return step
     case "train":
       var config = try TrainConfig.load(p.string("config") ?? "")
       if let t = p.string("tokenizer") { config.tokenizer = t }

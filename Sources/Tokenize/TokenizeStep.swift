@@ -19,6 +19,8 @@ public struct TokenizeStep: Step {
   public var paths: StepPaths
   /// Tokens per zstd frame.
   public var frameTokens = 1 << 16
+  /// Upper bound on the number of tasks (one per input file up to it).
+  public var maxTasks = 256
 
   /// Creates the step.
   public init(tokenizerPath: String, files: [String], paths: StepPaths) {
@@ -27,7 +29,7 @@ public struct TokenizeStep: Step {
     self.paths = paths
   }
 
-  var tasks: Int { min(files.count, 256) }
+  var tasks: Int { min(files.count, maxTasks) }
 
   public var phases: [Phase] { [Phase("main", tasks: tasks, inputBytes: files.reduce(0) { $0 + fileSize($1) })] }
 

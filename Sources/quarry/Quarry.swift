@@ -15,7 +15,7 @@ struct Quarry: AsyncParsableCommand {
         quarry run Pipelines/demo.yaml --output out/demo
         quarry status out/demo
         quarry run-task out/demo dedup/buckets --rank 0
-        quarry run Pipelines/commoncrawl.yaml --output out/cc --executor slurm --until extract
+        quarry run Pipelines/demo.yaml --output out/demo-slurm --executor slurm --wait   # on a Slurm cluster
 
       Single steps (each --output is a run folder; the step writes --output/<step>/):
         quarry extract Fixtures/warc Fixtures/html --output out/extract --workers 2
@@ -31,6 +31,8 @@ struct Quarry: AsyncParsableCommand {
         quarry train --config Pipelines/train-tiny.yaml --run out/demo --output out/train
         quarry train --bench --steps 2
         quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --speculative mtp
+        quarry model logits --checkpoint out/demo/train/final --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
+        quarry model init --output out/init --vocab-size 1024 --seed 1
         quarry model info out/demo/train/final
       """,
     version: quarryVersion,

@@ -20,8 +20,7 @@ struct RunCommand: AsyncParsableCommand {
         quarry run Pipelines/demo.yaml --output out/demo
         quarry run Pipelines/demo.yaml --output out/demo --workers 1 --until dedup
         quarry run Pipelines/demo.yaml --output out/demo --from tokenize --log-level warning
-        quarry run Pipelines/demo.yaml --output out/demo-slurm --executor slurm --wait
-        quarry run Pipelines/commoncrawl.yaml --output out/cc --executor slurm
+        quarry run Pipelines/demo.yaml --output out/demo-slurm --executor slurm --wait   # on a Slurm cluster
       """)
 
   @Argument(help: "The pipeline YAML (see Pipelines/demo.yaml).") var pipeline: String

@@ -36,6 +36,7 @@ private func setUp(_ dir: String, mathDocs: Int = 40) throws -> String {
   try writeFileAtomically(dir + "/tokenizer.json", trainer.train(counts).tokenizerJSON.jsonText)
   let yaml = """
     tokenizer: \(dir)/tokenizer.json
+    shard_tokens: 6000
     sources:
       - {name: s_web, path: \(dir)/web, domain: web}
       - {name: s_math, path: \(dir)/math, domain: math}
@@ -48,17 +49,6 @@ private func setUp(_ dir: String, mathDocs: Int = 40) throws -> String {
   try writeFileAtomically(dir + "/mix.yaml", yaml)
   _ = try MixtureConfig.load(dir + "/mix.yaml")
   return dir + "/mix.yaml"
-}
-
-/// The registry's steps, with the mix step writing shards of at most 8,000 tokens (several per
-/// stage).
-struct SmallShards: StepBuilder {
-  func build(_ spec: StepSpec, paths: StepPaths) throws -> any Step {
-    let step = try StepRegistry().build(spec, paths: paths)
-    guard var mix = step as? MixStep else { return step }
-    mix.shardTokens = 8000
-    return mix
-  }
 }
 
 func stage(_ report: JSONValue, _ k: Int) -> [String: JSONValue] {
@@ -114,10 +104,15 @@ struct MixtureTests {
     var reports: [Data] = []
     for (k, workers) in [1, 2, 3, 1].enumerated() {
       let out = "\(dir)/out\(k)"
-      let (lock, prepared) = try PipelineRun.prepare(try MixturePipeline.config(file: config, output: out), overwrite: false)
-      let runner = TaskRunner(run: prepared.run, plan: prepared.plan, builder: SmallShards())
-      try await LocalExecutor(workers: workers).execute(runner, steps: runner.plan.steps)
-      withExtendedLifetime(lock) {}
+      let runner = try await runPipeline(try MixturePipeline.config(file: config, output: out), workers: workers)
+      // Every shard the report counts was built (the build tasks are planned from the budget).
+      let report = try readJSONFile(out + "/_quarry/steps/mix/mixture.json")
+      for k in 0..<3 {
+        let st = stage(report, k)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/mix/" + (st["name"]?.stringValue ?? ""))
+        #expect(files.filter { $0.hasSuffix(".tok.zst") }.count == st["shards"]?.intValue)
+      }
+      #expect(runner.run.isComplete(try #require(runner.plan.step("mix"))))
       outputs.append(try filesUnder(out + "/mix"))
       reports.append(try Data(contentsOf: URL(fileURLWithPath: out + "/_quarry/steps/mix/mixture.json")))
     }

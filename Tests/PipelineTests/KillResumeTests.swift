@@ -66,7 +66,8 @@ private func startRun(_ config: String, _ out: String) throws -> Process {
   p.executableURL = URL(fileURLWithPath: quarryBinary)
   p.arguments = ["run", config, "--output", out, "--log-level", "error"]
   p.standardOutput = FileHandle.nullDevice
-  p.standardError = FileHandle.nullDevice
+  FileManager.default.createFile(atPath: out + ".log", contents: nil)
+  p.standardError = FileHandle(forWritingAtPath: out + ".log")
   try p.run()
   return p
 }
@@ -87,7 +88,7 @@ struct KillResumeTests {
     let clean = dir + "/clean"
     let p = try startRun(config, clean)
     p.waitUntilExit()
-    #expect(p.terminationStatus == 0)
+    #expect(p.terminationStatus == 0, "\((try? String(contentsOfFile: clean + ".log", encoding: .utf8)) ?? "")")
 
     let out = dir + "/killed"
     let steps = out + "/_quarry/steps"
@@ -102,10 +103,12 @@ struct KillResumeTests {
     var killedInside: [String] = []
     for point in points {
       let run = try startRun(config, out)
+      // A blocking poll: an async sleep may resume seconds late when other suites keep the
+      // cooperative threads busy, and the run would be far past the point by then.
       let deadline = Date().addingTimeInterval(300)
-      while run.isRunning && !point.ready() && Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+      while run.isRunning && !point.ready() && Date() < deadline { usleep(2000) }
       guard run.isRunning else {
-        Issue.record("the run ended before the kill point in \(point.name)")
+        Issue.record("the run ended before the kill point in \(point.name): \((try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? "")")
         continue
       }
       kill(run.processIdentifier, SIGKILL)
