@@ -371,7 +371,7 @@ struct Planner {
       throw reader.error(node, base, "\(error)")
     }
     if step.phases.contains(where: { $0.tasks < 1 }) {
-      throw reader.error(inputNode ?? node, key, "no input files: the step would have no tasks")
+      throw reader.error(inputNode, key, "no input files: the step would have no tasks")
     }
     steps[name] = step
     specs.append(StepSpec(name: name, kind: kind, inputs: inputs, params: .object(p), reads: reads, phases: step.phases))
