@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo slurm test interop bench bench-env parity-tokenizer parity torch-env clean
+.PHONY: deps build release demo slurm test interop examples bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -109,6 +109,12 @@ torch-env:
 parity: release torch-env
 	$(TORCH_PY) Tests/Bench/model_parity.py $(QUARRY_RELEASE) $(SHARED)/bench/train/torch_ref.py \
 	  $(if $(wildcard out/demo/train/final/config.json),--ckpt out/demo/train/final)
+
+# Every example of `quarry --help`, the subcommands' help and the README, run in order in a
+# fresh clone of this repository (the Slurm ones need a running Slurm: `make slurm`).
+examples: release slurm
+	@rm -rf /tmp/quarry-examples && git clone -q . /tmp/quarry-examples
+	cd /tmp/quarry-examples && PATH=$(abspath .build/release):$$PATH bash Tests/Interop/run_examples.sh
 
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \

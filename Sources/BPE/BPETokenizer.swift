@@ -44,12 +44,21 @@ public final class BPETokenizer: Sendable {
   /// `specialStarts[b]`: some special token starts with byte `b`.
   let specialStarts: [Bool]
 
-  /// Loads `path`.
+  /// Loads `path`: a tokenizer.json, or a folder holding one (`out/tok/tokenizer.json`) or
+  /// holding a run's tokenizer step (`out/tok/tokenizer/tokenizer.json`).
   /// - Throws: `TokenizerError` or `DataError` when the file cannot be used.
   public convenience init(path: String) throws {
-    let bytes = try readFile(path, limit: 1 << 30)
+    let bytes = try readFile(BPETokenizer.resolve(path), limit: 1 << 30)
     let json = try bytes.withUnsafeBufferPointer { buf throws in try JSONValue.parse(buf) }
     try self.init(json: json)
+  }
+
+  /// The tokenizer.json that `path` names: the file itself, or inside a folder (directly, or
+  /// in its `tokenizer/` step folder).
+  public static func resolve(_ path: String) -> String {
+    guard isDirectory(path) else { return path }
+    for inner in ["/tokenizer.json", "/tokenizer/tokenizer.json"] where fileExists(path + inner) { return path + inner }
+    return path
   }
 
   /// Builds the tokenizer from a parsed tokenizer.json.

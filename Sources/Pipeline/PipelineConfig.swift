@@ -1,3 +1,4 @@
+import BPE
 import DataCore
 import Extract
 import Jobs
@@ -182,7 +183,7 @@ struct Planner {
       reads.append(ref)
       return step.outputFiles[0]
     }
-    var path = absolutePath(ref)
+    var path = BPETokenizer.resolve(absolutePath(ref))
     if !fileExists(path), let refRoot, fileExists(refRoot + "/" + ref + "/tokenizer.json") {
       path = refRoot + "/" + ref + "/tokenizer.json"
     }

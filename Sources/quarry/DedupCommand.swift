@@ -39,11 +39,12 @@ struct Dedup: AsyncParsableCommand {
 
       Examples:
         quarry dedup --input out/extract --output out/dedup --workers 2
-        quarry dedup signatures --input Fixtures/exercises --output out/dedup-steps --rank 0
-        for b in $(seq 0 14); do quarry dedup buckets --input Fixtures/exercises --output out/dedup-steps --rank $b; done
-        quarry dedup clusters --input Fixtures/exercises --output out/dedup-steps
-        quarry dedup filter --input Fixtures/exercises --output out/dedup-steps --rank 0
-        quarry dedup finish --input Fixtures/exercises --output out/dedup-steps
+        quarry dedup signatures --input Fixtures/exercises --output out/dp --rank 0
+        for b in $(seq 0 14); do quarry dedup buckets \\
+          --input Fixtures/exercises --output out/dp --rank $b; done
+        quarry dedup clusters --input Fixtures/exercises --output out/dp
+        quarry dedup filter --input Fixtures/exercises --output out/dp --rank 0
+        quarry dedup finish --input Fixtures/exercises --output out/dp
       """,
     subcommands: [DedupAll.self, DedupSignatures.self, DedupBuckets.self, DedupClusters.self, DedupFilter.self, DedupFinish.self],
     defaultSubcommand: DedupAll.self

@@ -12,8 +12,10 @@ struct ExtractHTML: ParsableCommand {
     discussion: """
       Examples:
         quarry extract-html Fixtures/html/katex-softmax.html
-        quarry extract-html Fixtures/html/mathjax-clt.html --url https://example.org/clt
-        quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages   # lines: <id>\\t<path>
+        quarry extract-html Fixtures/html/mathjax-clt.html --url https://x.org/clt
+        quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages
+
+      A --list file has one `<id>\\t<path>` line per page.
       """
   )
 

@@ -13,8 +13,9 @@ struct GenerateCommand: ParsableCommand {
       (greedy) whether both outputs are identical.
 
       Examples:
-        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1. Compute" --max-new-tokens 40
-        quarry generate --checkpoint out/demo/train/final --prompt "Task 2." --max-new-tokens 60 --speculative mtp
+        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1."
+        quarry generate --checkpoint out/demo/train/final --prompt "Task 2." \\
+          --max-new-tokens 60 --speculative mtp
       """
   )
   @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var checkpoint: String

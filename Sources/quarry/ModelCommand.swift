@@ -19,8 +19,8 @@ struct ModelCommand: ParsableCommand {
         token i+2.
 
         Example:
-          quarry model logits --checkpoint out/demo/train/final --tokens Fixtures/tokens.safetensors \\
-            --output out/logits.safetensors
+          quarry model logits --checkpoint out/demo/train/final \\
+            --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
         """)
     @Option(help: "Checkpoint folder (config.json + model.safetensors).") var checkpoint: String
     @Option(help: "safetensors with input_ids (int64 or int32) [B, T].") var tokens: String
@@ -37,7 +37,7 @@ struct ModelCommand: ParsableCommand {
       abstract: "Write a randomly initialised checkpoint (HF Qwen2 initialisation).",
       discussion: """
         Example:
-          quarry model init --output out/init --vocab-size 8192 --seed 1
+          quarry model init --output out/init2 --vocab-size 8192 --seed 1
         """)
     @Option(help: "Output folder.") var output: String
     @Option var vocabSize = 8192

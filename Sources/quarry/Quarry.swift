@@ -9,29 +9,33 @@ struct Quarry: AsyncParsableCommand {
     commandName: "quarry",
     abstract: "Turn web crawls into reasoning-dense LLM pretraining data, and train a tiny MiMo on it.",
     discussion: """
-      Every example runs as written from a fresh clone, in this order.
+      Every example runs as written from a fresh clone, in this order (the
+      Slurm one on a machine with Slurm).
 
       Whole pipelines (local or Slurm), resumable:
         quarry run Pipelines/demo.yaml --output out/demo
         quarry status out/demo
         quarry run-task out/demo dedup/buckets --rank 0
-        quarry run Pipelines/demo.yaml --output out/demo-slurm --executor slurm --wait   # on a Slurm cluster
+        quarry run Pipelines/demo.yaml --output out/ds --executor slurm --wait
 
-      Single steps (each --output is a run folder; the step writes --output/<step>/):
-        quarry extract Fixtures/warc Fixtures/html --output out/extract --workers 2
+      Single steps (--output is a run folder; the step writes --output/<step>/):
+        quarry extract Fixtures/warc Fixtures/html --output out/extract
         quarry extract-html Fixtures/html/katex-softmax.html
         quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
         quarry dedup --input out/extract --output out/dedup --workers 2
         quarry tokenizer train --input out/dedup --vocab-size 512 --output out/tok
-        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --text "x^2 + y^2"
-        quarry tokenize --tokenizer out/tok/tokenizer/tokenizer.json --input out/dedup --output out/tokens
+        quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2"
+        quarry tokenize --tokenizer out/tok --input out/dedup --output out/tokens
         quarry shards verify out/tokens/tokenize/00000.tok.zst
         quarry mix --config Pipelines/mimo-3stage.yaml --output out/mix
-        quarry train --config Pipelines/train-tiny.yaml --run out/demo --output out/train
+        quarry train --config Pipelines/train-tiny.yaml --run out/demo \\
+          --output out/train
         quarry train --bench --steps 2
-        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --speculative mtp
-        quarry model logits --checkpoint out/demo/train/final --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
+        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." \\
+          --speculative mtp
+        quarry model logits --checkpoint out/demo/train/final \\
+          --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
         quarry model init --output out/init --vocab-size 1024 --seed 1
         quarry model info out/demo/train/final
       """,

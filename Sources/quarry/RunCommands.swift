@@ -19,8 +19,10 @@ struct RunCommand: AsyncParsableCommand {
       Examples:
         quarry run Pipelines/demo.yaml --output out/demo
         quarry run Pipelines/demo.yaml --output out/demo --workers 1 --until dedup
-        quarry run Pipelines/demo.yaml --output out/demo --from tokenize --log-level warning
-        quarry run Pipelines/demo.yaml --output out/demo-slurm --executor slurm --wait   # on a Slurm cluster
+        quarry run Pipelines/demo.yaml --output out/demo --from tokenize
+        quarry run Pipelines/demo.yaml --output out/ds --executor slurm --wait
+
+      The last one needs a Slurm cluster (../shared/tools/local-slurm starts one).
       """)
 
   @Argument(help: "The pipeline YAML (see Pipelines/demo.yaml).") var pipeline: String

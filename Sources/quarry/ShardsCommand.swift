@@ -9,9 +9,9 @@ struct ShardsCommand: ParsableCommand {
     abstract: "Inspect, verify and decode seekable zstd token shards.",
     discussion: """
       Examples:
-        quarry shards inspect out/tokens/00000.tok.zst
-        quarry shards verify out/tokens/00000.tok.zst
-        quarry shards decode out/tokens/00000.tok.zst --start 0 --count 64
+        quarry shards inspect out/tokens/tokenize/00000.tok.zst
+        quarry shards verify out/tokens/tokenize/00000.tok.zst
+        quarry shards decode out/tokens/tokenize/00000.tok.zst --count 64
       """,
     subcommands: [ShardsInspect.self, ShardsVerify.self, ShardsDecode.self]
   )

@@ -46,7 +46,7 @@ struct Tokenize: AsyncParsableCommand {
       Writes <output>/tokenize/<rank>.tok.zst and <rank>.idx.jsonl.
 
       Example:
-        quarry tokenize --tokenizer out/tok/tokenizer/tokenizer.json --input out/dedup --output out/tokens
+        quarry tokenize --tokenizer out/tok --input out/dedup --output out/tokens
       """
   )
   @Option(help: "A Hugging Face tokenizer.json (byte-level BPE).") var tokenizer: String

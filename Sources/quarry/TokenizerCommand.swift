@@ -8,9 +8,10 @@ struct Tokenizer: AsyncParsableCommand {
     abstract: "Byte-level BPE tokenizers (Hugging Face tokenizer.json).",
     discussion: """
       Examples:
-        quarry tokenizer train --input Fixtures/exercises --vocab-size 512 --output out/tok
-        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --input Fixtures/exercises/exercises.jsonl
-        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --text "Hello, world"
+        quarry tokenizer train --input Fixtures/exercises --vocab-size 300 \\
+          --output out/tok3
+        quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout
+        quarry tokenizer encode --tokenizer out/tok --text "Hello, world"
       """,
     subcommands: [TokenizerTrain.self, TokenizerEncode.self]
   )
@@ -22,13 +23,13 @@ struct TokenizerEncode: ParsableCommand {
     abstract: "Print token ids: one {\"id\", \"ids\"} JSON line per input document (no special tokens added).",
     discussion: """
       Examples:
-        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --input Fixtures/exercises/exercises.jsonl
-        quarry tokenizer encode --tokenizer out/tok/tokenizer/tokenizer.json --text "x^2 + y^2"
+        quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout
+        quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2"
       """
   )
 
-  @Option(help: "A Hugging Face tokenizer.json (byte-level BPE).") var tokenizer: String
-  @Option(help: "A JSONL/JSONL.zst file of objects with a text field (and an optional id).") var input: String?
+  @Option(help: "A Hugging Face tokenizer.json (byte-level BPE), or a folder holding one.") var tokenizer: String
+  @Option(help: "A JSONL/JSONL.zst file or folder of objects with a text field (and an optional id).") var input: String?
   @Option(help: "Encode this text instead of --input.") var text: String?
 
   func validate() throws {
@@ -41,7 +42,7 @@ struct TokenizerEncode: ParsableCommand {
     if let text {
       print(bpe.encode(text).map(String.init).joined(separator: " "))
     } else if let input {
-      try bpe.writeIDs(ofDocumentsIn: input, to: 1)
+      for file in try listDocumentFiles(input) { try bpe.writeIDs(ofDocumentsIn: file, to: 1) }
     }
   }
 }
@@ -52,8 +53,10 @@ struct TokenizerTrain: AsyncParsableCommand {
     abstract: "Train a byte-level BPE tokenizer on JSONL documents; writes <output>/tokenizer/tokenizer.json.",
     discussion: """
       Examples:
-        quarry tokenizer train --input Fixtures/exercises --vocab-size 512 --output out/tok
-        quarry tokenizer train --input out/dedup --input Fixtures/exercises --vocab-size 1024 --pre-tokenizer gpt2 --output out/tok2
+        quarry tokenizer train --input Fixtures/exercises --vocab-size 300 \\
+          --output out/tok3
+        quarry tokenizer train --input out/dedup --input Fixtures/exercises \\
+          --vocab-size 1024 --pre-tokenizer gpt2 --output out/tok2
       """
   )
 

@@ -16,7 +16,8 @@ struct TrainCommand: AsyncParsableCommand {
       config may name steps of the run folder given with --run (tokenizer, mix/stage1, heldout).
 
       Examples:
-        quarry train --config Pipelines/train-tiny.yaml --run out/demo --output out/train
+        quarry train --config Pipelines/train-tiny.yaml --run out/demo \\
+          --output out/train
         quarry train --bench --steps 2
         quarry train --bench --threads 2 --no-mtp
       """

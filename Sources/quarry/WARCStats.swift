@@ -13,7 +13,9 @@ struct WARCStats: ParsableCommand {
 
       Examples:
         quarry warc-stats Fixtures/warc/sample.warc.gz
-        quarry warc-stats --http Fixtures/warc     # also de-chunk and decode response bodies
+        quarry warc-stats --http Fixtures/warc
+
+      --http also de-chunks and decodes the response bodies.
       """
   )
 
