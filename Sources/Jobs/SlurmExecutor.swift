@@ -61,10 +61,8 @@ public struct SlurmExecutor: Executor {
       for phase in spec.phases {
         let pending = run.pending(spec, phase)
         if pending.isEmpty { continue }
-        let groups = Dictionary(grouping: pending) { $0 / maxArray }.sorted { $0.key < $1.key }
         var ids: [String] = []
-        for (group, ranks) in groups {
-          let offset = group * maxArray
+        for (group, (offset, ranks)) in Slurm.arrayGroups(pending, maxArraySize: maxArray).enumerated() {
           let script = batchScript(run: run, spec: spec, phase: phase, offset: offset, quarry: quarry)
           let scriptPath = run.slurmDir + "/\(spec.name).\(phase.name).\(group).sh"
           // slurmd opens --output itself: the folder must exist before the job starts.
@@ -113,7 +111,7 @@ public struct SlurmExecutor: Executor {
     }
   }
 
-  func batchScript(run: RunFolder, spec: StepSpec, phase: Phase, offset: Int, quarry: String) -> String {
+  public func batchScript(run: RunFolder, spec: StepSpec, phase: Phase, offset: Int, quarry: String) -> String {
     let logDir = run.meta + "/logs/" + spec.name + "/" + phase.name
     var s = "#!/bin/bash\n"
     s += "#SBATCH --job-name=quarry-\(spec.name)-\(phase.name)\n"
@@ -181,8 +179,15 @@ public enum Slurm {
     return id
   }
 
+  /// Pending ranks split into job arrays whose indices stay below `maxArraySize`: each group
+  /// has an offset (a multiple of `maxArraySize`) and its ranks; array index = rank − offset.
+  public static func arrayGroups(_ ranks: [Int], maxArraySize: Int) -> [(offset: Int, ranks: [Int])] {
+    Dictionary(grouping: ranks) { $0 / maxArraySize }.sorted { $0.key < $1.key }
+      .map { (offset: $0.key * maxArraySize, ranks: $0.value.sorted()) }
+  }
+
   /// `0-3,7,9-10` from sorted indices.
-  static func arraySpec(_ indices: [Int]) -> String {
+  public static func arraySpec(_ indices: [Int]) -> String {
     var parts: [String] = []
     var k = 0
     while k < indices.count {
