@@ -98,9 +98,16 @@ public func stepSummary(_ runner: TaskRunner, _ spec: StepSpec) -> [String] {
   spec.phases.filter { $0.name != Phase.finish }.map { phase in
     let s = runner.phaseStats(spec, phase)
     let secs = max(s.seconds, 1e-9)
-    var line = "\(phase.name): \(s["total"]) in, \(s["kept"]) out · \(formatRate(Double(s["total"]) / secs)) docs/s · "
-    line += "\(formatRate(Double(s.bytesIn) / 1e6 / secs)) MB/s · \(formatRate(s.seconds)) task-s · "
-    line += "peak RSS \(s.peakRSSBytes >> 20) MiB"
+    var line = "\(phase.name): "
+    if s["total"] > 0 || s.bytesIn > 0 {
+      line += "\(s["total"]) in, \(s["kept"]) out · \(formatRate(Double(s["total"]) / secs)) docs/s · "
+      line += "\(formatRate(Double(s.bytesIn) / 1e6 / secs)) MB/s · "
+    } else {
+      // Not a document phase (train, sample): its own counts.
+      let own = s.counters.filter { !$0.key.hasPrefix("dropped.") && !$0.key.hasPrefix("error.") }
+      if !own.isEmpty { line += own.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + " · " }
+    }
+    line += "\(formatRate(s.seconds)) task-s · peak RSS \(s.peakRSSBytes >> 20) MiB"
     let drops = s.counters.filter { $0.key.hasPrefix("dropped.") || $0.key.hasPrefix("error.") }
     if !drops.isEmpty {
       line += " · " + drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

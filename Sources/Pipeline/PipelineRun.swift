@@ -46,19 +46,30 @@ public enum PipelineRun {
   /// Runs (or resumes) a loaded pipeline.
   @discardableResult
   public static func run(_ cfg: PipelineConfig, options: Options) async throws -> TaskRunner {
-    let names = cfg.plan.steps.map(\.name)
+    let stepNames = cfg.plan.steps.map(\.name)
     func index(_ name: String?, _ flag: String) throws -> Int? {
       guard let name else { return nil }
-      guard let i = names.firstIndex(of: name) else {
-        throw DataError.invalidInput("\(flag) \(name): no such step; steps: \(names.joined(separator: ", "))")
+      guard let i = stepNames.firstIndex(of: name) else {
+        throw DataError.invalidInput("\(flag) \(name): no such step; steps: \(stepNames.joined(separator: ", "))")
       }
       return i
     }
     let lo = try index(options.from, "--from") ?? 0
-    let hi = try index(options.until, "--until") ?? names.count - 1
-    guard lo <= hi else { throw DataError.invalidInput("--from \(names[lo]) comes after --until \(names[hi])") }
+    let hi = try index(options.until, "--until") ?? stepNames.count - 1
+    guard lo <= hi else { throw DataError.invalidInput("--from \(stepNames[lo]) comes after --until \(stepNames[hi])") }
     let (lock, runner) = try prepare(cfg, overwrite: options.overwrite)
     let selected = Array(cfg.plan.steps[lo...hi])
+    // A part of the pipeline runs only on complete inputs.
+    let names = Set(selected.map(\.name))
+    for spec in selected {
+      for read in spec.reads where !names.contains(read) {
+        guard let up = runner.plan.step(read), runner.run.isComplete(up) else {
+          throw DataError.invalidInput(
+            "step '\(spec.name)' reads step '\(read)', which is not complete in \(cfg.runDir); "
+              + "run it first (start earlier than --from \(names.count < cfg.plan.steps.count ? spec.name : ""))")
+        }
+      }
+    }
     let logger = Logger(label: "quarry")
     logger.info("run \(cfg.runDir): \(selected.map(\.name).joined(separator: " → ")) (\(options.executor.rawValue))")
     switch options.executor {

@@ -57,6 +57,31 @@ struct RunFolderTests {
     #expect(runner.run.isComplete(try #require(runner.plan.step("dedup"))))
   }
 
+  @Test("--until and --from run a part; a part whose inputs are not complete is refused")
+  func parts() async throws {
+    let yaml = pipeline(repoRoot.appendingPathComponent("Fixtures/html").path)
+    let fresh = makeTempDir() + "/run"
+    var options = PipelineRun.Options()
+    options.from = "dedup"
+    await #expect {
+      try await PipelineRun.run(try PipelineConfig.parse(yaml, file: "p.yaml", runDir: fresh), options: options)
+    } throws: { error in
+      "\(error)".contains("reads step 'extract', which is not complete")
+    }
+    let out = makeTempDir() + "/run"
+    let cfg = try PipelineConfig.parse(yaml, file: "p.yaml", runDir: out)
+    var first = PipelineRun.Options()
+    first.until = "extract"
+    let runner = try await PipelineRun.run(cfg, options: first)
+    #expect(runner.run.isComplete(try #require(runner.plan.step("extract"))))
+    #expect(!runner.run.isComplete(try #require(runner.plan.step("dedup"))))
+    _ = try await PipelineRun.run(cfg, options: options)
+    #expect(runner.run.isComplete(try #require(runner.plan.step("dedup"))))
+    let whole = makeTempDir() + "/run"
+    _ = try await runPipeline(yaml: yaml, output: whole, workers: 2)
+    #expect(try filesUnder(out + "/dedup") == filesUnder(whole + "/dedup"))
+  }
+
   @Test("a second run on a folder in use is refused at once")
   func lockedFolder() async throws {
     let out = makeTempDir() + "/run"
