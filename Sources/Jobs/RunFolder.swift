@@ -115,19 +115,10 @@ public struct RunFolder: Sendable {
 /// `path` made absolute against the current directory, with `.` and `..` resolved textually.
 public func absolutePath(_ path: String) -> String { absolutePathOf(path) }
 
-/// Calls `visit(path, name)` for every file under `dir`, hidden ones included.
+/// Calls `visit(path, name)` for every file under `dir`, hidden ones included (no symlink to a
+/// folder is followed).
 func walkAll(_ dir: String, _ visit: (String, String) -> Void) {
-  guard let handle = opendir(dir) else { return }
-  var names: [String] = []
-  while let entry = readdir(handle) {
-    let name = withUnsafePointer(to: entry.pointee.d_name) {
-      $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-    }
-    if name == "." || name == ".." { continue }
-    names.append(name)
-  }
-  closedir(handle)
-  for name in names.sorted() {
+  for name in listEntries(dir) {
     let path = dir + "/" + name
     var st = stat()
     guard lstat(path, &st) == 0 else { continue }
@@ -140,17 +131,7 @@ func removeTree(_ path: String) {
   var st = stat()
   guard lstat(path, &st) == 0 else { return }
   if (st.st_mode & S_IFMT) == S_IFDIR {
-    if let handle = opendir(path) {
-      var names: [String] = []
-      while let entry = readdir(handle) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-          $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-        }
-        if name != "." && name != ".." { names.append(name) }
-      }
-      closedir(handle)
-      for name in names { removeTree(path + "/" + name) }
-    }
+    for name in listEntries(path) { removeTree(path + "/" + name) }
     rmdir(path)
   } else {
     unlink(path)
