@@ -38,6 +38,7 @@ private func pipelineYAML(pages: String) -> String {
           - {name: exercises, input: \(root)/Fixtures/exercises, domain_rule: {math_density: 0.02, code_density: 0.05, default: web}}
       - step: tokenize
       - step: mix
+        shard_tokens: 400
         stages:
           - {name: stage1, tokens: 12000, seq_len: 64, weights: {web: 1, math: 1, code: 1}, max_epochs: 4, seed: 1}
           - {name: stage2, tokens: 8000, seq_len: 64, weights: {web: 0.3, math: 0.4, code: 0.3}, max_epochs: 6, seed: 2}
@@ -97,7 +98,7 @@ struct KillResumeTests {
       ("extract", { count(steps + "/extract/tasks/main/done") >= 4 }),
       ("dedup", { count(steps + "/dedup/tasks/signatures/done") >= 4 }),
       ("tokenize", { count(steps + "/tokenize/tasks/main/done") >= 4 }),
-      ("mix", { count(steps + "/mix/tasks/plan/done") >= 1 }),
+      ("mix", { count(steps + "/mix/tasks/build/done") >= 3 }),
       ("train", { count(out + "/train/checkpoints") >= 2 }),
     ]
     var killedInside: [String] = []
