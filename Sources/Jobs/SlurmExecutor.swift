@@ -33,9 +33,10 @@ public struct SlurmJob: Sendable, Equatable {
 
 /// Submits a run as Slurm jobs: each phase with pending tasks becomes a job array (one array
 /// task per rank, split into several arrays above `MaxArraySize`), single-task phases plain
-/// jobs. Each job depends on the previous phase's jobs with `--dependency=afterok:…` and
-/// `--kill-on-invalid-dep=yes`, so a failed task cancels everything after it instead of
-/// leaving it pending. The whole chain is submitted at once from the ids `sbatch --parsable`
+/// jobs. Each job depends with `--dependency=afterok:…` and `--kill-on-invalid-dep=yes` on its
+/// step's previous phase, and a step's first phase on the last jobs of the steps it reads, so
+/// a failed task cancels everything downstream of it instead of leaving it pending, and steps
+/// that do not read each other (a held-out tokenize beside the main one) run side by side. The whole chain is submitted at once from the ids `sbatch --parsable`
 /// returns; no client process has to stay alive. Every task runs `quarry run-task`.
 public struct SlurmExecutor: Executor {
   /// Settings from the config.
@@ -55,9 +56,13 @@ public struct SlurmExecutor: Executor {
     let maxArray = try Slurm.maxArraySize()
     let quarry = settings.quarry ?? Slurm.currentExecutable()
     try makeDirectories(run.slurmDir)
-    var previous: [String] = []
     var submitted: [SlurmJob] = []
+    // The jobs of each step's latest submitted phase: what a step that reads it waits for.
+    var lastJobs: [String: [String]] = [:]
     for spec in steps {
+      // A step waits for the steps it reads (those with work in this submission), then each
+      // of its phases for the one before; steps that do not read each other run side by side.
+      var previous = spec.reads.flatMap { lastJobs[$0] ?? [] }
       for phase in spec.phases {
         let pending = run.pending(spec, phase)
         if pending.isEmpty { continue }
@@ -83,6 +88,7 @@ public struct SlurmExecutor: Executor {
           logger.info("\(spec.name)/\(phase.name): job \(id), \(ranks.count) task(s)\(previous.isEmpty ? "" : " after \(previous.joined(separator: ","))")")
         }
         previous = ids
+        lastJobs[spec.name] = ids
       }
     }
     if submitted.isEmpty {
