@@ -122,3 +122,11 @@ public func absolutePathOf(_ path: String) -> String {
   }
   return "/" + parts.joined(separator: "/")
 }
+
+/// Whether `name` can become one file or folder name: not empty, not `.` or `..`, at most 200
+/// bytes, no path separator, no control character. Names from data and configs become file
+/// names only through this check.
+public func isSafeName(_ name: String) -> Bool {
+  guard !name.isEmpty, name != ".", name != "..", name.utf8.count <= 200 else { return false }
+  return !name.unicodeScalars.contains { $0 == "/" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
+}

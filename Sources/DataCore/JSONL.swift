@@ -6,23 +6,52 @@ package func openByteStream(_ path: String) throws(DataError) -> ByteStream {
   return try FileByteStream(path: path)
 }
 
-/// Calls `body` with each line of `stream` (without its `\n` or `\r\n`).
+/// The longest line the line readers pass on (64 MiB); longer lines are skipped and reported.
+package let defaultMaxLineBytes = 64 << 20
+
+/// Calls `body` with each line of `stream` (without its `\n` or `\r\n`; a UTF-8 byte order
+/// mark at the start of the stream is dropped).
 ///
 /// Lines are passed as a borrowed buffer valid only during the call, so no copy is made for
-/// lines that sit inside one chunk.
+/// lines that sit inside one chunk. A line longer than `maxLineBytes` is never held in memory:
+/// its bytes are dropped as they come and `tooLong` is called in its place (by default `body`
+/// gets an empty line), so line numbers stay the same for every reader.
 package func forEachLine(
   of stream: ByteStream,
+  maxLineBytes: Int = defaultMaxLineBytes,
+  _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+) throws {
+  try forEachLine(
+    of: stream, maxLineBytes: maxLineBytes, tooLong: { try body(UnsafeBufferPointer(start: nil, count: 0)) }, body)
+}
+
+/// `forEachLine`, calling `tooLong` for each line longer than `maxLineBytes`.
+package func forEachLine(
+  of stream: ByteStream,
+  maxLineBytes: Int,
+  tooLong: () throws -> Void,
   _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
 ) throws {
   var pending: [UInt8] = []
+  var skipping = false
+  var first = true
+  func overflow() throws { try tooLong() }
   while let chunk = try stream.nextChunk() {
     try chunk.withUnsafeBufferPointer { buf in
       var start = 0
-      var i = 0
+      if first {
+        first = false
+        if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { start = 3 }
+      }
+      var i = start
       let n = buf.count
       while i < n {
         if buf[i] == 0x0A {
-          if pending.isEmpty {
+          if skipping || pending.count + (i - start) > maxLineBytes {
+            try overflow()
+            skipping = false
+            pending.removeAll(keepingCapacity: false)
+          } else if pending.isEmpty {
             try emit(UnsafeBufferPointer(rebasing: buf[start..<i]), body)
           } else {
             pending.append(contentsOf: buf[start..<i])
@@ -33,10 +62,21 @@ package func forEachLine(
         }
         i += 1
       }
-      if start < n { pending.append(contentsOf: buf[start..<n]) }
+      if start < n && !skipping {
+        if pending.count + (n - start) > maxLineBytes {
+          skipping = true
+          pending.removeAll(keepingCapacity: false)
+        } else {
+          pending.append(contentsOf: buf[start..<n])
+        }
+      }
     }
   }
-  if !pending.isEmpty { try pending.withUnsafeBufferPointer { try emit($0, body) } }
+  if skipping {
+    try overflow()
+  } else if !pending.isEmpty {
+    try pending.withUnsafeBufferPointer { try emit($0, body) }
+  }
 }
 
 private func emit(
@@ -53,6 +93,8 @@ private func emit(
 public struct JSONLReader {
   /// The file being read.
   public let path: String
+  /// Lines longer than this are skipped and reported as bad lines (`lineTooLong`).
+  public var maxLineBytes = defaultMaxLineBytes
 
   /// Creates a reader for `path`.
   public init(path: String) { self.path = path }
@@ -77,7 +119,13 @@ public struct JSONLReader {
     let stream = try openByteStream(path)
     let stem = fileStem(path)
     var lineNumber = 0
-    try forEachLine(of: stream) { line in
+    try forEachLine(
+      of: stream, maxLineBytes: maxLineBytes,
+      tooLong: {
+        lineNumber += 1
+        try onBadLine(lineNumber, .lineTooLong(limit: maxLineBytes))
+      }
+    ) { line in
       lineNumber += 1
       if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
       let doc: Document

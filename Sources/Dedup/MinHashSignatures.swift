@@ -68,7 +68,10 @@ public struct MinHashSignatures: Sendable {
         ids += "\n"
         local += 1
         context?.progress(docs: 1)
-      }, onBadLine: { _, _ in stats.error("bad_json_line") })
+      }, onBadLine: { line, error in
+        stats.error(error == .lineTooLong(limit: defaultMaxLineBytes) ? "line_too_long" : "bad_json_line")
+        context?.note("bad_json_line", "\(file):\(line): \(error)")
+      })
       context?.progress(bytes: fileSize(file))
     }
     precondition(records.count == Int(local) * recordWords)

@@ -46,6 +46,11 @@ public struct HTMLBatchJob {
       let id = String(line[..<tab])
       let path = String(line[line.index(after: tab)...])
       stats.count("total")
+      guard isSafeName(id) else {
+        stats.error("unsafe_id")
+        Logger(label: "extract-html").warning("\(listPath): id '\(id)' cannot be a file name (no '/', '..' or control characters); skipped")
+        continue
+      }
       var text = ""
       do {
         let bytes = try readPage(path)

@@ -94,6 +94,26 @@ public struct TaskRunner: Sendable {
     }
   }
 
+  /// Refuses a task whose inputs are not there yet: the step's earlier phases and the steps it
+  /// reads must be complete. For tasks started by hand (executors order the phases
+  /// themselves; this costs a look at every earlier task's marker).
+  public func checkReady(step stepName: String, phase phaseName: String) throws {
+    guard let spec = plan.step(stepName) else { return }
+    for earlier in spec.phases.prefix(while: { $0.name != phaseName }) {
+      let missing = run.pending(spec, earlier)
+      if !missing.isEmpty {
+        throw DataError.invalidInput(
+          "\(stepName)/\(phaseName) needs \(stepName)/\(earlier.name) complete first (\(missing.count) of "
+            + "\(earlier.tasks) task(s) not done, e.g. rank \(missing[0])); run that phase first")
+      }
+    }
+    for read in spec.reads {
+      if let up = plan.step(read), !run.isComplete(up) {
+        throw DataError.invalidInput("\(stepName) reads step '\(read)', which is not complete; run it first")
+      }
+    }
+  }
+
   /// The merged stats of one phase over its finished tasks.
   public func phaseStats(_ spec: StepSpec, _ phase: Phase) -> StageStats {
     var merged = StageStats(stage: spec.name + "/" + phase.name)

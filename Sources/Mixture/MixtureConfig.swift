@@ -132,7 +132,23 @@ public struct MixtureConfig: Codable, Sendable {
         throw .invalidInput("\(path): source '\(s.name)' needs a domain or a domain_rule")
       }
     }
+    for s in sources {
+      if let q = s.quality, !q.isFinite || q <= 0 {
+        throw .invalidInput("\(path): source '\(s.name)': quality must be a finite number > 0, not \(q)")
+      }
+    }
+    var stageNames: Set<String> = []
     for st in stages {
+      guard isSafeName(st.name) else {
+        throw .invalidInput("\(path): stage name '\(st.name)' is not a usable folder name (letters, digits, '-', '_', '.'; not '..')")
+      }
+      guard stageNames.insert(st.name).inserted else { throw .invalidInput("\(path): stage name '\(st.name)' repeats") }
+      if let bad = st.weights.first(where: { !$0.value.isFinite || $0.value < 0 }) {
+        throw .invalidInput("\(path): stage '\(st.name)': weight '\(bad.key)' must be a finite number ≥ 0, not \(bad.value)")
+      }
+      if let e = st.maxEpochs, !e.isFinite || e < 0 {
+        throw .invalidInput("\(path): stage '\(st.name)': max_epochs must be a finite number ≥ 0")
+      }
       guard st.tokens > 0, st.seqLen > 0 else { throw .invalidInput("\(path): stage '\(st.name)' needs tokens and seq_len > 0") }
       guard st.weights.values.contains(where: { $0 > 0 }) else {
         throw .invalidInput("\(path): stage '\(st.name)' has no positive weight")

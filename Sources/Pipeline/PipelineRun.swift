@@ -132,6 +132,7 @@ public enum SingleStep {
     let (lock, runner) = try PipelineRun.prepare(cfg, overwrite: false, sweep: false, wait: true)
     withExtendedLifetime(lock) {}
     let step = cfg.plan.steps[0]
+    try runner.checkReady(step: step.name, phase: phase)
     return try runner.runTask(step: step.name, phase: phase, rank: rank)
   }
 }

@@ -46,11 +46,15 @@ public enum TokenShard {
 public enum ShardError: Error, Sendable, CustomStringConvertible {
   /// The file is not a seekable token shard, or is damaged.
   case corrupt(path: String, reason: String)
+  /// The path is a folder, not a shard file.
+  case folder(path: String)
 
   public var description: String {
     switch self {
     case .corrupt(let path, let reason):
       return "'\(path)' is not a valid token shard (\(reason)); rebuild it with `quarry tokenize`"
+    case .folder(let path):
+      return "'\(path)' is a folder; give one of its .tok.zst files"
     }
   }
 }
@@ -179,6 +183,9 @@ public final class TokenShardReader {
   public init(path: String, vocabSize: Int) throws {
     self.path = path
     tokenBytes = vocabSize <= 65536 ? 2 : 4
+    guard !isDirectory(path) else {
+      throw ShardError.folder(path: path)
+    }
     file = try MappedFile(path: path)
     let b = file.bytes
     func le32(_ at: Int) -> UInt32 {

@@ -151,12 +151,39 @@ public struct TrainConfig: Codable, Sendable {
   public func validate() throws(TrainError) {
     do { try model.validate() } catch { throw .badConfig("\(error)") }
     guard !stages.isEmpty else { throw .badConfig("no stages") }
-    guard batchSize > 0, gradAccum > 0, threads > 0 else {
-      throw .badConfig("batch_size, grad_accum and threads must be ≥ 1")
+    guard batchSize > 0, gradAccum > 0, threads > 0, replicas > 0 else {
+      throw .badConfig("batch_size, grad_accum, threads and replicas must be ≥ 1")
     }
+    guard checkpointEvery > 0 else { throw .badConfig("checkpoint_every must be ≥ 1, not \(checkpointEvery)") }
+    guard batchSize <= 1 << 16, gradAccum <= 1 << 16, threads <= 1024, replicas <= batchSize else {
+      throw .badConfig("batch_size and grad_accum must be ≤ 65536, threads ≤ 1024, replicas ≤ batch_size")
+    }
+    let s = schedule
+    guard s.maxLR.isFinite, s.maxLR > 0, s.minLR.isFinite, s.minLR >= 0, s.minLR <= s.maxLR else {
+      throw .badConfig("schedule: lr must be a finite number > 0 and min_lr in [0, lr]")
+    }
+    guard s.warmupSteps >= 0, s.decayFraction.isFinite, s.decayFraction >= 0, s.decayFraction <= 1 else {
+      throw .badConfig("schedule: warmup_steps must be ≥ 0 and decay_fraction in [0, 1]")
+    }
+    let o = optimizer
+    guard o.beta1.isFinite, o.beta1 >= 0, o.beta1 < 1, o.beta2.isFinite, o.beta2 >= 0, o.beta2 < 1 else {
+      throw .badConfig("optimizer: beta1 and beta2 must be in [0, 1)")
+    }
+    guard o.eps.isFinite, o.eps > 0, o.weightDecay.isFinite, o.weightDecay >= 0, o.gradClip.isFinite, o.gradClip > 0 else {
+      throw .badConfig("optimizer: eps and grad_clip must be finite and > 0, weight_decay finite and ≥ 0")
+    }
+    guard mtp.weight.isFinite, mtp.weight >= 0, mtp.lateWeight.isFinite, mtp.lateWeight >= 0,
+      mtp.switchFraction.isFinite, mtp.switchFraction >= 0, mtp.switchFraction <= 1
+    else { throw .badConfig("mtp: weights must be finite and ≥ 0, switch_fraction in [0, 1]") }
     for s in stages {
       guard s.steps >= 0, s.seqLen >= 2 else {
         throw .badConfig("stage \(s.name): steps must be ≥ 0 and seq_len ≥ 2")
+      }
+      if let b = s.batchSize, b < 1 || b > 1 << 16 || b < replicas {
+        throw .badConfig("stage \(s.name): batch_size must be in [replicas (\(replicas)), 65536], not \(b)")
+      }
+      if let t = s.ropeTheta, !t.isFinite || t <= 0 {
+        throw .badConfig("stage \(s.name): rope_theta must be a finite number > 0")
       }
       guard s.seqLen <= model.maxPositionEmbeddings else {
         throw .badConfig(

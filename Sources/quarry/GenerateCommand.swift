@@ -31,6 +31,9 @@ struct GenerateCommand: ParsableCommand {
   func validate() throws {
     if let s = speculative, s != "mtp" { throw ValidationError("--speculative takes 'mtp'") }
     if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be ≥ 1") }
+    if !temperature.isFinite || temperature < 0 {
+      throw ValidationError("--temperature must be a finite number ≥ 0 (0 is greedy), not \(temperature)")
+    }
   }
 
   func run() throws {

@@ -70,7 +70,9 @@ struct LogOptions: ParsableArguments {
 
 /// `--workers`, shared by the commands that run tasks.
 struct WorkerOptions: ParsableArguments {
-  @Option(help: "How many tasks run at once (default: the config's, else the number of cores); outputs are identical for any value.")
+  @Option(
+    parsing: .unconditional,
+    help: "How many tasks run at once (default: the config's, else the number of cores); outputs are identical for any value.")
   var workers: Int?
 
   func validate() throws {

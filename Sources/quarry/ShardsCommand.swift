@@ -39,13 +39,9 @@ struct ShardsVerify: ParsableCommand {
   @OptionGroup var options: ShardOptions
 
   func run() throws {
-    do {
-      let r = try TokenShardReader(path: options.shard, vocabSize: options.vocabSize)
-      try r.verify()
-      print("\(options.shard): OK (\(r.frames.count) frames, \(r.tokenCount) tokens)")
-    } catch {
-      throw ValidationError("\(error)")
-    }
+    let r = try TokenShardReader(path: options.shard, vocabSize: options.vocabSize)
+    try r.verify()
+    print("\(options.shard): OK (\(r.frames.count) frames, \(r.tokenCount) tokens)")
   }
 }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import DataCore
@@ -51,5 +52,31 @@ struct JSONTests {
     #expect(d2.source == "web")
     #expect(d2.metadata["source"] == nil)
     #expect(d2.metadata["lang"] == .string("en"))
+  }
+}
+
+@Suite("JSONL reading limits")
+struct JSONLLimitTests {
+  @Test("a UTF-8 byte order mark does not cost the first document")
+  func bom() throws {
+    let path = makeTempDir() + "/bom.jsonl"
+    var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+    bytes += Array("{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n".utf8)
+    try writeFileAtomically(path, bytes)
+    #expect(try JSONLReader(path: path).readAll().map(\.id) == ["a", "b"])
+  }
+
+  @Test("a line over the limit is skipped and reported with its number; the next one is read")
+  func longLine() throws {
+    let path = makeTempDir() + "/long.jsonl"
+    let long = "{\"id\":\"big\",\"text\":\"" + String(repeating: "x", count: 5000) + "\"}"
+    try writeFileAtomically(path, "{\"id\":\"a\",\"text\":\"one\"}\n" + long + "\n{\"id\":\"c\",\"text\":\"three\"}\n")
+    var reader = JSONLReader(path: path)
+    reader.maxLineBytes = 1000
+    var ids: [String] = []
+    var bad: [(Int, JSONError)] = []
+    try reader.forEachWithLine({ doc, line in ids.append("\(doc.id)@\(line)") }, onBadLine: { bad.append(($0, $1)) })
+    #expect(ids == ["a@1", "c@3"])
+    #expect(bad.count == 1 && bad[0].0 == 2 && bad[0].1 == .lineTooLong(limit: 1000))
   }
 }
