@@ -29,6 +29,9 @@ let package = Package(
     // (plan, manifest, lock), per-task stats and completion markers, progress, logging.
     .target(
       name: "Jobs", dependencies: ["DataCore", .product(name: "Logging", package: "swift-log")]),
+    // Strict checks of YAML configs against schemas: types, ranges, unknown keys, with the file,
+    // line and key of every error.
+    .target(name: "ConfigSchema", dependencies: ["DataCore", .product(name: "Yams", package: "Yams")]),
     // WARC/ARC record reader and HTTP payload decoding (chunked, gzip, deflate).
     .target(name: "WARC", dependencies: ["DataCore"]),
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
@@ -52,7 +55,7 @@ let package = Package(
     // The three-stage mixture: allocation, seeded sampling, packing into stage shards.
     .target(
       name: "Mixture",
-      dependencies: ["DataCore", "Jobs", "BPE", "Shards", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["DataCore", "Jobs", "BPE", "Shards", "ConfigSchema", .product(name: "Yams", package: "Yams")]),
     // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
     .target(
       name: "Model", dependencies: ["DataCore", "COpenBLAS"],
@@ -63,13 +66,13 @@ let package = Package(
     // and sample steps.
     .target(
       name: "Train",
-      dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", .product(name: "Yams", package: "Yams")],
+      dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", "ConfigSchema", .product(name: "Yams", package: "Yams")],
       swiftSettings: [.unsafeFlags(["-O"])]),
     // Composes steps into pipelines: the pipeline YAML, the step registry, `quarry run`.
     .target(
       name: "Pipeline",
       dependencies: [
-        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE",
+        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE", "ConfigSchema",
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
     // The thin command-line front end.
@@ -97,7 +100,7 @@ let package = Package(
     .testTarget(
       name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Jobs", "DataCore", "TestSupport"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ConfigSchema", "Jobs", "DataCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

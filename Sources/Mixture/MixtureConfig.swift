@@ -1,3 +1,4 @@
+import ConfigSchema
 import DataCore
 import Yams
 
@@ -108,10 +109,33 @@ public struct MixtureConfig: Codable, Sendable {
     }
   }
 
+  /// The keys a mixture config may have, their types and ranges.
+  static let schema: Schema = {
+    let rule = Schema.object(
+      ["math_density": .number(min: 0, max: 1), "code_density": .number(min: 0, max: 1), "default": .string],
+      required: ["default"])
+    return .object(
+      [
+        "tokenizer": .string, "shard_tokens": .int(min: 1),
+        "sources": .list(
+          .object(
+            ["name": .string, "path": .string, "domain": .string, "domain_rule": rule, "quality": .number(min: 0, max: nil)],
+            required: ["name", "path"])),
+        "stages": .list(
+          .object(
+            [
+              "name": .string, "tokens": .int(min: 1), "seq_len": .int(min: 1), "weights": .map(.number(min: 0, max: nil)),
+              "max_epochs": .number(min: 0, max: nil), "source_max_epochs": .map(.number(min: 0, max: nil)),
+              "seed": .int(min: 0),
+            ], required: ["name", "tokens", "seq_len", "weights"])),
+      ], required: ["tokenizer", "sources", "stages"])
+  }()
+
   /// Reads and validates a YAML config.
-  /// - Throws: `DataError.invalidInput` with what to fix.
+  /// - Throws: `ConfigError` (file, line, key) or `DataError.invalidInput` with what to fix.
   public static func load(_ path: String) throws -> MixtureConfig {
     let text = String(decoding: try readFile(path), as: UTF8.self)
+    _ = try ConfigReader(file: path).check(text, schema)
     let config: MixtureConfig
     do {
       config = try YAMLDecoder().decode(MixtureConfig.self, from: text)

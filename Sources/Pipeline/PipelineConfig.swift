@@ -1,4 +1,5 @@
 import BPE
+import ConfigSchema
 import DataCore
 import Extract
 import Jobs

@@ -1,4 +1,5 @@
 // `quarry train --config FILE.yaml`: model sizes, stages, optimizer and schedule.
+import ConfigSchema
 import Foundation
 import Model
 import Yams
@@ -134,11 +135,55 @@ public struct TrainConfig: Codable, Sendable {
     }
   }
 
+  /// The keys a train config may have, their types and ranges.
+  static let schema: Schema = {
+    let positive = Schema.positive
+    let fraction = Schema.number(min: 0, max: 1)
+    return .object(
+      [
+        "tokenizer": .string,
+        "model": .object(
+          [
+            "vocab_size": .int(min: 0, max: 1 << 20), "hidden_size": .int(min: 1, max: 1 << 14),
+            "intermediate_size": .int(min: 1, max: 1 << 16), "num_hidden_layers": .int(min: 1, max: 256),
+            "num_attention_heads": .int(min: 1, max: 256), "num_key_value_heads": .int(min: 1, max: 256),
+            "head_dim": .int(min: 1, max: 1024), "rms_norm_eps": positive, "rope_theta": positive,
+            "max_position_embeddings": .int(min: 2, max: 1 << 20), "num_nextn_predict_layers": .int(min: 0, max: 8),
+            "initializer_range": .number(min: 0, max: 10),
+          ], required: []),
+        "seed": .int(min: 0), "threads": .int(min: 1, max: 1024), "replicas": .int(min: 1, max: 1 << 16),
+        "batch_size": .int(min: 1, max: 1 << 16), "grad_accum": .int(min: 1, max: 1 << 16),
+        "optimizer": .object(
+          [
+            "weight_decay": .number(min: 0, max: nil), "beta1": .number(min: 0, max: 0.999999),
+            "beta2": .number(min: 0, max: 0.999999), "eps": positive, "grad_clip": positive,
+          ], required: []),
+        "schedule": .object(
+          [
+            "kind": .choice(["cosine", "wsd", "constant"]), "lr": positive, "min_lr": .number(min: 0, max: nil),
+            "warmup_steps": .int(min: 0), "decay_fraction": fraction,
+          ], required: []),
+        "mtp": .object(
+          ["weight": .number(min: 0, max: nil), "late_weight": .number(min: 0, max: nil), "switch_fraction": fraction],
+          required: []),
+        "eval": .object(["data": .string, "every": .int(min: 1), "batches": .int(min: 1)], required: ["data", "every", "batches"]),
+        "checkpoint_every": .int(min: 1),
+        "stages": .list(
+          .object(
+            [
+              "name": .string, "data": .string, "steps": .int(min: 0), "seq_len": .int(min: 2, max: 1 << 20),
+              "rope_theta": positive, "batch_size": .int(min: 1, max: 1 << 16),
+            ], required: ["name", "data", "steps", "seq_len"])),
+      ], required: ["stages"])
+  }()
+
   /// Reads and validates a YAML config. Relative paths stay relative to the working directory.
+  /// - Throws: `ConfigError` (file, line, key: unknown keys, types, ranges) or `TrainError`.
   public static func load(_ path: String) throws -> TrainConfig {
     guard let data = FileManager.default.contents(atPath: path),
       let text = String(data: data, encoding: .utf8)
     else { throw TrainError.io(path: path, reason: "cannot read the train config") }
+    _ = try ConfigReader(file: path).check(text, schema)
     let cfg: TrainConfig
     do { cfg = try YAMLDecoder().decode(TrainConfig.self, from: text) } catch {
       throw TrainError.badConfig("\(path): \(error)")

@@ -18,11 +18,12 @@ private let ok = "{name: s1, tokens: 100, seq_len: 8, weights: {web: 1}}"
 
 private let badMixtures: [BadMixture] = [
   .init(name: "quality 0", sourceExtra: ", quality: 0", stages: ok, says: "quality must be a finite number > 0"),
-  .init(name: "weight inf", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: .inf}}", says: "weight 'web' must be a finite number ≥ 0"),
-  .init(name: "weight -1", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: -1, math: 1}}", says: "weight 'web' must be a finite number ≥ 0"),
+  .init(name: "weight inf", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: .inf}}", says: "stages[0].weights.web: expected a number ≥ 0, found '.inf'"),
+  .init(name: "weight -1", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: -1, math: 1}}", says: "stages[0].weights.web: expected a number ≥ 0, found -1"),
   .init(name: "stage name escapes", stages: "{name: ../../x, tokens: 100, seq_len: 8, weights: {web: 1}}", says: "not a usable folder name"),
   .init(name: "stage names repeat", stages: "\(ok), \(ok)", says: "stage name 's1' repeats"),
-  .init(name: "max_epochs nan", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: 1}, max_epochs: .nan}", says: "max_epochs must be a finite number"),
+  .init(name: "max_epochs nan", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: 1}, max_epochs: .nan}", says: "stages[0].max_epochs: expected a number ≥ 0, found '.nan'"),
+  .init(name: "unknown key", stages: "{name: s1, tokens: 100, seq_len: 8, weights: {web: 1}, max_epoch: 2}", says: "stages[0].max_epoch: unknown key; did you mean 'max_epochs'?"),
 ]
 
 @Suite("mixture config validation")

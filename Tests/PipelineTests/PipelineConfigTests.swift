@@ -1,3 +1,4 @@
+import ConfigSchema
 import DataCore
 import Foundation
 import Jobs
