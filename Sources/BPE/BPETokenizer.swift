@@ -30,6 +30,9 @@ public final class BPETokenizer: Sendable {
   /// Special tokens (content, id), longest first.
   public let specials: [(String, Int)]
 
+  /// The largest vocabulary a tokenizer.json may declare (ids are below it): 4,194,304.
+  public static let maxVocabulary = 1 << 22
+
   /// The id of `<|endoftext|>`, which separates documents, when the tokenizer has it.
   public var endOfText: Int? { specials.first { $0.0 == "<|endoftext|>" }?.1 }
   let pre: PreTokenizer
@@ -70,10 +73,16 @@ public final class BPETokenizer: Sendable {
       throw TokenizerError.unsupported("model type \(model["type"]?.stringValue ?? "?"), expected BPE")
     }
     guard case .object(let vocab)? = model["vocab"] else { throw TokenizerError.invalid("no vocab") }
+    // Ids size the tables: they must stay below the limit (and no bigger than the entries
+    // justify), or a single bad id would ask for gigabytes.
+    let idLimit = BPETokenizer.maxVocabulary
     var tokens = [[UInt8]](repeating: [], count: vocab.count)
     var idOf: [String: Int] = [:]
     for (token, value) in vocab {
       guard let id = value.intValue, id >= 0 else { throw TokenizerError.invalid("bad id for \(token)") }
+      guard id < idLimit else {
+        throw TokenizerError.invalid("token \(token) has id \(id); ids must be below \(idLimit)")
+      }
       if id >= tokens.count { tokens.append(contentsOf: Array(repeating: [], count: id - tokens.count + 1)) }
       guard let b = ByteLevel.bytes(of: token) else {
         throw TokenizerError.unsupported("token \(token) is not byte-level")
@@ -112,6 +121,9 @@ public final class BPETokenizer: Sendable {
     if case .array(let added)? = root["added_tokens"] {
       for t in added {
         guard case .object(let o) = t, let content = o["content"]?.stringValue, let id = o["id"]?.intValue else { continue }
+        guard id >= 0, id < idLimit else {
+          throw TokenizerError.invalid("added token \(content) has id \(id); ids must be in [0, \(idLimit))")
+        }
         specials.append((content, id))
         if id >= tokens.count { tokens.append(contentsOf: Array(repeating: [], count: id - tokens.count + 1)) }
         tokens[id] = Array(content.utf8)

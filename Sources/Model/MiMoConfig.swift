@@ -135,7 +135,21 @@ public struct MiMoConfig: Codable, Sendable, Equatable {
     try need(headDim > 0 && headDim % 2 == 0, "head_dim must be even for RoPE")
     try need(numNextnPredictLayers == 0 || numNextnPredictLayers == 1,
       "num_nextn_predict_layers must be 0 or 1 (MiMo pre-trains with one MTP layer)")
-    try need(rmsNormEps > 0 && ropeTheta > 1, "rms_norm_eps and rope_theta must be positive")
+    try need(rmsNormEps > 0 && ropeTheta > 1 && rmsNormEps.isFinite && ropeTheta.isFinite,
+      "rms_norm_eps and rope_theta must be finite and positive")
+    try need(vocabSize <= 1 << 22 && hiddenSize <= 1 << 16 && intermediateSize <= 1 << 18 && numHiddenLayers <= 1024
+        && numAttentionHeads <= 1024 && headDim <= 4096 && maxPositionEmbeddings <= 1 << 22,
+      "sizes out of range: vocab_size ≤ 4194304, hidden_size ≤ 65536, intermediate_size ≤ 262144, "
+        + "num_hidden_layers ≤ 1024, heads ≤ 1024, head_dim ≤ 4096, max_position_embeddings ≤ 4194304")
+    // The weights alone (float32) must fit in this machine's memory before anything is allocated.
+    let h = Double(hiddenSize)
+    let perLayer = 2 * h * Double(numAttentionHeads * headDim) + 2 * h * Double(numKeyValueHeads * headDim)
+      + 3 * h * Double(intermediateSize)
+    let params = 2 * Double(vocabSize) * h + Double(numHiddenLayers + numNextnPredictLayers) * perLayer
+    let bytes = params * 4
+    let memory = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+    try need(memory <= 0 || bytes <= memory,
+      "the model needs \(Int(bytes / 1e9)) GB for its float32 weights alone; this machine has \(Int(memory / 1e9)) GB")
   }
 }
 

@@ -126,7 +126,13 @@ public enum SafeTensors {
         guard let d = s.intValue, d >= 0, d < 1 << 40 else { throw bad("\(name): bad shape") }
         shape.append(d)
       }
-      let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+      // The element count, refusing a shape whose product (or byte size) overflows.
+      var count = 1
+      for d in shape {
+        let (p, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow, p <= Int.max / 16 else { throw bad("\(name): shape \(shape) has too many elements") }
+        count = p
+      }
       guard begin >= 0, end >= begin, end <= dataLen, end - begin == count * dtype.size else {
         throw bad("\(name): data_offsets [\(begin), \(end)] do not fit shape \(shape) \(dt)")
       }

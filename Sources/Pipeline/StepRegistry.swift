@@ -22,7 +22,7 @@ public struct StepRegistry: StepBuilder {
     "extract": (["max_tasks": .int(min: 1)], []),
     "dedup": (
       [
-        "bands": .int(min: 1, max: 1024), "rows": .int(min: 1), "ngram": .int(min: 1), "threshold": .number(min: 0.01, max: 1),
+        "bands": .int(min: 1, max: 1024), "rows": .int(min: 1, max: 64), "ngram": .int(min: 1, max: 64), "threshold": .number(min: 0.01, max: 1),
         "seed": .int(min: 0), "verify": .string, "max_tasks": .int(min: 1),
       ], []
     ),

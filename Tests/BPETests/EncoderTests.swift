@@ -88,3 +88,22 @@ struct EncoderTests {
     }
   }
 }
+
+@Suite("tokenizer.json limits")
+struct TokenizerLimitTests {
+  @Test("a token id beyond the vocabulary limit is refused before anything is sized from it")
+  func hugeID() throws {
+    var vocab: [String: JSONValue] = [:]
+    for b in 0..<256 { vocab[String(ByteLevel.byteToScalar[b])] = .int(Int64(b)) }
+    vocab["ab"] = .int(1 << 40)
+    let json = JSONValue.object([
+      "model": .object(["type": .string("BPE"), "vocab": .object(vocab), "merges": .array([])])
+    ])
+    #expect { try BPETokenizer(json: json) } throws: { "\($0)".contains("ids must be below 4194304") }
+    let added = JSONValue.object([
+      "model": .object(["type": .string("BPE"), "vocab": .object(vocab.filter { $0.key != "ab" }), "merges": .array([])]),
+      "added_tokens": .array([.object(["content": .string("<x>"), "id": .int(-3)])]),
+    ])
+    #expect { try BPETokenizer(json: added) } throws: { "\($0)".contains("ids must be in [0, 4194304)") }
+  }
+}

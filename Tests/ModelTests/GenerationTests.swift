@@ -100,3 +100,27 @@ struct GenerationTests {
     #expect(l.trainingFLOPsPerToken(seqLen: 256) == 51_019_776)
   }
 }
+
+@Suite("model file limits")
+struct ModelLimitTests {
+  @Test("a safetensors header whose shape product overflows is refused")
+  func shapeOverflow() throws {
+    let path = NSTemporaryDirectory() + "quarry-overflow-" + UUID().uuidString + ".safetensors"
+    let header = #"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#
+    var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) }
+    bytes += Array(header.utf8)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    #expect { try SafeTensors.read(path) } throws: { "\($0)".contains("too many elements") }
+  }
+
+  @Test("sizes beyond the limits or this machine's memory are refused before allocating")
+  func sizes() {
+    var c = MiMoConfig.reference
+    c.vocabSize = 1_000_000_000
+    #expect { try c.validate() } throws: { "\($0)".contains("vocab_size ≤ 4194304") }
+    var d = MiMoConfig.reference
+    d.vocabSize = 4_000_000
+    d.hiddenSize = 60_000
+    #expect { try d.validate() } throws: { "\($0)".contains("GB for its float32 weights alone") }
+  }
+}
