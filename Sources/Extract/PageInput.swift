@@ -60,6 +60,7 @@ public struct HTMLBatchJob {
       } catch {
         stats.error("unreadable")
         Logger(label: "extract-html").warning("\(error)")
+        continue
       }
       stats.bytesOut += text.utf8.count
       // One small file per page: atomic, but not worth an fsync each.
@@ -67,6 +68,25 @@ public struct HTMLBatchJob {
     }
     stats.seconds = monotonicSeconds() - start
     stats.peakRSSBytes = peakRSSBytes()
+    return stats
+  }
+}
+
+/// Pages of a batch that could not be read (their outputs were not written).
+public struct UnreadablePages: Error, CustomStringConvertible {
+  public var count: Int
+  public var total: Int
+  public var description: String {
+    "\(count) of \(total) pages could not be read (see the warnings above); no .txt was written for them"
+  }
+}
+
+extension HTMLBatchJob {
+  /// Runs the batch; returns its stats, or throws `UnreadablePages` after all pages were tried
+  /// when some could not be read.
+  public func runChecked() throws -> StageStats {
+    let stats = try run()
+    if stats["error.unreadable"] > 0 { throw UnreadablePages(count: stats["error.unreadable"], total: stats["total"]) }
     return stats
   }
 }

@@ -27,7 +27,8 @@ public protocol DocumentStage: Sendable {
 /// the worker count. Counts: `total`, `kept`, `dropped.<reason>` and, per stage,
 /// `<stage>.dropped.<reason>`; malformed lines under `error.bad_json_line`. A document without
 /// a `url` in its metadata gets the `file://` URL of its input file and line
-/// (`file:///data/a.jsonl.zst#L12`), so every document says where it came from.
+/// (`file:///data/a.jsonl.zst#L12`), so every document says where it came from. An id seen
+/// twice in a task is counted under `error.duplicate_id` and logged once.
 public struct DocumentJob: Step {
   /// One input file and the index of the chain its documents go through.
   public struct Input: Sendable {
@@ -66,6 +67,7 @@ public struct DocumentJob: Step {
   public func runTask(phase: String, context: TaskContext) throws -> StageStats {
     var stats = StageStats(stage: "documents")
     let writer = try JSONLWriter(path: paths.data + "/" + padRank(context.rank) + ".jsonl.zst")
+    var ids = Set<String>()
     for input in context.select(inputs) {
       let chain = chains[input.chain]
       let url = fileURL(input.file)
@@ -73,6 +75,10 @@ public struct DocumentJob: Step {
         stats.count("total")
         stats.bytesIn += doc.text.utf8.count
         context.progress(docs: 1)
+        if !ids.insert(doc.id).inserted {
+          stats.error("duplicate_id")
+          context.note("duplicate_id", "\(input.file):\(line): id '\(doc.id)' was seen before in this task")
+        }
         var current = doc
         if current.metadata["url"]?.stringValue == nil { current.metadata["url"] = .string(url + "#L\(line)") }
         for stage in chain {

@@ -105,6 +105,13 @@ public struct TokenizerTrainStep: Step {
       context.progress(bytes: fileSize(file))
     }
     let result = trainer.train(counts)
+    if result.tokens.count < trainer.vocabSize {
+      stats.count("vocab_short", trainer.vocabSize - result.tokens.count)
+      let message =
+        "the documents support \(result.tokens.count) tokens, not the \(trainer.vocabSize) asked for "
+        + "(no pair occurs \(trainer.minFrequency)+ times beyond that); give more text or a smaller vocab_size"
+      context.logger.warning("\(message)")
+    }
     try writeFileAtomically(tokenizerPath, result.tokenizerJSON.jsonText + "\n")
     stats.count("total", counts.documents)
     stats.count("kept", counts.documents)

@@ -31,6 +31,8 @@ struct ExtractHTML: ParsableCommand {
   @Option(name: [.customLong("out-dir"), .customLong("out")], help: "Output folder for --list; writes <id>.txt.")
   var outDir: String?
 
+  @OptionGroup var log: LogOptions
+
   func validate() throws {
     if list == nil && file == nil {
       throw ValidationError("give a FILE, or --list LIST.tsv --out-dir DIR")
@@ -39,8 +41,9 @@ struct ExtractHTML: ParsableCommand {
   }
 
   func run() throws {
+    log.bootstrap()
     if let list, let outDir {
-      let stats = try HTMLBatchJob(listPath: list, outputDir: outDir).run()
+      let stats = try HTMLBatchJob(listPath: list, outputDir: outDir).runChecked()
       Logger(label: "extract-html").info("\(stats.summary(unit: "pages"))")
       return
     }

@@ -25,7 +25,10 @@ struct WARCStats: ParsableCommand {
   @Flag(help: "Also parse HTTP responses (chunked and gzip/deflate bodies decoded).")
   var http = false
 
+  @OptionGroup var log: LogOptions
+
   func run() throws {
+    log.bootstrap()
     let files = try listInputFiles(inputs, extensions: [".warc", ".warc.gz", ".arc", ".arc.gz"])
     guard !files.isEmpty else {
       throw ValidationError("no .warc/.warc.gz/.arc/.arc.gz files in \(inputs.joined(separator: ", "))")
