@@ -90,4 +90,25 @@ struct TokenShardTests {
     let r = try TokenShardReader(path: dir + "/flip.tok.zst", vocabSize: 8192)
     #expect(throws: DataError.self) { try r.verify() }
   }
+
+  @Test("a seek table that lies about frame sizes is refused by decode as by verify")
+  func lyingTable() throws {
+    let dir = tempDir()
+    let path = dir + "/00000.tok.zst"
+    let all = try writeShard(path, vocab: 8192, frameTokens: 256)
+    var bytes = try readFile(path)
+    let r0 = try TokenShardReader(path: path, vocabSize: 8192)
+    let f = try #require((0..<(r0.frames.count - 1)).first { r0.frames[$0].size != r0.frames[$0 + 1].size })
+    // Swap the compressed sizes of two neighbouring entries: the offsets still add up to the
+    // table's total, but the frames no longer start where the table says.
+    let count = r0.frames.count
+    let table = bytes.count - 9 - count * 8
+    for k in 0..<4 { bytes.swapAt(table + f * 8 + k, table + (f + 1) * 8 + k) }
+    try writeFileAtomically(dir + "/lie.tok.zst", bytes)
+    let r = try TokenShardReader(path: dir + "/lie.tok.zst", vocabSize: 8192)
+    #expect(throws: DataError.self) { try r.verify() }
+    #expect(throws: DataError.self) { _ = try r.tokens(0..<all.count) }
+    let start = r.frames[f].firstToken
+    #expect(throws: DataError.self) { _ = try r.tokens(start..<(start + 10)) }
+  }
 }
