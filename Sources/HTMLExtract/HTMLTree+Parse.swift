@@ -102,14 +102,11 @@ private final class ArenaBuilder {
   }
 
   /// The innermost element that was kept, or -1.
-  var parent: Int32 {
-    var k = open.count - 1
-    while k >= 0 {
-      if open[k] >= 0 { return open[k] }
-      k -= 1
-    }
-    return -1
-  }
+  /// For each open element, the nearest kept element at or above it (so `parent` is O(1) even
+  /// when thousands of elements past the depth cap are open).
+  @exclusivity(unchecked) var nearestKept: [Int32] = []
+
+  var parent: Int32 { nearestKept.last ?? -1 }
 
   func append(_ node: HTMLTree.Node) -> Int32 {
     let index = Int32(tree.nodes.count)
@@ -146,6 +143,7 @@ private final class ArenaBuilder {
     if depth >= limits.maxDepth || tree.nodes.count >= limits.maxNodes {
       tree.truncated = true
       open.append(-1)  // its text still lands in the nearest kept ancestor
+      nearestKept.append(nearestKept.last ?? -1)
       return
     }
     let tag: Tag
@@ -183,11 +181,15 @@ private final class ArenaBuilder {
     }
     let index = append(HTMLTree.Node(tag: tag, parent: parent, payload: payload, depth: Int32(depth)))
     open.append(index)
+    nearestKept.append(index)
   }
 
   func end() {
     closeText()
-    if !open.isEmpty { open.removeLast() }
+    if !open.isEmpty {
+      open.removeLast()
+      nearestKept.removeLast()
+    }
   }
 
   func characters(_ ch: UnsafePointer<UInt8>, _ len: Int) {

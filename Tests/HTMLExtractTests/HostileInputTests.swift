@@ -23,6 +23,17 @@ struct HostileInputTests {
     #expect(page.text.contains("deep text here") || page.truncated)
   }
 
+  @Test("100k open inline elements past the depth cap: every word kept, in linear work")
+  func deepUnclosedInline() {
+    // Each unclosed <span> stays open: before, finding a text's parent walked back over every
+    // element dropped past the depth cap (quadratic: 24 s for 200k in a release build).
+    let n = 100_000
+    let html = "<html><body>" + String(repeating: "<span>w ", count: n) + "</body></html>"
+    let page = HTMLExtractor().extract(bytes: Array(html.utf8))
+    #expect(page.text.split(separator: " ").count == n)
+    #expect(page.truncated)
+  }
+
   @Test("external entities are never expanded or fetched")
   func xxe() {
     let html = """
