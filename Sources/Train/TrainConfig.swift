@@ -238,5 +238,19 @@ public struct TrainConfig: Codable, Sendable {
     if let e = eval, e.every <= 0 || e.batches <= 0 {
       throw .badConfig("eval.every and eval.batches must be ≥ 1")
     }
+    // Activations of the largest micro-batch must fit this machine's memory, before anything
+    // is allocated: per token, logits and their gradient (main and MTP heads) and about 16
+    // hidden-sized and 4 intermediate-sized float32 buffers per layer.
+    let memory = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+    let layers = Double(model.numHiddenLayers + model.numNextnPredictLayers)
+    let perToken = 4 * (4 * Double(model.vocabSize) + layers * (16 * Double(model.hiddenSize) + 4 * Double(model.intermediateSize)))
+    for s in stages {
+      let tokens = Double(s.batchSize ?? batchSize) * Double(s.seqLen)
+      if memory > 0 && tokens * perToken > memory {
+        throw .badConfig(
+          "stage \(s.name): a micro-batch of \(s.batchSize ?? batchSize) × \(s.seqLen) tokens needs about "
+            + "\(Int(tokens * perToken / 1e9)) GB of activations; this machine has \(Int(memory / 1e9)) GB: lower batch_size or seq_len")
+      }
+    }
   }
 }

@@ -48,7 +48,9 @@ struct TrainConfigValidationTests {
       Issue.record("accepted: \(bad.setting)")
     } catch {
       #expect("\(error)".contains(bad.says), "\(error)")
-      if !bad.says.contains("≤ batch_size") { #expect("\(error)".hasPrefix(dir + "/t.yaml:")) }
+      if !bad.says.contains("≤ batch_size") && !bad.says.contains("activations") {
+        #expect("\(error)".hasPrefix(dir + "/t.yaml:"))
+      }
     }
   }
 
@@ -60,6 +62,22 @@ struct TrainConfigValidationTests {
     let cfg = try TrainConfig.load(dir + "/t.yaml")
     #expect(throws: TrainError.self) { try Trainer(config: cfg, output: dir + "/out", resume: false) }
     #expect(!FileManager.default.fileExists(atPath: dir + "/out/checkpoints"))
+  }
+
+  @Test("a micro-batch whose activations cannot fit in memory is refused before allocating")
+  func activations() throws {
+    let dir = makeTempDir()
+    let yaml = """
+      model: {vocab_size: 300, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
+              num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 1048576}
+      batch_size: 65536
+      stages:
+        - {name: s1, data: shards, steps: 10, seq_len: 1048576}
+      """
+    try yaml.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
+    #expect { try TrainConfig.load(dir + "/t.yaml").validate() } throws: {
+      "\($0)".contains("GB of activations; this machine has")
+    }
   }
 
   @Test("the defaults pass")
