@@ -91,22 +91,16 @@ struct BufferedOutput {
   }
 
   mutating func flush() throws(DataError) {
-    var failure: Int32 = 0
     let count = used
-    buffer.withUnsafeBytes { raw in
-      var off = 0
-      while off < count {
-        let r = write(fd, raw.baseAddress.map { $0 + off }, count - off)
-        if r < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        off += r
-      }
-    }
     used = 0
-    if failure != 0 { throw DataError.io(path: "<fd \(fd)>", operation: "write", errno: failure) }
+    var failure: DataError?
+    buffer.withUnsafeBytes { raw in
+      do throws(DataError) {
+        try writeAll(fd, UnsafeRawBufferPointer(rebasing: raw[0..<count]), path: "<fd \(fd)>")
+      } catch { failure = error }
+    }
+    if let failure { throw failure }
   }
+
 }
 

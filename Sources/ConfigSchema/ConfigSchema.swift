@@ -101,15 +101,20 @@ public struct ConfigReader: Sendable {
   /// Parses the YAML `text` and checks it against `schema`; returns it as JSON.
   /// - Throws: `ConfigError` naming the line and key of the first problem.
   public func check(_ text: String, _ schema: Schema) throws(ConfigError) -> JSONValue {
-    let root: Node?
-    do { root = try Yams.compose(yaml: text) } catch {
+    guard let root = try compose(text) else {
+      throw ConfigError(file: file, line: 1, key: "-", message: "the file is empty")
+    }
+    return try read(root, schema, key: "")
+  }
+
+  /// Parses the YAML `text` into nodes (nil when empty), with the line of a syntax error.
+  public func compose(_ text: String) throws(ConfigError) -> Node? {
+    do { return try Yams.compose(yaml: text) } catch {
       var line = 0
       if let e = error as? YamlError, case .scanner(_, _, let mark, _) = e { line = mark.line }
       if let e = error as? YamlError, case .parser(_, _, let mark, _) = e { line = mark.line }
       throw ConfigError(file: file, line: line, key: "-", message: "not valid YAML: \(error)")
     }
-    guard let root else { throw ConfigError(file: file, line: 1, key: "-", message: "the file is empty") }
-    return try read(root, schema, key: "")
   }
 
   /// The value of `node` if it has the shape `schema`.

@@ -89,7 +89,7 @@ public func listDocumentFiles(_ path: String) throws(DataError) -> [String] {
 /// A `file://` URL for a local path (absolute, percent-encoded where needed).
 public func fileURL(_ path: String) -> String {
   var out = "file://"
-  for b in absolutePathOf(path).utf8 {
+  for b in absolutePath(path).utf8 {
     let c = Character(Unicode.Scalar(b))
     if b < 0x80 && (c.isLetter || c.isNumber || "/-._~".contains(c)) {
       out.append(c)
@@ -105,7 +105,7 @@ extension String {
 }
 
 /// `path` made absolute against the current directory, with `.` and `..` resolved textually.
-public func absolutePathOf(_ path: String) -> String {
+public func absolutePath(_ path: String) -> String {
   var base = ""
   if !path.hasPrefix("/") {
     var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

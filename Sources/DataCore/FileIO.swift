@@ -133,21 +133,11 @@ package final class AtomicFileWriter {
   }
 
   private func flush() throws(DataError) {
-    var off = 0
-    let fd = self.fd
-    var failure: Int32 = 0
+    var failure: DataError?
     buffer.withUnsafeBytes { raw in
-      while off < raw.count {
-        let r = Glibc.write(fd, raw.baseAddress.map { $0 + off }, raw.count - off)
-        if r < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        off += r
-      }
+      do throws(DataError) { try writeAll(fd, raw, path: tempPath) } catch { failure = error }
     }
-    if failure != 0 { throw .io(path: tempPath, operation: "write", errno: failure) }
+    if let failure { throw failure }
     buffer.removeAll(keepingCapacity: true)
   }
 
@@ -159,6 +149,20 @@ package final class AtomicFileWriter {
     close(fd)
     fd = -1
     if rename(tempPath, path) != 0 { throw .io(path: path, operation: "rename", errno: errno) }
+  }
+}
+
+/// Writes all of `bytes` to `fd` (retrying short writes and EINTR).
+/// - Throws: `DataError.io` naming `path` when a write fails.
+package func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(DataError) {
+  var off = 0
+  while off < bytes.count {
+    let r = Glibc.write(fd, bytes.baseAddress.map { $0 + off }, bytes.count - off)
+    if r < 0 {
+      if errno == EINTR { continue }
+      throw .io(path: path, operation: "write", errno: errno)
+    }
+    off += r
   }
 }
 

@@ -87,15 +87,20 @@ public struct RunFolder: Sendable {
     try? writeFileAtomically(dir + "/" + padRank(rank), message + "\n", sync: false)
   }
 
-  /// Ranks of a phase not yet done. `finish` counts as not done while any task of the step's
-  /// other phases is not done (it merges what they write).
-  public func pending(_ step: StepSpec, _ phase: Phase) -> [Int] {
+  /// Whether task `rank` of `phase` still has to run. `finish` counts as not done while any
+  /// task of the step's other phases is not done (it merges what they write).
+  public func isPending(_ step: StepSpec, _ phase: Phase, _ rank: Int) -> Bool {
     if phase.name == Phase.finish,
       step.phases.contains(where: { p in p.name != Phase.finish && (0..<p.tasks).contains { !isDone(step.name, p.name, $0) } })
     {
-      return [0]
+      return true
     }
-    return (0..<phase.tasks).filter { !isDone(step.name, phase.name, $0) }
+    return !isDone(step.name, phase.name, rank)
+  }
+
+  /// Ranks of a phase not yet done (see `isPending`).
+  public func pending(_ step: StepSpec, _ phase: Phase) -> [Int] {
+    (0..<phase.tasks).filter { isPending(step, phase, $0) }
   }
 
   /// Whether every task of every phase of `step` is done.
@@ -111,9 +116,6 @@ public struct RunFolder: Sendable {
     }
   }
 }
-
-/// `path` made absolute against the current directory, with `.` and `..` resolved textually.
-public func absolutePath(_ path: String) -> String { absolutePathOf(path) }
 
 /// Calls `visit(path, name)` for every file under `dir`, hidden ones included (no symlink to a
 /// folder is followed).

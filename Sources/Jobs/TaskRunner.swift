@@ -59,7 +59,7 @@ public struct TaskRunner: Sendable {
     guard rank >= 0 && rank < phase.tasks else {
       throw DataError.invalidInput("rank \(rank) is outside 0..<\(phase.tasks) for \(stepName)/\(phaseName)")
     }
-    if run.pending(spec, phase).contains(rank) == false, let stats = try? run.stats(stepName, phaseName, rank) {
+    if !run.isPending(spec, phase, rank), let stats = try? run.stats(stepName, phaseName, rank) {
       return stats
     }
     let paths = run.paths(stepName)

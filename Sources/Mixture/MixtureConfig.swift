@@ -109,6 +109,15 @@ public struct MixtureConfig: Codable, Sendable {
     }
   }
 
+  /// The keys of one stage, their types and ranges (the mixture config and the pipeline's mix
+  /// step share them).
+  public static let stageSchema = Schema.object(
+    [
+      "name": .string, "tokens": .int(min: 1), "seq_len": .int(min: 1), "weights": .map(.number(min: 0, max: nil)),
+      "max_epochs": .number(min: 0, max: nil), "source_max_epochs": .map(.number(min: 0, max: nil)),
+      "seed": .int(min: 0),
+    ], required: ["name", "tokens", "seq_len", "weights"])
+
   /// The keys a mixture config may have, their types and ranges.
   static let schema: Schema = {
     let rule = Schema.object(
@@ -121,13 +130,7 @@ public struct MixtureConfig: Codable, Sendable {
           .object(
             ["name": .string, "path": .string, "domain": .string, "domain_rule": rule, "quality": .number(min: 0, max: nil)],
             required: ["name", "path"])),
-        "stages": .list(
-          .object(
-            [
-              "name": .string, "tokens": .int(min: 1), "seq_len": .int(min: 1), "weights": .map(.number(min: 0, max: nil)),
-              "max_epochs": .number(min: 0, max: nil), "source_max_epochs": .map(.number(min: 0, max: nil)),
-              "seed": .int(min: 0),
-            ], required: ["name", "tokens", "seq_len", "weights"])),
+        "stages": .list(stageSchema),
       ], required: ["tokenizer", "sources", "stages"])
   }()
 

@@ -64,17 +64,10 @@ public struct PipelineConfig: Sendable {
   /// references to steps that are not in this pipeline are looked up in the run folder
   /// `refRoot` when given (`quarry train --run out/demo`).
   public static func parse(_ text: String, file: String, runDir: String, refRoot: String? = nil) throws -> PipelineConfig {
-    let root: Node?
-    do { root = try Yams.compose(yaml: text) } catch {
-      var line = 0
-      if let e = error as? YamlError, case .scanner(_, _, let mark, _) = e { line = mark.line }
-      if let e = error as? YamlError, case .parser(_, _, let mark, _) = e { line = mark.line }
-      throw ConfigError(file: file, line: line, key: "-", message: "not valid YAML: \(error)")
-    }
-    guard let root, case .mapping(let top) = root else {
+    let reader = ConfigReader(file: file)
+    guard let root = try reader.compose(text), case .mapping(let top) = root else {
       throw ConfigError(file: file, line: 1, key: "-", message: "expected a mapping with a 'steps:' list")
     }
-    let reader = ConfigReader(file: file)
     var stepsNode: Node? = nil
     var cfg = PipelineConfig(
       file: file, plan: RunPlan(steps: []), externalInputs: [], workers: nil, progressInterval: nil,

@@ -46,13 +46,7 @@ public struct StepRegistry: StepBuilder {
         "tokenizer": .string,
         "shard_tokens": .int(min: 1),
         "quality": .map(.number(min: 0, max: nil)),
-        "stages": .list(
-          .object(
-            [
-              "name": .string, "tokens": .int(min: 1), "seq_len": .int(min: 1), "weights": .map(.number(min: 0, max: nil)),
-              "max_epochs": .number(min: 0, max: nil), "source_max_epochs": .map(.number(min: 0, max: nil)),
-              "seed": .int(min: 0),
-            ], required: ["name", "tokens", "seq_len", "weights"])),
+        "stages": .list(MixtureConfig.stageSchema),
       ], ["stages"]
     ),
     "train": (["config": .string, "tokenizer": .string, "data": .map(.string), "eval_data": .string], ["config"]),
