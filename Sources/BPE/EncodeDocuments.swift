@@ -6,13 +6,15 @@ import DataCore
 
 extension BPETokenizer {
   /// Writes one `{"id", "ids"}` JSON line per document of the JSONL(.zst) file `path` to `fd`
-  /// (no special tokens added).
+  /// (no special tokens added). Skipped lines and generated ids go to `onProblem`.
   /// - Throws: `DataError` for an unreadable input or a failed write.
-  public func writeIDs(ofDocumentsIn path: String, to fd: Int32) throws {
+  public func writeIDs(
+    ofDocumentsIn path: String, to fd: Int32, onProblem: (LineProblem) -> Void = { _ in }
+  ) throws {
     var encoder = BPEEncoder(self)
     var out = BufferedOutput(fd: fd)
     var head = ""
-    try JSONLReader(path: path).forEach { doc in
+    try JSONLReader(path: path).forEach({ doc in
       head.removeAll(keepingCapacity: true)
       head += "{\"id\":"
       JSONValue.writeString(doc.id, to: &head)
@@ -21,7 +23,7 @@ extension BPETokenizer {
       encoder.withIDs(of: doc.text) { out.appendDecimals($0) }
       out.append("]}\n")
       try out.flushIfFull()
-    }
+    }, onProblem: onProblem)
     try out.flush()
   }
 }

@@ -89,51 +89,101 @@ private func emit(
   }
 }
 
+/// One line of a JSONL file that was skipped, or whose document was kept with a generated id.
+public struct LineProblem: Sendable, Equatable, CustomStringConvertible {
+  /// 1-based line number.
+  public var line: Int
+  /// Stable snake_case reason: `bad_json_line`, `line_too_long`, or an id repair
+  /// (`missing_id`, `non_string_id`, `reserved_id`).
+  public var reason: String
+  /// What was wrong, for the log.
+  public var message: String
+  /// Whether the line's document was skipped (otherwise it was kept with a generated id).
+  public var skipped: Bool
+
+  public init(line: Int, reason: String, message: String, skipped: Bool) {
+    self.line = line
+    self.reason = reason
+    self.message = message
+    self.skipped = skipped
+  }
+
+  public var description: String { "line \(line): \(message)" }
+}
+
 /// Streams the documents of a JSONL, JSONL.zst or JSONL.gz file.
 public struct JSONLReader {
   /// The file being read.
   public let path: String
-  /// Lines longer than this are skipped and reported as bad lines (`lineTooLong`).
+  /// Lines longer than this are skipped and reported (`line_too_long`).
   public var maxLineBytes = defaultMaxLineBytes
+  /// Whether ids in the generated namespace (`Document.generatedIDPrefix`) are taken as they
+  /// are. True for files inside a Quarry run folder (`RUN/<step>/file` beside
+  /// `RUN/_quarry/manifest.json`), whose generated ids Quarry gave; false for outside input,
+  /// whose ids in that namespace are replaced so they cannot collide with generated ones.
+  public var trustGeneratedIDs: Bool
 
   /// Creates a reader for `path`.
-  public init(path: String) { self.path = path }
+  public init(path: String) {
+    self.path = path
+    trustGeneratedIDs = isRunFolderOutput(path)
+  }
 
-  /// Calls `onDocument` for each valid line and `onBadLine` for each malformed one.
+  /// Calls `onDocument` for each valid line and `onProblem` for each skipped line and each
+  /// document whose id had to be generated.
   ///
-  /// Blank lines are skipped. A document without an `id` gets `<file stem>/<line number>`.
+  /// Blank lines are skipped silently. A document without a usable `id` gets
+  /// `Document.generatedID(stem:line:)`.
   /// - Throws: `DataError` for an unreadable or corrupt file (a shard-level failure), or
   ///   whatever the closures throw.
   public func forEach(
     _ onDocument: (Document) throws -> Void,
-    onBadLine: (Int, JSONError) throws -> Void = { _, _ in }
+    onProblem: (LineProblem) throws -> Void = { _ in }
   ) throws {
-    try forEachWithLine({ doc, _ in try onDocument(doc) }, onBadLine: onBadLine)
+    try forEachWithLine({ doc, _ in try onDocument(doc) }, onProblem: onProblem)
   }
 
   /// Like `forEach`, also passing each document's 1-based line number.
   public func forEachWithLine(
     _ onDocument: (Document, Int) throws -> Void,
-    onBadLine: (Int, JSONError) throws -> Void = { _, _ in }
+    onProblem: (LineProblem) throws -> Void = { _ in }
   ) throws {
     let stream = try openByteStream(path)
     let stem = fileStem(path)
+    let trust = trustGeneratedIDs
+    let limit = maxLineBytes
     var lineNumber = 0
     try forEachLine(
-      of: stream, maxLineBytes: maxLineBytes,
+      of: stream, maxLineBytes: limit,
       tooLong: {
         lineNumber += 1
-        try onBadLine(lineNumber, .lineTooLong(limit: maxLineBytes))
+        try onProblem(LineProblem(
+          line: lineNumber, reason: "line_too_long",
+          message: "line longer than \(limit) bytes, skipped", skipped: true))
       }
     ) { line in
       lineNumber += 1
       if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
       let doc: Document
+      var repair: Document.IDRepair?
       do throws(JSONError) {
-        doc = try Document(jsonLine: line, fallbackID: "\(stem)/\(lineNumber)")
+        doc = try Document(
+          jsonLine: line, fallbackID: Document.generatedID(stem: stem, line: lineNumber),
+          trustGeneratedIDs: trust, repair: &repair)
       } catch {
-        try onBadLine(lineNumber, error)
+        try onProblem(LineProblem(line: lineNumber, reason: "bad_json_line", message: "\(error)", skipped: true))
         return
+      }
+      if let repair {
+        let why: String
+        switch repair {
+        case .missing: why = "no id"
+        case .nonString: why = "id is not a string or an integer"
+        case .reserved: why = "id starts with '\(Document.generatedIDPrefix)', which is kept for generated ids"
+        }
+        try onProblem(LineProblem(
+          line: lineNumber, reason: repair.rawValue,
+          message: "\(why); kept as '\(doc.id)'", skipped: false))
       }
       try onDocument(doc, lineNumber)
     }
@@ -145,6 +195,19 @@ public struct JSONLReader {
     try forEach { docs.append($0) }
     return docs
   }
+}
+
+/// Whether `path` is an output file of a Quarry run: `RUN/<step>/…/<file>` (at most three
+/// folders down) with `RUN/_quarry/manifest.json`.
+package func isRunFolderOutput(_ path: String) -> Bool {
+  var parts = absolutePath(path).split(separator: "/", omittingEmptySubsequences: true)
+  parts.removeLast()
+  for _ in 0..<3 {
+    guard parts.count >= 1 else { return false }
+    parts.removeLast()
+    if fileExists("/" + parts.joined(separator: "/") + "/_quarry/manifest.json") { return true }
+  }
+  return false
 }
 
 /// Writes documents as JSONL, zstd-compressed when the path ends in `.zst`.

@@ -20,15 +20,12 @@ public enum JSONError: Error, Sendable, Equatable, CustomStringConvertible {
   case notAnObject
   /// A required field is missing or has the wrong type.
   case missingField(String)
-  /// The line is longer than the reader's limit; it was skipped unread.
-  case lineTooLong(limit: Int)
 
   public var description: String {
     switch self {
     case .syntax(let offset, let message): return "invalid JSON at byte \(offset): \(message)"
     case .notAnObject: return "JSON line is not an object"
     case .missingField(let name): return "JSON object has no string field '\(name)'"
-    case .lineTooLong(let limit): return "line longer than \(limit) bytes, skipped"
     }
   }
 }

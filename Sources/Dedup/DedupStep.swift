@@ -75,11 +75,12 @@ public struct DedupStep: Step {
     var counters: [String: Int] = [
       "total": s1["total"], "kept": s4["kept"], "dropped.exact_duplicate": s3["removed.exact"],
       "dropped.near_duplicate": s3["removed.near"], "clusters": s3["clusters"],
-      "error.bad_json_line": s1["error.bad_json_line"], "no_words": s1["no_words"],
+      "no_words": s1["no_words"],
       "pairs.exact": s2["pairs.exact"], "pairs.near": s2["pairs.near"],
       "candidates.rejected": s2["rejected.near"],
     ].filter { $0.value != 0 || $0.key == "total" || $0.key == "kept" }
     for (k, v) in s3.counters where k.hasPrefix("cluster_size.") { counters[k] = v }
+    for (k, v) in s1.counters where k.hasPrefix("error.") { counters[k] = v }
     return [
       "counters": .object(counters.mapValues { .int(Int64($0)) }),
       "config": .string(config.description),

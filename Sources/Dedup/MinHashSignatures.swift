@@ -68,9 +68,8 @@ public struct MinHashSignatures: Sendable {
         ids += "\n"
         local += 1
         context?.progress(docs: 1)
-      }, onBadLine: { line, error in
-        stats.error(error == .lineTooLong(limit: defaultMaxLineBytes) ? "line_too_long" : "bad_json_line")
-        context?.note("bad_json_line", "\(file):\(line): \(error)")
+      }, onProblem: { problem in
+        if let context { context.count(problem, in: file, into: &stats) } else { stats.error(problem.reason) }
       })
       context?.progress(bytes: fileSize(file))
     }

@@ -25,7 +25,9 @@ public protocol DocumentStage: Sendable {
 /// Inputs may use different chains (sources with their own settings). One task per input
 /// file, at most 256 (task `r` takes files `r, r + tasks, …`), so output does not depend on
 /// the worker count. Counts: `total`, `kept`, `dropped.<reason>` and, per stage,
-/// `<stage>.dropped.<reason>`; malformed lines under `error.bad_json_line`. A document without
+/// `<stage>.dropped.<reason>`; skipped lines under `error.bad_json_line` or
+/// `error.line_too_long`, ids the reader had to generate under `error.missing_id`,
+/// `error.non_string_id` or `error.reserved_id` (see `JSONLReader`). A document without
 /// a `url` in its metadata gets the `file://` URL of its input file and line
 /// (`file:///data/a.jsonl.zst#L12`), so every document says where it came from. An id seen
 /// twice in a task is counted under `error.duplicate_id` and logged once.
@@ -92,10 +94,7 @@ public struct DocumentJob: Step {
         }
         try writer.write(current)
         stats.count("kept")
-      }, onBadLine: { line, error in
-        stats.error("bad_json_line")
-        context.note("bad_json_line", "\(input.file):\(line): \(error)")
-      })
+      }, onProblem: { context.count($0, in: input.file, into: &stats) })
       context.progress(bytes: fileSize(input.file))
     }
     try writer.finish()

@@ -119,4 +119,11 @@ public final class TaskContext: @unchecked Sendable {
       logger.warning("\(reason): \(message()) (further ones counted only)")
     }
   }
+
+  /// Counts a problem line of a JSONL input under `error.<reason>` and logs it once per reason,
+  /// with the file and line number.
+  public func count(_ problem: LineProblem, in file: String, into stats: inout StageStats) {
+    stats.error(problem.reason)
+    note(problem.reason, "\(file):\(problem.line): \(problem.message)")
+  }
 }

@@ -55,10 +55,7 @@ public struct TokenizeStep: Step {
         s.count("tokens", ids.count)
         s.bytesIn += doc.text.utf8.count
         context.progress(docs: 1)
-      }, onBadLine: { line, error in
-        s.error("bad_json_line")
-        context.note("bad_json_line", "\(file):\(line): \(error)")
-      })
+      }, onProblem: { context.count($0, in: file, into: &s) })
       context.progress(bytes: fileSize(file))
     }
     try writer.finish()
@@ -98,10 +95,7 @@ public struct TokenizerTrainStep: Step {
       try JSONLReader(path: file).forEach({ doc in
         trainer.add(doc.text, to: &counts)
         context.progress(docs: 1)
-      }, onBadLine: { line, error in
-        stats.error("bad_json_line")
-        context.note("bad_json_line", "\(file):\(line): \(error)")
-      })
+      }, onProblem: { context.count($0, in: file, into: &stats) })
       context.progress(bytes: fileSize(file))
     }
     let result = trainer.train(counts)

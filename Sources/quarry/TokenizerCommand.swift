@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import BPE
 import DataCore
 
@@ -31,18 +32,28 @@ struct TokenizerEncode: ParsableCommand {
   @Option(help: "A Hugging Face tokenizer.json (byte-level BPE), or a folder holding one.") var tokenizer: String
   @Option(help: "A JSONL/JSONL.zst file or folder of objects with a text field (and an optional id).") var input: String?
   @Option(help: "Encode this text instead of --input.") var text: String?
+  @OptionGroup var log: LogOptions
 
   func validate() throws {
     if (input == nil) == (text == nil) { throw ValidationError("give exactly one of --input or --text") }
   }
 
   func run() throws {
+    log.bootstrap()
     let bpe: BPETokenizer
     do { bpe = try BPETokenizer(path: tokenizer) } catch { throw ValidationError("cannot load \(tokenizer): \(error)") }
     if let text {
       print(bpe.encode(text).map(String.init).joined(separator: " "))
     } else if let input {
-      for file in try listDocumentFiles(input) { try bpe.writeIDs(ofDocumentsIn: file, to: 1) }
+      let log = Logger(label: "tokenizer")
+      var seen = Set<String>()
+      for file in try listDocumentFiles(input) {
+        try bpe.writeIDs(ofDocumentsIn: file, to: 1) { problem in
+          if seen.insert(problem.reason).inserted {
+            log.warning("\(problem.reason): \(file):\(problem.line): \(problem.message) (further ones not shown)")
+          }
+        }
+      }
     }
   }
 }

@@ -46,10 +46,10 @@ struct IOTests {
     let path = dir + "/docs.jsonl"
     try writeFileAtomically(path, "{\"id\":\"a\",\"text\":\"ok\"}\n{broken\n\n{\"id\":\"b\"}\n{\"text\":\"no id\"}\n")
     var good: [String] = []
-    var bad: [Int] = []
-    try JSONLReader(path: path).forEach({ good.append($0.id) }, onBadLine: { line, _ in bad.append(line) })
-    #expect(good == ["a", "docs/5"])
-    #expect(bad == [2, 4])
+    var problems: [String] = []
+    try JSONLReader(path: path).forEach({ good.append($0.id) }, onProblem: { problems.append("\($0.line) \($0.reason) \($0.skipped)") })
+    #expect(good == ["a", "quarry:docs:5"])
+    #expect(problems == ["2 bad_json_line true", "4 bad_json_line true", "5 missing_id false"])
   }
 
   @Test("shards take every world-th item; all ranks cover all items once")

@@ -74,9 +74,73 @@ struct JSONLLimitTests {
     var reader = JSONLReader(path: path)
     reader.maxLineBytes = 1000
     var ids: [String] = []
-    var bad: [(Int, JSONError)] = []
-    try reader.forEachWithLine({ doc, line in ids.append("\(doc.id)@\(line)") }, onBadLine: { bad.append(($0, $1)) })
+    var bad: [LineProblem] = []
+    try reader.forEachWithLine({ doc, line in ids.append("\(doc.id)@\(line)") }, onProblem: { bad.append($0) })
     #expect(ids == ["a@1", "c@3"])
-    #expect(bad.count == 1 && bad[0].0 == 2 && bad[0].1 == .lineTooLong(limit: 1000))
+    #expect(bad == [LineProblem(line: 2, reason: "line_too_long", message: "line longer than 1000 bytes, skipped", skipped: true)])
+  }
+}
+
+@Suite("Document ids")
+struct DocumentIDTests {
+  /// Reads `lines` from a file named `docs.jsonl` in `dir`; returns ids and problem reasons.
+  func read(_ lines: [String], in dir: String = makeTempDir()) throws -> (ids: [String], problems: [String], docs: [Document]) {
+    let path = dir + "/docs.jsonl"
+    try writeFileAtomically(path, lines.joined(separator: "\n") + "\n")
+    var docs: [Document] = []
+    var problems: [String] = []
+    try JSONLReader(path: path).forEach({ docs.append($0) }, onProblem: { problems.append("\($0.line):\($0.reason)") })
+    return (docs.map(\.id), problems, docs)
+  }
+
+  @Test(
+    "ids are strings; integers convert once, everything else gets a generated id and is reported",
+    arguments: [
+      (#"{"id":"a b","text":"t"}"#, "a b", nil),
+      (#"{"id":7,"text":"t"}"#, "7", nil),
+      (#"{"id":-12,"text":"t"}"#, "-12", nil),
+      (#"{"text":"t"}"#, "quarry:docs:1", "1:missing_id"),
+      (#"{"id":null,"text":"t"}"#, "quarry:docs:1", "1:missing_id"),
+      (#"{"id":1.5,"text":"t"}"#, "quarry:docs:1", "1:non_string_id"),
+      (#"{"id":true,"text":"t"}"#, "quarry:docs:1", "1:non_string_id"),
+      (#"{"id":["x"],"text":"t"}"#, "quarry:docs:1", "1:non_string_id"),
+      (#"{"id":"quarry:docs:1","text":"t"}"#, "quarry:docs:1", "1:reserved_id"),
+    ] as [(String, String, String?)])
+  func idRules(line: String, id: String, problem: String?) throws {
+    let r = try read([line])
+    #expect(r.ids == [id])
+    #expect(r.problems == (problem.map { [$0] } ?? []))
+  }
+
+  @Test("a non-string id is kept in metadata as original_id")
+  func original() throws {
+    let r = try read([#"{"id":1.5,"text":"t"}"#, #"{"id":"quarry:x","text":"u"}"#])
+    #expect(r.docs[0].metadata["original_id"] == .double(1.5))
+    #expect(r.docs[1].metadata["original_id"] == .string("quarry:x"))
+  }
+
+  @Test("a generated id never equals a real id of outside input, whatever that id is")
+  func noCollision() throws {
+    // Line 1 has no id; line 2 claims the id line 1 would get; line 3 claims line 2's.
+    let lines = [
+      #"{"text":"first"}"#,
+      #"{"id":"quarry:docs:1","text":"second"}"#,
+      #"{"id":"docs/3","text":"third"}"#,
+    ]
+    let r = try read(lines)
+    #expect(Set(r.ids).count == 3)
+    #expect(r.ids[2] == "docs/3")
+    #expect(r.problems == ["1:missing_id", "2:reserved_id"])
+  }
+
+  @Test("in a run folder's output, generated ids are Quarry's own and are kept")
+  func runFolderTrusted() throws {
+    let run = makeTempDir()
+    try makeDirectories(run + "/_quarry")
+    try writeFileAtomically(run + "/_quarry/manifest.json", "{}")
+    try makeDirectories(run + "/extract")
+    let r = try read([#"{"id":"quarry:input:4","text":"t"}"#], in: run + "/extract")
+    #expect(r.ids == ["quarry:input:4"])
+    #expect(r.problems.isEmpty)
   }
 }
