@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo slurm test interop examples bench bench-env parity-tokenizer parity torch-env clean
+.PHONY: deps build release demo slurm test fuzz interop examples bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -52,6 +52,7 @@ slurm:
 test: deps slurm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) Tests/Fuzz/fuzz.sh replay
 	@$(MAKE) --no-print-directory interop
 
 # datatrove's JsonlReader (default settings) reads every document step of a run, and nothing
@@ -65,6 +66,11 @@ interop: build
 
 # Release-build benchmarks: extraction speed on the shared corpus, and quality + speed side by
 # side with trafilatura and resiliparse (needs `make bench-env` once).
+# libFuzzer on every reader of untrusted bytes: FUZZ_SECONDS per target (default 600),
+# FUZZ_JOBS at a time, FUZZ_TARGETS to choose. Findings land in .build/fuzz/findings/.
+fuzz: deps
+	SWIFT=$(SWIFT) Tests/Fuzz/fuzz.sh run
+
 bench: release
 	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: benchmarks need the shared corpus"; exit 1; }
 	@$(BENCH_PY) -c 'import trafilatura, resiliparse, fastwarc, rensa, tokenizers, tiktoken' 2>/dev/null || { echo "run 'make bench-env' first"; exit 1; }

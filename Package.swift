@@ -6,6 +6,7 @@ let package = Package(
   name: "Quarry",
   products: [
     .executable(name: "quarry", targets: ["quarry"]),
+    .executable(name: "quarry-fuzz", targets: ["FuzzTargets"]),
     .library(name: "DataCore", targets: ["DataCore"]),
   ],
   dependencies: [
@@ -83,6 +84,10 @@ let package = Package(
         "Model", "Train", .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Fuzz targets for every reader of untrusted bytes: libFuzzer entry (`make fuzz`) or replay.
+    .executableTarget(
+      name: "FuzzTargets",
+      dependencies: ["DataCore", "WARC", "HTMLExtract", "Extract", "BPE", "Model", "Shards", "Train", "Mixture", "Pipeline", "ConfigSchema"]),
 
     // Helpers shared by the test targets: temporary folders, the repository root, the debug
     // `quarry` binary, running a pipeline YAML, reading a folder's files for byte comparisons.

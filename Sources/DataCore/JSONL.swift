@@ -7,7 +7,7 @@ package func openByteStream(_ path: String) throws(DataError) -> ByteStream {
 }
 
 /// The longest line the line readers pass on (64 MiB); longer lines are skipped and reported.
-package let defaultMaxLineBytes = 64 << 20
+public let defaultMaxLineBytes = 64 << 20
 
 /// Calls `body` with each line of `stream` (without its `\n` or `\r\n`; a UTF-8 byte order
 /// mark at the start of the stream is dropped).
@@ -115,17 +115,19 @@ public struct LineProblem: Sendable, Equatable, CustomStringConvertible {
 public struct JSONLReader {
   /// The file being read.
   public let path: String
-  /// Lines longer than this are skipped and reported (`line_too_long`).
-  public var maxLineBytes = defaultMaxLineBytes
+  /// Lines longer than this are skipped and reported (`line_too_long`); 64 MiB unless set (in
+  /// steps: the task's `maxLineBytes`, a pipeline's `limits.max_line_bytes`).
+  public var maxLineBytes: Int
   /// Whether ids in the generated namespace (`Document.generatedIDPrefix`) are taken as they
   /// are. True for files inside a Quarry run folder (`RUN/<step>/file` beside
   /// `RUN/_quarry/manifest.json`), whose generated ids Quarry gave; false for outside input,
   /// whose ids in that namespace are replaced so they cannot collide with generated ones.
   public var trustGeneratedIDs: Bool
 
-  /// Creates a reader for `path`.
-  public init(path: String) {
+  /// Creates a reader for `path`, skipping lines over `maxLineBytes`.
+  public init(path: String, maxLineBytes: Int = defaultMaxLineBytes) {
     self.path = path
+    self.maxLineBytes = maxLineBytes
     trustGeneratedIDs = isRunFolderOutput(path)
   }
 

@@ -152,6 +152,9 @@ package func zstdCompress(_ bytes: [UInt8], level: Int32 = 3) -> [UInt8] {
   return out
 }
 
+/// The largest single frame `zstdDecompressFrame` accepts (token shards write 128-256 KiB).
+package let maxZstdFrameBytes = 64 << 20
+
 /// Compresses `bytes` into one independent zstd frame with a content checksum.
 package func zstdCompressFrame(_ bytes: UnsafeRawBufferPointer, level: Int32 = 3) throws(DataError) -> [UInt8] {
   guard let cctx = ZSTD_createCCtx() else { throw .zstd(path: "", message: "cannot allocate a context") }
@@ -166,9 +169,23 @@ package func zstdCompressFrame(_ bytes: UnsafeRawBufferPointer, level: Int32 = 3
   return out
 }
 
-/// Decompresses exactly one zstd frame that must hold `size` bytes.
+/// Decompresses exactly one zstd frame that must hold `size` bytes (at most `maxZstdFrameBytes`).
+///
+/// The size is checked against the frame's own header before anything is allocated, so a seek
+/// table that lies about a frame's size costs nothing.
 /// - Throws: `DataError.zstd` when the frame is corrupt, truncated or of another size.
 package func zstdDecompressFrame(_ frame: UnsafeRawBufferPointer, size: Int, path: String) throws(DataError) -> [UInt8] {
+  guard size >= 0, size <= maxZstdFrameBytes else {
+    throw .zstd(path: path, message: "a frame of \(size) bytes is over the \(maxZstdFrameBytes >> 20) MiB limit")
+  }
+  let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+  guard declared == UInt64(size) else {
+    throw .zstd(
+      path: path,
+      message: declared >= ZSTD_CONTENTSIZE_ERROR
+        ? "the frame header is damaged or does not declare its size"
+        : "the frame header says \(declared) bytes, the seek table says \(size)")
+  }
   var out = [UInt8](repeating: 0, count: size)
   let n = out.withUnsafeMutableBytes { o in ZSTD_decompress(o.baseAddress, size, frame.baseAddress, frame.count) }
   if ZSTD_isError(n) != 0 { throw .zstd(path: path, message: String(cString: ZSTD_getErrorName(n))) }

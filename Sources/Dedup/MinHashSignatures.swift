@@ -42,7 +42,7 @@ public struct MinHashSignatures: Sendable {
     var local: UInt64 = 0
     for (ordinal, file) in ShardSpec(rank: rank, worldSize: worldSize).select(files).enumerated() {
       stats.bytesIn += fileSize(file)
-      try JSONLReader(path: file).forEachWithLine({ doc, line in
+      try (context?.reader(file) ?? JSONLReader(path: file)).forEachWithLine({ doc, line in
         lineNumbers.append(UInt64(ordinal) << 40 | UInt64(line))
         stats.count("total")
         let exact = hasher.signature(of: doc.text, into: &signature, shingles: &shingles, words: &words, scratch: &scratch)

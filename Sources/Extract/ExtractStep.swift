@@ -89,7 +89,12 @@ public struct ExtractStep: Step {
     stats.count("total")
     let bytes: [UInt8]
     do {
-      bytes = try readPage(path)
+      let input = try readPage(path)
+      bytes = input.bytes
+      if input.truncated {
+        stats.count("truncated.page_size")
+        context.note("truncated.page_size", "\(path): over 64 MiB; extracted from the first 64 MiB")
+      }
     } catch {
       stats.error("unreadable_file")
       context.note("unreadable_file", "\(error)")
@@ -104,7 +109,11 @@ public struct ExtractStep: Step {
     ]
     if let t = page.title { metadata["title"] = .string(t) }
     if let l = page.lang { metadata["lang"] = .string(l) }
-    if page.truncated { metadata["truncated"] = .bool(true) }
+    if page.truncated {
+      metadata["truncated"] = .bool(true)
+      stats.count("truncated.html_limits")
+      context.note("truncated.html_limits", "\(path): over the parser's size, depth or node limits; the text is cut")
+    }
     try keep(page.text, id: fileStem(path), source: "html", metadata: metadata, writer: writer, stats: &stats)
   }
 
@@ -194,7 +203,11 @@ public struct ExtractStep: Step {
       "title": page.title.map { .string($0) } ?? .null,
       "lang": page.lang.map { .string($0) } ?? .null,
     ]
-    if page.truncated { metadata["truncated"] = .bool(true) }
+    if page.truncated {
+      metadata["truncated"] = .bool(true)
+      stats.count("truncated.html_limits")
+      context.note("truncated.html_limits", "\(path)@\(record.offset): over the parser's size, depth or node limits; the text is cut")
+    }
     try keep(page.text, id: id, source: "warc", metadata: metadata, writer: writer, stats: &stats)
   }
 }

@@ -2,19 +2,20 @@ import DataCore
 import HTMLExtract
 import Logging
 
-/// Reads one HTML page from disk (plain or gzip), refusing files over `limit` bytes.
-/// - Throws: `DataError` when the file is unreadable, corrupt or too large.
-public func readPage(_ path: String, limit: Int = 64 << 20) throws(DataError) -> [UInt8] {
+/// Reads one HTML page from disk (plain or gzip), keeping at most `limit` bytes (a gzip page
+/// stops inflating there); `truncated` says whether the page was longer.
+/// - Throws: `DataError` when the file is unreadable or corrupt.
+public func readPage(_ path: String, limit: Int = 64 << 20) throws(DataError) -> (bytes: [UInt8], truncated: Bool) {
   let stream = try openByteStream(path)
   var out: [UInt8] = []
   while let chunk = try stream.nextChunk() {
     if out.isEmpty { out = chunk } else { out += chunk }
     if out.count > limit {
       out.removeSubrange(limit...)
-      break
+      return (out, true)
     }
   }
-  return out
+  return (out, false)
 }
 
 /// Extracts many pages listed in a TSV file (`<id>\t<path>` lines) into `<outDir>/<id>.txt`,
@@ -53,9 +54,12 @@ public struct HTMLBatchJob {
       }
       var text = ""
       do {
-        let bytes = try readPage(path)
+        let (bytes, cut) = try readPage(path)
         stats.bytesIn += bytes.count
-        text = extractor.extract(bytes: bytes).text
+        if cut { stats.count("truncated.page_size") }
+        let page = extractor.extract(bytes: bytes)
+        if page.truncated { stats.count("truncated.html_limits") }
+        text = page.text
         if text.isEmpty { stats.drop("empty_text") } else { stats.count("kept") }
       } catch {
         stats.error("unreadable")

@@ -73,7 +73,7 @@ public struct DocumentJob: Step {
     for input in context.select(inputs) {
       let chain = chains[input.chain]
       let url = fileURL(input.file)
-      try JSONLReader(path: input.file).forEachWithLine({ doc, line in
+      try context.reader(input.file).forEachWithLine({ doc, line in
         stats.count("total")
         stats.bytesIn += doc.text.utf8.count
         context.progress(docs: 1)

@@ -62,15 +62,24 @@ public struct StepSpec: Sendable, Equatable {
 public struct RunPlan: Sendable, Equatable {
   /// The steps, in execution order.
   public var steps: [StepSpec]
+  /// The longest JSONL line any step reads (`limits.max_line_bytes`); nil for the default.
+  public var maxLineBytes: Int?
 
   /// Creates a plan.
-  public init(steps: [StepSpec]) { self.steps = steps }
+  public init(steps: [StepSpec], maxLineBytes: Int? = nil) {
+    self.steps = steps
+    self.maxLineBytes = maxLineBytes
+  }
 
   /// The step named `name`.
   public func step(_ name: String) -> StepSpec? { steps.first { $0.name == name } }
 
   /// The JSON form written to `plan.json`.
-  public var json: JSONValue { .object(["version": .int(1), "steps": .array(steps.map(\.json))]) }
+  public var json: JSONValue {
+    var o: [String: JSONValue] = ["version": .int(1), "steps": .array(steps.map(\.json))]
+    if let maxLineBytes { o["limits"] = .object(["max_line_bytes": .int(Int64(maxLineBytes))]) }
+    return .object(o)
+  }
 
   /// Reads `plan.json`.
   /// - Throws: `DataError` when it is missing or damaged.
@@ -88,7 +97,9 @@ public struct RunPlan: Sendable, Equatable {
     }
     var out: [StepSpec] = []
     for s in steps { out.append(try StepSpec(json: s)) }
-    return RunPlan(steps: out)
+    var limit: Int? = nil
+    if case .object(let limits)? = o["limits"] { limit = limits["max_line_bytes"]?.intValue }
+    return RunPlan(steps: out, maxLineBytes: limit)
   }
 }
 

@@ -81,14 +81,18 @@ public final class TaskContext: @unchecked Sendable {
   public let paths: StepPaths
   /// Messages from the task (swift-log).
   public let logger: Logger
+  /// The longest JSONL line the task reads (`limits.max_line_bytes`); longer ones are skipped
+  /// and counted. Readers get it from `reader(_:)`.
+  public let maxLineBytes: Int
   private let meter: ProgressMeter?
   private let phaseStats: @Sendable (String) -> StageStats
   private var noted: Set<String> = []
 
   init(
     rank: Int, tasks: Int, phase: String, paths: StepPaths, logger: Logger, meter: ProgressMeter?,
-    phaseStats: @escaping @Sendable (String) -> StageStats
+    maxLineBytes: Int, phaseStats: @escaping @Sendable (String) -> StageStats
   ) {
+    self.maxLineBytes = maxLineBytes
     self.phaseStats = phaseStats
     self.rank = rank
     self.tasks = tasks
@@ -119,6 +123,9 @@ public final class TaskContext: @unchecked Sendable {
       logger.warning("\(reason): \(message()) (further ones counted only)")
     }
   }
+
+  /// A JSONL reader for `file` with the run's line cap.
+  public func reader(_ file: String) -> JSONLReader { JSONLReader(path: file, maxLineBytes: maxLineBytes) }
 
   /// Counts a problem line of a JSONL input under `error.<reason>` and logs it once per reason,
   /// with the file and line number.

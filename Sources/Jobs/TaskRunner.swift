@@ -69,6 +69,7 @@ public struct TaskRunner: Sendable {
     let runner = self
     let context = TaskContext(
       rank: rank, tasks: phase.tasks, phase: phaseName, paths: paths, logger: logger, meter: meter,
+      maxLineBytes: plan.maxLineBytes ?? defaultMaxLineBytes,
       phaseStats: { name in spec.phase(name).map { runner.phaseStats(spec, $0) } ?? StageStats(stage: name) })
     let start = monotonicSeconds()
     do {

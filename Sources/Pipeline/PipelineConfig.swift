@@ -10,6 +10,7 @@ import Yams
 ///
 /// ```yaml
 /// executor: {workers: 2}                      # optional; --workers overrides
+/// limits: {max_line_bytes: 67108864}          # optional; longer JSONL lines are skipped
 /// slurm: {partition: cpu, time: "04:00:00", cpus_per_task: 2, mem: 8G,
 ///         env: {OMP_NUM_THREADS: "1"}, sbatch: ["--qos=low"]}
 /// steps:
@@ -35,6 +36,8 @@ public struct PipelineConfig: Sendable {
   public var workers: Int?
   /// `executor.progress_interval`, when set.
   public var progressInterval: Double?
+  /// `limits.max_line_bytes`: longer JSONL lines are skipped and counted (`error.line_too_long`).
+  public var maxLineBytes: Int?
   /// The `slurm:` settings.
   public var slurm: SlurmSettings
   /// The run folder (absolute).
@@ -43,6 +46,7 @@ public struct PipelineConfig: Sendable {
   static let topSchema: [String: Schema] = [
     "steps": .list(.map(.string)),  // checked per step below
     "executor": .object(["workers": .int(min: 1), "progress_interval": .number(min: 0.1, max: nil)], required: []),
+    "limits": .object(["max_line_bytes": .int(min: 1024, max: 1 << 32)], required: []),
     "slurm": .object(
       [
         "partition": .string, "time": .string, "cpus_per_task": .int(min: 1), "mem": .string, "env": .map(.string),
@@ -70,7 +74,7 @@ public struct PipelineConfig: Sendable {
     }
     var stepsNode: Node? = nil
     var cfg = PipelineConfig(
-      file: file, plan: RunPlan(steps: []), externalInputs: [], workers: nil, progressInterval: nil,
+      file: file, plan: RunPlan(steps: []), externalInputs: [], workers: nil, progressInterval: nil, maxLineBytes: nil,
       slurm: SlurmSettings(), runDir: absolutePath(runDir))
     for (k, v) in top {
       let key = k.string ?? ""
@@ -80,6 +84,9 @@ public struct PipelineConfig: Sendable {
         let e = Params(try reader.read(v, topSchema["executor"]!, key: "executor"))
         cfg.workers = e.int("workers")
         cfg.progressInterval = e.double("progress_interval")
+      case "limits":
+        let l = Params(try reader.read(v, topSchema["limits"]!, key: "limits"))
+        cfg.maxLineBytes = l.int("max_line_bytes")
       case "slurm":
         let s = Params(try reader.read(v, topSchema["slurm"]!, key: "slurm"))
         cfg.slurm.partition = s.string("partition")
@@ -90,7 +97,7 @@ public struct PipelineConfig: Sendable {
         cfg.slurm.sbatchLines = s.strings("sbatch") ?? []
         cfg.slurm.quarry = s.string("quarry").map(absolutePath)
       default:
-        throw reader.error(k, key, "unknown key; allowed: executor, slurm, steps")
+        throw reader.error(k, key, "unknown key; allowed: executor, limits, slurm, steps")
       }
     }
     guard let stepsNode else { throw reader.error(root, "steps", "missing; list the steps to run") }
@@ -107,16 +114,17 @@ public struct PipelineConfig: Sendable {
       planner.names.append(m["name"]?.string ?? kind)
     }
     for (i, node) in seq.enumerated() { try planner.plan(node, index: i) }
-    cfg.plan = RunPlan(steps: planner.specs)
+    cfg.plan = RunPlan(steps: planner.specs, maxLineBytes: cfg.maxLineBytes)
     cfg.externalInputs = planner.external
     return cfg
   }
 
   /// The manifest of this config: the external inputs as they are now, and the steps.
   public var manifest: RunManifest {
-    RunManifest(
-      files: externalInputs,
-      config: .array(plan.steps.map { .object(["name": .string($0.name), "kind": .string($0.kind), "params": $0.params]) }))
+    let steps = JSONValue.array(
+      plan.steps.map { .object(["name": .string($0.name), "kind": .string($0.kind), "params": $0.params]) })
+    let limits: JSONValue? = maxLineBytes.map { .object(["max_line_bytes": .int(Int64($0))]) }
+    return RunManifest(files: externalInputs, config: limits.map { .object(["steps": steps, "limits": $0]) } ?? steps)
   }
 }
 

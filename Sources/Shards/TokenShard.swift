@@ -101,7 +101,7 @@ public final class TokenShardWriter {
 
   /// Creates a shard for a vocabulary of `vocabSize` tokens.
   public init(path: String, vocabSize: Int, frameTokens: Int = 1 << 16) throws(DataError) {
-    precondition(frameTokens > 0)
+    precondition(frameTokens > 0 && frameTokens * 4 <= maxZstdFrameBytes, "frames are at most 64 MiB")
     self.path = path
     tokenBytes = vocabSize <= 65536 ? 2 : 4
     self.frameTokens = frameTokens
@@ -227,7 +227,7 @@ public final class TokenShardReader {
     let hi = min(tokenCount, range.upperBound)
     guard lo < hi else { return [] }
     var out: [Int] = []
-    out.reserveCapacity(hi - lo)
+    out.reserveCapacity(min(hi - lo, 1 << 20))
     // Binary search for the first frame.
     var first = 0
     var last = frames.count - 1

@@ -45,7 +45,7 @@ public struct TokenizeStep: Step {
       frameTokens: frameTokens)
     for file in context.select(files) {
       let stem = fileStem(file)
-      try JSONLReader(path: file).forEach({ doc in
+      try context.reader(file).forEach({ doc in
         var ids = encoder.encode(doc.text)
         if let eos { ids.append(eos) }
         let domain = doc.metadata["domain"]?.stringValue ?? "web"
@@ -92,7 +92,7 @@ public struct TokenizerTrainStep: Step {
     var stats = StageStats(stage: "tokenizer")
     var counts = BPETrainer.Counts()
     for file in files {
-      try JSONLReader(path: file).forEach({ doc in
+      try context.reader(file).forEach({ doc in
         trainer.add(doc.text, to: &counts)
         context.progress(docs: 1)
       }, onProblem: { context.count($0, in: file, into: &stats) })

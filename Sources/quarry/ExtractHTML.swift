@@ -48,13 +48,16 @@ struct ExtractHTML: ParsableCommand {
       return
     }
     guard let file else { return }
-    let bytes: [UInt8]
+    let input: (bytes: [UInt8], truncated: Bool)
     do {
-      bytes = try readPage(file)
+      input = try readPage(file)
     } catch {
       throw ValidationError("cannot read '\(file)': \(error)")
     }
-    let page = HTMLExtractor().extract(bytes: bytes)
+    let page = HTMLExtractor().extract(bytes: input.bytes)
+    if input.truncated || page.truncated {
+      Logger(label: "extract-html").warning("\(file): the page is over the size, depth or node limits; the text is cut")
+    }
     print(page.text)
   }
 }

@@ -35,6 +35,18 @@ private func inputs() -> [String] {
 
 @Suite("quarry extract end to end", .serialized)
 struct ExtractEndToEndTests {
+  @Test("a gzip page longer than the cap stops inflating there and says it was cut")
+  func pageCap() throws {
+    let dir = tempDir()
+    let path = dir + "/big.html.gz"
+    let page = "<html><body>" + String(repeating: "<p>words and more words</p>", count: 4000) + "</body></html>"
+    try writeFileAtomically(path, try Gzip.compress(Array(page.utf8)))
+    let cut = try readPage(path, limit: 1000)
+    #expect(cut.bytes.count == 1000 && cut.truncated)
+    let whole = try readPage(path)
+    #expect(whole.bytes.count == page.utf8.count && !whole.truncated)
+  }
+
   @Test("output is byte-identical for 1 and 2 workers")
   func workersDeterminism() async throws {
     let a = tempDir()

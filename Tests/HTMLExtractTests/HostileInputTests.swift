@@ -45,6 +45,19 @@ struct HostileInputTests {
     #expect(t.contains("Before"))
   }
 
+  @Test("an internal DTD subset neither replaces the page nor leaves its tail as text")
+  func internalSubset() {
+    let html = """
+      <!DOCTYPE html [<!ENTITY x "EVIL"><!ENTITY y "<p>more</p>">]>
+      <html><body><article><h1>Short</h1><p>A short article &x; with text.</p></article></body></html>
+      """
+    let t = HTMLExtractor().extract(bytes: Array(html.utf8)).text
+    #expect(t.contains("A short article"))
+    #expect(!t.contains("EVIL"))
+    #expect(!t.contains("]>"))
+    #expect(!t.contains("more"))
+  }
+
   @Test("binary garbage gives valid UTF-8 and no crash")
   func garbage() {
     var rng = SystemRandomNumberGenerator()

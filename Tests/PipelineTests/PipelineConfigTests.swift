@@ -74,6 +74,14 @@ private let badConfigs: [BadConfig] = [
           inputs: [\(fixtures)/warc]
       """, line: 2, key: "executor.workers", says: "expected an integer ≥ 1"),
   BadConfig(
+    name: "a line cap too small for any document",
+    yaml: """
+      limits: {max_line_bytes: 10}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+      """, line: 1, key: "limits.max_line_bytes", says: "expected an integer in [1024, 4294967296], found 10"),
+  BadConfig(
     name: "a required key missing",
     yaml: """
       steps:
