@@ -46,7 +46,9 @@ replay() {
 run() {
   local seconds=${FUZZ_SECONDS:-600} jobs=${FUZZ_JOBS:-1}
   local scratch=.build/fuzz
-  $SWIFT build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -DQUARRY_LIBFUZZER \
+  # One -sanitize flag naming both: swiftc keeps only the last -sanitize it is given, and
+  # SwiftPM orders its own --sanitize flags at random.
+  $SWIFT build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DQUARRY_LIBFUZZER \
     --product quarry-fuzz --scratch-path "$scratch"
   local bin="$scratch/release/quarry-fuzz"
   # Coverage must reach the library modules, not only the entry point (an incremental build
