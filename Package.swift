@@ -24,6 +24,11 @@ let package = Package(
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+    // C++ libraries behind small C shims (no pkg-config file for CLD2: linked by name).
+    .target(
+      name: "CCLD2", path: "Sources/CCLD2",
+      linkerSettings: [.linkedLibrary("cld2")]),
+
     // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
     .target(name: "DataCore", dependencies: ["CZstd", "CZlib", "CISAL"]),
     // The job layer: steps and phases run by rank, local and Slurm executors, run folders
@@ -76,6 +81,8 @@ let package = Package(
         "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE", "ConfigSchema",
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
+    // Per-document quality: scores (language and script with CLD2, …) written to metadata.
+    .target(name: "QualityFilters", dependencies: ["DataCore", "CCLD2"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
@@ -105,6 +112,7 @@ let package = Package(
     .testTarget(
       name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
+    .testTarget(name: "QualityFiltersTests", dependencies: ["QualityFilters", "DataCore"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ConfigSchema", "Jobs", "DataCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
