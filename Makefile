@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev pkg-config zstd
+DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev libfasttext-dev pkg-config zstd
 PKGS := libxml-2.0 libzstd zlib libisal openblas
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUARRY_RELEASE := .build/release/quarry

@@ -24,10 +24,13 @@ let package = Package(
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-    // C++ libraries behind small C shims (no pkg-config file for CLD2: linked by name).
+    // C++ libraries behind small C shims, linked by name (CLD2 has no pkg-config file).
     .target(
       name: "CCLD2", path: "Sources/CCLD2",
       linkerSettings: [.linkedLibrary("cld2")]),
+    .target(
+      name: "CFastText", path: "Sources/CFastText",
+      linkerSettings: [.linkedLibrary("fasttext")]),
 
     // Documents, JSONL(.zst/.gz) I/O, compression codecs, sharding, stats, atomic outputs.
     .target(name: "DataCore", dependencies: ["CZstd", "CZlib", "CISAL"]),
@@ -82,7 +85,7 @@ let package = Package(
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
     // Per-document quality: scores (language and script with CLD2, …) written to metadata.
-    .target(name: "QualityFilters", dependencies: ["DataCore", "CCLD2"]),
+    .target(name: "QualityFilters", dependencies: ["DataCore", "CCLD2", "CFastText"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",
@@ -112,7 +115,7 @@ let package = Package(
     .testTarget(
       name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
-    .testTarget(name: "QualityFiltersTests", dependencies: ["QualityFilters", "DataCore"]),
+    .testTarget(name: "QualityFiltersTests", dependencies: ["QualityFilters", "DataCore", "TestSupport"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ConfigSchema", "Jobs", "DataCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
