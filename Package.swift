@@ -84,8 +84,9 @@ let package = Package(
         "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE", "ConfigSchema",
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
-    // Per-document quality: scores (language and script with CLD2, …) written to metadata.
-    .target(name: "QualityFilters", dependencies: ["DataCore", "CCLD2", "CFastText"]),
+    // Per-document quality stages: scores (language and script with CLD2, fastText classifiers,
+    // …) written to metadata, filters over them, benchmark decontamination.
+    .target(name: "QualityFilters", dependencies: ["DataCore", "Jobs", "CCLD2", "CFastText"]),
     // The thin command-line front end.
     .executableTarget(
       name: "quarry",

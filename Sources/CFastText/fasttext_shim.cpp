@@ -11,8 +11,31 @@
 #include <string>
 #include <vector>
 
-struct quarry_fasttext {
-  fasttext::FastText model;
+/// A model, loaded with the checks fastText's own loader leaves out.
+struct quarry_fasttext : fasttext::FastText {
+  /// Loads `path`; returns an empty string, or what is wrong with the file.
+  ///
+  /// fastText checks the magic number but not that the file was read to its end, nor the
+  /// matrix shapes: a truncated or patched model would load and then crash at the first
+  /// prediction (an assert, or a division by zero).
+  std::string load(const char *path) {
+    std::ifstream in(path, std::ifstream::binary);
+    if (!in.is_open()) return "cannot open the file";
+    if (!checkModel(in)) return "not a fastText .bin (wrong magic number or version)";  // sets `version`
+    loadModel(in);
+    if (in.fail()) return "the file ends before the model does (truncated?)";
+    if (in.peek() != std::char_traits<char>::eof()) return "bytes follow the model";
+    const fasttext::Args &a = getArgs();
+    if (a.model != fasttext::model_name::sup) return "not a supervised (classifier) model";
+    if (getDictionary()->nlabels() <= 0) return "the model has no labels";
+    if (!isQuant()) {
+      auto input = getInputMatrix();
+      auto output = getOutputMatrix();
+      if (input->size(1) != a.dim || output->size(1) != a.dim || output->size(0) != getDictionary()->nlabels())
+        return "the model's matrices do not match its dimensions";
+    }
+    return "";
+  }
 };
 
 static void set_error(char *error, int error_len, const char *message) {
@@ -24,19 +47,9 @@ static void set_error(char *error, int error_len, const char *message) {
 extern "C" quarry_fasttext *quarry_fasttext_load(const char *path, char *error, int error_len) {
   quarry_fasttext *m = nullptr;
   try {
-    // fastText's loadModel(path) checks the magic number but not that the file was read to
-    // its end: a truncated model would load with garbage weights. Read it from a stream and
-    // check the stream afterwards.
-    std::ifstream in(path, std::ifstream::binary);
-    if (!in.is_open()) throw std::invalid_argument("cannot open the file");
-    int32_t magic = 0, version = 0;
-    in.read(reinterpret_cast<char *>(&magic), sizeof magic);
-    in.read(reinterpret_cast<char *>(&version), sizeof version);
-    if (!in || magic != 793712314 || version > 12) throw std::invalid_argument("not a fastText .bin (wrong magic number or version)");
     m = new quarry_fasttext();
-    m->model.loadModel(in);
-    if (in.fail()) throw std::invalid_argument("the file ends before the model does (truncated?)");
-    if (in.peek() != std::char_traits<char>::eof()) throw std::invalid_argument("bytes follow the model");
+    std::string problem = m->load(path);
+    if (!problem.empty()) throw std::invalid_argument(problem);
     return m;
   } catch (const std::exception &e) {
     set_error(error, error_len, e.what());
@@ -51,7 +64,7 @@ extern "C" void quarry_fasttext_free(quarry_fasttext *model) { delete model; }
 
 extern "C" int quarry_fasttext_labels(const quarry_fasttext *model) {
   try {
-    return model->model.getDictionary()->nlabels();
+    return model->getDictionary()->nlabels();
   } catch (...) {
     return 0;
   }
@@ -68,12 +81,12 @@ extern "C" int quarry_fasttext_predict(
     line.push_back('\n');
     std::istringstream in(line);
     std::vector<std::pair<fasttext::real, std::string>> predictions;
-    model->model.predictLine(in, predictions, k, 0.0);
+    model->predictLine(in, predictions, k, 0.0);
     int n = 0;
     for (const auto &p : predictions) {
       if (n >= k) break;
       set_error(labels + n * label_len, label_len, p.second.c_str());
-      probs[n] = p.first;
+      probs[n] = p.first > 1 ? 1 : p.first;  // exp(log p) can come out a hair above 1
       n++;
     }
     return n;

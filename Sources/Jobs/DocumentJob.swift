@@ -17,6 +17,13 @@ public protocol DocumentStage: Sendable {
   var name: String { get }
   /// Processes one document.
   func process(_ document: Document) -> StageResult
+  /// Processes one document, adding to `counts` what the stage wants in the stats (counted as
+  /// `<stage>.<key>`). The default calls `process(_:)`.
+  func process(_ document: Document, counts: inout [String: Int]) -> StageResult
+}
+
+extension DocumentStage {
+  public func process(_ document: Document, counts: inout [String: Int]) -> StageResult { process(document) }
 }
 
 /// A reader → stages → writer step: each input file's documents go through a chain of
@@ -84,7 +91,10 @@ public struct DocumentJob: Step {
         var current = doc
         if current.metadata["url"]?.stringValue == nil { current.metadata["url"] = .string(url + "#L\(line)") }
         for stage in chain {
-          switch stage.process(current) {
+          var counts: [String: Int] = [:]
+          let result = stage.process(current, counts: &counts)
+          for (key, n) in counts { stats.count(stage.name + "." + key, n) }
+          switch result {
           case .keep(let d): current = d
           case .drop(let reason):
             stats.drop(reason)

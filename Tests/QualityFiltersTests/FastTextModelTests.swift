@@ -38,21 +38,22 @@ struct FastTextModelTests {
     #expect(try model.predict("").count >= 0)
   }
 
-  @Test("a file that is not a model is refused with a message, not a crash", arguments: ["missing", "empty", "text", "truncated"])
+  @Test("a file that is not a model is refused with a message, not a crash", arguments: ["missing", "empty", "text", "header", "truncated", "trailing"])
   func badModel(kind: String) throws {
     let dir = makeTempDir()
     let path = dir + "/model.bin"
     switch kind {
     case "empty": try writeFileAtomically(path, [UInt8]())
     case "text": try writeFileAtomically(path, "this is not a fastText model\n")
-    case "truncated":
+    case "header": try writeFileAtomically(path, [0xBA, 0x16, 0x4F, 0x2F, 12, 0, 0, 0])
+    case "truncated", "trailing":
       try writeFileAtomically(dir + "/train.txt", examples(20))
       var options = FastTextModel.TrainingOptions()
       options.dimension = 8
       options.buckets = 1000
       try FastTextModel.train(examples: dir + "/train.txt", output: dir + "/whole.bin", options: options)
       let whole = try readFile(dir + "/whole.bin")
-      try writeFileAtomically(path, Array(whole.prefix(whole.count / 2)))
+      try writeFileAtomically(path, kind == "truncated" ? Array(whole.prefix(whole.count / 2)) : whole + [0])
     default: break
     }
     #expect(throws: DataError.self) { _ = try FastTextModel(path: path) }
