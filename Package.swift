@@ -81,7 +81,7 @@ let package = Package(
     .target(
       name: "Pipeline",
       dependencies: [
-        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "BPE", "ConfigSchema",
+        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Annotate", "Mixture", "Train", "QualityFilters", "BPE", "ConfigSchema",
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
     // Per-document quality stages: scores (language and script with CLD2, fastText classifiers,

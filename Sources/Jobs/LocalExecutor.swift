@@ -93,9 +93,10 @@ public struct LocalExecutor: Executor {
   }
 }
 
-/// One line per phase of a step: documents, throughput (per task-second) and peak memory.
+/// One line per phase of a step: documents, throughput (per task-second) and peak memory; then,
+/// when a stage counted hits (`<stage>.hit.<what>`, e.g. benchmark items), the ten most frequent.
 public func stepSummary(_ runner: TaskRunner, _ spec: StepSpec) -> [String] {
-  spec.phases.filter { $0.name != Phase.finish }.map { phase in
+  spec.phases.filter { $0.name != Phase.finish }.flatMap { phase in
     let s = runner.phaseStats(spec, phase)
     let secs = max(s.seconds, 1e-9)
     var line = "\(phase.name): "
@@ -112,6 +113,15 @@ public func stepSummary(_ runner: TaskRunner, _ spec: StepSpec) -> [String] {
     if !drops.isEmpty {
       line += " · " + drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
-    return line
+    var lines = [line]
+    let hits = s.counters.compactMap { k, v -> (String, Int)? in
+      guard let r = k.range(of: ".hit.") else { return nil }
+      return (String(k[r.upperBound...]), v)
+    }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    if !hits.isEmpty {
+      let shown = hits.prefix(10).map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+      lines.append("  hits (documents per item): " + shown + (hits.count > 10 ? ", and \(hits.count - 10) more in stats.json" : ""))
+    }
+    return lines
   }
 }

@@ -130,6 +130,8 @@ public struct PipelineConfig: Sendable {
 
 /// Resolves each step's inputs and references, and asks the step for its phases.
 struct Planner {
+  /// The kinds whose outputs are documents.
+  static let documentKinds: Set<String> = ["extract", "dedup", "annotate", "decontaminate"]
   let file: String
   let reader: ConfigReader
   let run: RunFolder
@@ -157,8 +159,10 @@ struct Planner {
   mutating func documents(_ ref: String, _ node: Node?, _ key: String, index: Int, reads: inout [String]) throws(ConfigError) -> [String] {
     try checkOrder(ref, node, key, index: index)
     if let kind = kindOf(ref) {
-      guard ["extract", "dedup", "annotate"].contains(kind), let step = steps[ref] else {
-        throw reader.error(node, key, "step '\(ref)' (\(kind)) writes no documents; name an extract, dedup or annotate step, or a path")
+      guard Planner.documentKinds.contains(kind), let step = steps[ref] else {
+        throw reader.error(
+          node, key,
+          "step '\(ref)' (\(kind)) writes no documents; name a \(Planner.documentKinds.sorted().joined(separator: ", ")) step, or a path")
       }
       reads.append(ref)
       return step.outputFiles
@@ -247,7 +251,7 @@ struct Planner {
     p["inputs"] = nil
     if takesInput && refs.isEmpty {
       // The previous step, or the nearest earlier one whose output this kind reads.
-      let fits: Set<String> = kind == "mix" ? ["tokenize"] : ["extract", "dedup", "annotate"]
+      let fits: Set<String> = kind == "mix" ? ["tokenize"] : Planner.documentKinds
       guard kind != "extract", let previous = specs.last(where: { fits.contains($0.kind) })?.name else {
         throw reader.error(
           node, base + ".inputs",
@@ -265,8 +269,24 @@ struct Planner {
       }
       do { inputs = try ExtractStep.listInputs(refs.map(absolutePath)) } catch { throw reader.error(inputNode, key, "\(error)") }
       external += inputs
-    case "dedup", "tokenizer", "tokenize":
+    case "dedup", "tokenizer", "tokenize", "decontaminate":
       for ref in refs { inputs += try documents(ref, inputNode, key, index: i, reads: &reads) }
+      if kind == "decontaminate" {
+        var files: [String] = []
+        for ref in Params(.object(p)).strings("benchmarks") ?? [] {
+          let path = absolutePath(ref)
+          guard fileExists(path) else {
+            throw reader.error(m["benchmarks"] ?? node, base + ".benchmarks", "'\(ref)' does not exist; give JSONL files (or folders of them) with a text field")
+          }
+          do { files += try listDocumentFiles(path) } catch { throw reader.error(m["benchmarks"] ?? node, base + ".benchmarks", "\(error)") }
+        }
+        guard !files.isEmpty else {
+          throw reader.error(m["benchmarks"] ?? node, base + ".benchmarks", "no .jsonl files found; give benchmark items as JSONL with a text field")
+        }
+        external += files
+        p["benchmarks"] = nil
+        p["benchmark_files"] = .array(files.map { .string($0) })
+      }
       if kind == "tokenize" {
         p["tokenizer"] = .string(try tokenizer(p["tokenizer"]?.stringValue, m["tokenizer"] ?? node, base + ".tokenizer", index: i, reads: &reads))
       }

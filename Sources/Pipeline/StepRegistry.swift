@@ -6,6 +6,7 @@ import Dedup
 import Extract
 import Jobs
 import Mixture
+import QualityFilters
 import Tokenize
 import Train
 
@@ -41,6 +42,9 @@ public struct StepRegistry: StepBuilder {
       ], ["sources"]
     ),
     "tokenize": (["tokenizer": .string, "max_tasks": .int(min: 1)], []),
+    "decontaminate": (
+      ["benchmarks": .strings, "mask": .bool, "ngram": .int(min: 8, max: 50), "max_tasks": .int(min: 1)], ["benchmarks"]
+    ),
     "mix": (
       [
         "tokenizer": .string,
@@ -105,6 +109,14 @@ public struct StepRegistry: StepBuilder {
         for file in s.strings("files") ?? [] { inputs.append(DocumentJob.Input(file: file, chain: k)) }
       }
       var job = DocumentJob(inputs: inputs, chains: chains, paths: paths)
+      job.maxTasks = p.int("max_tasks") ?? job.maxTasks
+      return job
+    case "decontaminate":
+      var index = BenchmarkIndex(n: p.int("ngram") ?? 13)
+      try index.add(files: p.strings("benchmark_files") ?? [])
+      var job = DocumentJob(
+        inputs: spec.inputs.map { DocumentJob.Input(file: $0, chain: 0) },
+        chains: [[Decontaminator(index: index, mask: p.bool("mask") ?? false)]], paths: paths)
       job.maxTasks = p.int("max_tasks") ?? job.maxTasks
       return job
     case "tokenize":

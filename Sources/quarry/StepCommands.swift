@@ -88,3 +88,36 @@ struct Mix: AsyncParsableCommand {
     print(try MixturePipeline.report(runner))
   }
 }
+
+/// `quarry decontaminate`: drop (or mask) documents that share a 13-gram with benchmark items.
+struct Decontaminate: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Drop (or mask) documents sharing a word 13-gram with any benchmark item.",
+    discussion: """
+      Benchmarks are JSONL files (or folders of them) with a text field, e.g. MATH-500 or AIME
+      problems; each file is one benchmark, named by its stem. Words are runs of letters and
+      digits, lowercased; items of 8-12 words match whole. Writes the kept documents to
+      <output>/decontaminate/<rank>.jsonl.zst; the stats count, per item,
+      decontaminate.hit.<benchmark>/<id>: how many documents hit it.
+
+      Example:
+        quarry decontaminate --input Fixtures/exercises \\
+          --benchmarks Fixtures/benchmarks --output out/decon
+      """
+  )
+  @Option(help: "A JSONL/JSONL.zst file or a folder of them (a run folder too); repeatable.") var input: [String]
+  @Option(help: "Benchmark items: JSONL files or folders of them; repeatable.") var benchmarks: [String]
+  @Flag(help: "Replace the shared spans with [benchmark] instead of dropping the document.") var mask = false
+  @Option(help: "The n-gram length in words (8-50).") var ngram = 13
+  @Option(help: "The run folder.") var output: String
+  @OptionGroup var workers: WorkerOptions
+  @OptionGroup var log: LogOptions
+
+  func run() async throws {
+    log.bootstrap()
+    let params: [String: JSONValue] = [
+      "benchmarks": .array(benchmarks.map { .string($0) }), "mask": .bool(mask), "ngram": .int(Int64(ngram)),
+    ]
+    try await runSingle("decontaminate", inputs: input, params: params, output: output, workers: workers.workers)
+  }
+}

@@ -92,4 +92,31 @@ struct DocumentChecksTests {
     #expect(annotate["error.line_too_long"] == 1)
     #expect(annotate["kept"] == 2)
   }
+
+  @Test("a decontaminate step drops the documents that share a 13-gram with a benchmark item and names the item")
+  func decontaminate() async throws {
+    let dir = makeTempDir()
+    let problem = "Find the number of ordered pairs of positive integers m and n such that m squared times n equals twenty"
+    let w = try JSONLWriter(path: dir + "/in/docs.jsonl")
+    try w.write(Document(id: "leak", text: "Forum post. " + problem + " to the twentieth power. Any hints?"))
+    try w.write(Document(id: "clean", text: "A post about ordered pairs of integers and powers, in other words."))
+    try w.finish()
+    let bench = try JSONLWriter(path: dir + "/bench/aime.jsonl")
+    try bench.write(Document(id: "p7", text: problem + " to the power of twenty."))
+    try bench.finish()
+    let yaml = """
+      steps:
+        - step: decontaminate
+          inputs: [\(dir)/in]
+          benchmarks: [\(dir)/bench]
+        - step: dedup
+      """
+    let runner = try await runPipeline(yaml: yaml, output: dir + "/run", workers: 1)
+    let s = phaseStats(runner, step: "decontaminate")
+    #expect(s["dropped.benchmark_overlap"] == 1)
+    #expect(s["decontaminate.hit.aime/p7"] == 1)
+    #expect(try JSONLReader(path: dir + "/run/decontaminate/00000.jsonl.zst").readAll().map(\.id) == ["clean"])
+    // The dedup step after it reads its output by default.
+    #expect(phaseStats(runner, step: "dedup", phase: "signatures")["total"] == 1)
+  }
 }

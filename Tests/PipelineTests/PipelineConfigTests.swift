@@ -82,6 +82,15 @@ private let badConfigs: [BadConfig] = [
           inputs: [\(fixtures)/warc]
       """, line: 1, key: "limits.max_line_bytes", says: "expected an integer in [1024, 4294967296], found 10"),
   BadConfig(
+    name: "benchmarks that do not exist",
+    yaml: """
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+        - step: decontaminate
+          benchmarks: [/no/such/benchmarks]
+      """, line: 5, key: "steps[1].benchmarks", says: "'/no/such/benchmarks' does not exist"),
+  BadConfig(
     name: "a required key missing",
     yaml: """
       steps:
