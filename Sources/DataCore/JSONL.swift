@@ -199,6 +199,11 @@ public struct JSONLReader {
   }
 }
 
+/// The bookkeeping folder of a run folder (`RUN/_quarry`) and the manifest inside it that marks
+/// a folder as Quarry's; the job layer's `RunFolder` uses the same names.
+public let runMetaFolderName = "_quarry"
+public let runManifestName = "manifest.json"
+
 /// Whether `path` is an output file of a Quarry run: `RUN/<step>/…/<file>` (at most three
 /// folders down) with `RUN/_quarry/manifest.json`.
 package func isRunFolderOutput(_ path: String) -> Bool {
@@ -207,7 +212,7 @@ package func isRunFolderOutput(_ path: String) -> Bool {
   for _ in 0..<3 {
     guard parts.count >= 1 else { return false }
     parts.removeLast()
-    if fileExists("/" + parts.joined(separator: "/") + "/_quarry/manifest.json") { return true }
+    if fileExists("/" + parts.joined(separator: "/") + "/" + runMetaFolderName + "/" + runManifestName) { return true }
   }
   return false
 }

@@ -93,7 +93,7 @@ public struct ExtractStep: Step {
       bytes = input.bytes
       if input.truncated {
         stats.count("truncated.page_size")
-        context.note("truncated.page_size", "\(path): over 64 MiB; extracted from the first 64 MiB")
+        context.note("truncated.page_size", "\(path): over \(maxPageBytes >> 20) MiB; extracted from the first \(maxPageBytes >> 20) MiB")
       }
     } catch {
       stats.error("unreadable_file")
@@ -109,12 +109,17 @@ public struct ExtractStep: Step {
     ]
     if let t = page.title { metadata["title"] = .string(t) }
     if let l = page.lang { metadata["lang"] = .string(l) }
-    if page.truncated {
-      metadata["truncated"] = .bool(true)
-      stats.count("truncated.html_limits")
-      context.note("truncated.html_limits", "\(path): over the parser's size, depth or node limits; the text is cut")
-    }
+    if page.truncated { markTruncated(&metadata, &stats, context, where: path) }
     try keep(page.text, id: fileStem(path), source: "html", metadata: metadata, writer: writer, stats: &stats)
+  }
+
+  /// Marks a page the parser cut (size, depth or node limits): metadata, count, one log line.
+  private func markTruncated(
+    _ metadata: inout [String: JSONValue], _ stats: inout StageStats, _ context: TaskContext, where place: String
+  ) {
+    metadata["truncated"] = .bool(true)
+    stats.count("truncated.html_limits")
+    context.note("truncated.html_limits", "\(place): over the parser's size, depth or node limits; the text is cut")
   }
 
   private func keep(
@@ -203,11 +208,7 @@ public struct ExtractStep: Step {
       "title": page.title.map { .string($0) } ?? .null,
       "lang": page.lang.map { .string($0) } ?? .null,
     ]
-    if page.truncated {
-      metadata["truncated"] = .bool(true)
-      stats.count("truncated.html_limits")
-      context.note("truncated.html_limits", "\(path)@\(record.offset): over the parser's size, depth or node limits; the text is cut")
-    }
+    if page.truncated { markTruncated(&metadata, &stats, context, where: "\(path)@\(record.offset)") }
     try keep(page.text, id: id, source: "warc", metadata: metadata, writer: writer, stats: &stats)
   }
 }

@@ -2,10 +2,13 @@ import DataCore
 import HTMLExtract
 import Logging
 
+/// The most bytes of one page file that are read (64 MiB); the rest is cut and counted.
+public let maxPageBytes = 64 << 20
+
 /// Reads one HTML page from disk (plain or gzip), keeping at most `limit` bytes (a gzip page
 /// stops inflating there); `truncated` says whether the page was longer.
 /// - Throws: `DataError` when the file is unreadable or corrupt.
-public func readPage(_ path: String, limit: Int = 64 << 20) throws(DataError) -> (bytes: [UInt8], truncated: Bool) {
+public func readPage(_ path: String, limit: Int = maxPageBytes) throws(DataError) -> (bytes: [UInt8], truncated: Bool) {
   let stream = try openByteStream(path)
   var out: [UInt8] = []
   while let chunk = try stream.nextChunk() {

@@ -23,7 +23,7 @@ public struct RunFolder: Sendable {
   public let root: String
 
   /// The bookkeeping folder's name inside a run.
-  public static let metaName = "_quarry"
+  public static let metaName = runMetaFolderName
 
   /// Opens (does not create) the run folder at `path`, made absolute.
   public init(_ path: String) {
@@ -35,7 +35,7 @@ public struct RunFolder: Sendable {
   /// `plan.json`.
   public var planPath: String { meta + "/plan.json" }
   /// `manifest.json`.
-  public var manifestPath: String { meta + "/manifest.json" }
+  public var manifestPath: String { meta + "/" + runManifestName }
   /// The Slurm folder.
   public var slurmDir: String { meta + "/slurm" }
 

@@ -77,9 +77,12 @@ public struct RunPlan: Sendable, Equatable {
   /// The JSON form written to `plan.json`.
   public var json: JSONValue {
     var o: [String: JSONValue] = ["version": .int(1), "steps": .array(steps.map(\.json))]
-    if let maxLineBytes { o["limits"] = .object(["max_line_bytes": .int(Int64(maxLineBytes))]) }
+    o["limits"] = limitsJSON
     return .object(o)
   }
+
+  /// The run-wide limits as written to `plan.json` (and the manifest); nil when all are defaults.
+  public var limitsJSON: JSONValue? { maxLineBytes.map { .object(["max_line_bytes": .int(Int64($0))]) } }
 
   /// Reads `plan.json`.
   /// - Throws: `DataError` when it is missing or damaged.

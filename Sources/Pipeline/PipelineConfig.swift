@@ -123,8 +123,7 @@ public struct PipelineConfig: Sendable {
   public var manifest: RunManifest {
     let steps = JSONValue.array(
       plan.steps.map { .object(["name": .string($0.name), "kind": .string($0.kind), "params": $0.params]) })
-    let limits: JSONValue? = maxLineBytes.map { .object(["max_line_bytes": .int(Int64($0))]) }
-    return RunManifest(files: externalInputs, config: limits.map { .object(["steps": steps, "limits": $0]) } ?? steps)
+    return RunManifest(files: externalInputs, config: plan.limitsJSON.map { .object(["steps": steps, "limits": $0]) } ?? steps)
   }
 }
 
