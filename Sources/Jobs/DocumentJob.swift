@@ -6,6 +6,9 @@ public enum StageResult: Sendable {
   case keep(Document)
   /// Drop it, for `reason` (a snake_case stats key).
   case drop(reason: String)
+  /// Drop it, for `reason`, keeping `document` (with the scores that condemned it) for the
+  /// step's rejected output.
+  case reject(Document, reason: String)
 }
 
 /// Document → document work: filters, annotators, decontamination, PDF clean-up.
@@ -57,6 +60,9 @@ public struct DocumentJob: Step {
   public var paths: StepPaths
   /// Upper bound on the number of tasks.
   public var maxTasks = 256
+  /// Where dropped documents go, when set: `<rejected>/<rank>.jsonl.zst`, each with its
+  /// reason in `metadata.filter_reason` (as datatrove's exclusion writer does).
+  public var rejected: String? = nil
 
   /// Creates the job.
   public init(inputs: [Input], chains: [[any DocumentStage]], paths: StepPaths) {
@@ -76,6 +82,7 @@ public struct DocumentJob: Step {
   public func runTask(phase: String, context: TaskContext) throws -> StageStats {
     var stats = StageStats(stage: "documents")
     let writer = try JSONLWriter(path: paths.data + "/" + padRank(context.rank) + ".jsonl.zst")
+    let rejectWriter = try rejected.map { try JSONLWriter(path: $0 + "/" + padRank(context.rank) + ".jsonl.zst") }
     var ids = Set<String>()
     for input in context.select(inputs) {
       let chain = chains[input.chain]
@@ -99,6 +106,18 @@ public struct DocumentJob: Step {
           case .drop(let reason):
             stats.drop(reason)
             stats.count(stage.name + ".dropped." + reason)
+            if let rejectWriter {
+              current.metadata["filter_reason"] = .string(reason)
+              try rejectWriter.write(current)
+            }
+            return
+          case .reject(var d, let reason):
+            stats.drop(reason)
+            stats.count(stage.name + ".dropped." + reason)
+            if let rejectWriter {
+              d.metadata["filter_reason"] = .string(reason)
+              try rejectWriter.write(d)
+            }
             return
           }
         }
@@ -108,6 +127,7 @@ public struct DocumentJob: Step {
       context.progress(bytes: fileSize(input.file))
     }
     try writer.finish()
+    try rejectWriter?.finish()
     stats.bytesOut = writer.bytesWritten
     return stats
   }

@@ -8,6 +8,7 @@ import DataCore
 ///
 /// ```
 /// RUN/<step>/                         the step's outputs only (documents, shards, a model)
+/// RUN/rejected/<step>/                a filter step's dropped documents, with their reasons
 /// RUN/_quarry/manifest.json           what made the run: inputs (size, mtime) and config
 /// RUN/_quarry/plan.json               the steps with their inputs, parameters and task counts
 /// RUN/_quarry/lock                    held (flock) by the `quarry run` writing the folder
@@ -24,6 +25,16 @@ public struct RunFolder: Sendable {
 
   /// The bookkeeping folder's name inside a run.
   public static let metaName = runMetaFolderName
+
+  /// The folder of the filter steps' rejected documents: `RUN/rejected/<step>/`.
+  public static let rejectedName = "rejected"
+
+  /// Where a step's rejected documents go, `RUN/rejected/<step>`.
+  public static func rejectedFolder(of paths: StepPaths) -> String {
+    let data = paths.data
+    guard let slash = data.lastIndex(of: "/") else { return rejectedName + "/" + data }
+    return String(data[..<slash]) + "/" + rejectedName + "/" + String(data[data.index(after: slash)...])
+  }
 
   /// Opens (does not create) the run folder at `path`, made absolute.
   public init(_ path: String) {

@@ -3,6 +3,7 @@ import ConfigSchema
 import DataCore
 import Extract
 import Jobs
+import QualityFilters
 import Train
 import Yams
 
@@ -130,7 +131,7 @@ public struct PipelineConfig: Sendable {
 /// Resolves each step's inputs and references, and asks the step for its phases.
 struct Planner {
   /// The kinds whose outputs are documents.
-  static let documentKinds: Set<String> = ["extract", "dedup", "annotate", "decontaminate"]
+  static let documentKinds: Set<String> = ["extract", "dedup", "annotate", "decontaminate", "filter"]
   let file: String
   let reader: ConfigReader
   let run: RunFolder
@@ -213,6 +214,32 @@ struct Planner {
     return path
   }
 
+  /// A filter step's settings: the `config` file's keys under the step's own (which win),
+  /// checked against the filter schema, with the list and model paths made absolute.
+  mutating func filterSettings(_ p: inout [String: JSONValue], _ m: Node.Mapping, _ node: Node, _ base: String) throws(ConfigError) {
+    if let ref = p["config"]?.stringValue {
+      let path = absolutePath(ref)
+      guard let bytes = try? readFile(path, limit: 1 << 20) else {
+        throw reader.error(m["config"] ?? node, base + ".config", "cannot read filter config '\(ref)'; give a YAML file of filter settings")
+      }
+      let fileReader = ConfigReader(file: ref)
+      guard case .object(let o) = try fileReader.check(String(decoding: bytes, as: UTF8.self), QualityFilters.FilterSettings.schema) else { return }
+      for (k, v) in o where p[k] == nil { p[k] = v }
+      external.append(path)
+      p["config"] = nil
+    }
+    for (section, key) in [("c4_badwords", "words_file"), ("classifier", "model")] {
+      guard case .object(var o)? = p[section], let ref = o[key]?.stringValue else { continue }
+      let path = absolutePath(ref)
+      guard fileExists(path) else {
+        throw reader.error(m[section] ?? node, base + "." + section + "." + key, "'\(ref)' does not exist")
+      }
+      o[key] = .string(path)
+      p[section] = .object(o)
+      external.append(path)
+    }
+  }
+
   mutating func plan(_ node: Node, index i: Int) throws {
     guard case .mapping(let m) = node else { return }
     let base = "steps[\(i)]"
@@ -235,6 +262,9 @@ struct Planner {
     let name = p["name"]?.stringValue ?? kind
     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), name != RunFolder.metaName else {
       throw reader.error(m["name"] ?? kindNode, base + ".name", "'\(name)' is not a usable folder name (letters, digits, - and _)")
+    }
+    guard name != RunFolder.rejectedName else {
+      throw reader.error(m["name"] ?? kindNode, base + ".name", "'\(name)' holds the filter steps' rejected documents; give this step another name")
     }
     if specs.contains(where: { $0.name == name }) {
       throw reader.error(m["name"] ?? kindNode, base + ".name", "a step named '\(name)' already exists; give this one another name:")
@@ -268,8 +298,9 @@ struct Planner {
       }
       do { inputs = try ExtractStep.listInputs(refs.map(absolutePath)) } catch { throw reader.error(inputNode, key, "\(error)") }
       external += inputs
-    case "dedup", "tokenizer", "tokenize", "decontaminate":
+    case "dedup", "tokenizer", "tokenize", "decontaminate", "filter":
       for ref in refs { inputs += try documents(ref, inputNode, key, index: i, reads: &reads) }
+      if kind == "filter" { try filterSettings(&p, m, node, base) }
       if kind == "decontaminate" {
         var files: [String] = []
         for ref in Params(.object(p)).strings("benchmarks") ?? [] {

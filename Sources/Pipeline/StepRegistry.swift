@@ -1,4 +1,3 @@
-import Annotate
 import BPE
 import ConfigSchema
 import DataCore
@@ -42,6 +41,9 @@ public struct StepRegistry: StepBuilder {
       ], ["sources"]
     ),
     "tokenize": (["tokenizer": .string, "max_tasks": .int(min: 1)], []),
+    "filter": (
+      FilterSettings.keys.merging(["config": .string, "rejected": .bool, "max_tasks": .int(min: 1)]) { a, _ in a }, []
+    ),
     "decontaminate": (
       ["benchmarks": .strings, "mask": .bool, "ngram": .int(min: 8, max: 50), "max_tasks": .int(min: 1)], ["benchmarks"]
     ),
@@ -118,6 +120,12 @@ public struct StepRegistry: StepBuilder {
         inputs: spec.inputs.map { DocumentJob.Input(file: $0, chain: 0) },
         chains: [[Decontaminator(index: index, mask: p.bool("mask") ?? false)]], paths: paths)
       job.maxTasks = p.int("max_tasks") ?? job.maxTasks
+      return job
+    case "filter":
+      let stage = try QualityFilterStage(settings: FilterSettings(config: p.o))
+      var job = DocumentJob(inputs: spec.inputs.map { DocumentJob.Input(file: $0, chain: 0) }, chains: [[stage]], paths: paths)
+      job.maxTasks = p.int("max_tasks") ?? job.maxTasks
+      if p.bool("rejected") ?? true { job.rejected = RunFolder.rejectedFolder(of: paths) }
       return job
     case "tokenize":
       var step = TokenizeStep(tokenizerPath: p.string("tokenizer") ?? "", files: spec.inputs, paths: paths)

@@ -43,8 +43,12 @@ public struct BadWordsFilter: DocumentStage {
     firstMatch(in: document.text) == nil ? .keep(document) : .drop(reason: "document_removed_with_badwords")
   }
 
-  /// The first listed entry found in `text`, if any.
-  public func firstMatch(in text: String) -> String? {
+  /// Entries that are placeholders in code and TeX (`xx`, `xxx`), which the math- and
+  /// code-aware preset ignores in technical documents.
+  public static let placeholders: Set<String> = ["xx", "xxx"]
+
+  /// The first listed entry found in `text`, if any, skipping the entries in `ignoring`.
+  public func firstMatch(in text: String, ignoring: Set<String> = []) -> String? {
     let s = Array(text.lowercased().unicodeScalars)
     var i = 0
     while i < s.count {
@@ -55,7 +59,8 @@ public struct BadWordsFilter: DocumentStage {
           if k == e.count && (i + k == s.count || !isWordScalar(s[i + k])) {
             var out = String.UnicodeScalarView()
             out.append(contentsOf: e)
-            return String(out)
+            let word = String(out)
+            if !ignoring.contains(word) { return word }
           }
         }
       }

@@ -42,7 +42,7 @@ struct Quarry: AsyncParsableCommand {
     version: quarryVersion,
     subcommands: [
       RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, WARCStats.self,
-      Dedup.self, Decontaminate.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
+      Dedup.self, Filter.self, Decontaminate.self, ClassifierCommand.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
       GenerateCommand.self, ModelCommand.self,
     ]
   )

@@ -2,6 +2,7 @@ import ArgumentParser
 import DataCore
 import Jobs
 import Pipeline
+import QualityFilters
 
 /// Runs a one-step pipeline and prints its summary.
 func runSingle(
@@ -119,5 +120,105 @@ struct Decontaminate: AsyncParsableCommand {
       "benchmarks": .array(benchmarks.map { .string($0) }), "mask": .bool(mask), "ngram": .int(Int64(ngram)),
     ]
     try await runSingle("decontaminate", inputs: input, params: params, output: output, workers: workers.workers)
+  }
+}
+
+/// `quarry filter`: quality filters with scores in metadata, or `--explain` one file.
+struct Filter: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Score documents (language, densities, Gopher/C4/FineWeb rules) and drop low-quality ones.",
+    discussion: """
+      Presets: reasoning (default; math- and code-aware rules, PII masking) and datatrove-compat
+      (datatrove 0.10.1's definitions and defaults). A --config YAML file sets thresholds, turns
+      filters off ({enabled: false}), adds a language list or a fastText classifier; see README.
+      Writes kept documents, with their scores in metadata.quality, to <output>/filter/, and
+      rejected ones with metadata.filter_reason to <output>/rejected/filter/. The stats count
+      dropped.<reason> per rule.
+
+      Examples:
+        quarry filter --input Fixtures/exercises --output out/filter
+        quarry filter --explain Fixtures/exercises/exercises.jsonl \\
+          --preset datatrove-compat
+      """
+  )
+  @Option(help: "A JSONL/JSONL.zst file or a folder of them (a run folder too); repeatable.") var input: [String] = []
+  @Option(help: "The run folder.") var output: String?
+  @Option(help: "reasoning or datatrove-compat.") var preset: String?
+  @Option(help: "A YAML file of filter settings.") var config: String?
+  @Option(help: "A bad-words list (one entry per line) for C4's bad-words rule.") var badWords: String?
+  @Option(help: "Print each document's scores and first failing rule for this JSONL file.") var explain: String?
+  @OptionGroup var workers: WorkerOptions
+  @OptionGroup var log: LogOptions
+
+  func validate() throws {
+    if let preset, FilterSettings.Preset(rawValue: preset) == nil {
+      throw ValidationError("--preset must be reasoning or datatrove-compat, not '\(preset)'")
+    }
+    if explain == nil && (input.isEmpty || output == nil) {
+      throw ValidationError("give --input and --output, or --explain FILE.jsonl")
+    }
+  }
+
+  func run() async throws {
+    log.bootstrap()
+    if let explain {
+      var settings = try FilterSettings.load(configFile: config, preset: preset.flatMap(FilterSettings.Preset.init))
+      if let badWords { settings.badWordsFile = badWords }
+      try FilterExplain.explain(file: explain, settings: settings) { print($0, terminator: "") }
+      return
+    }
+    var params: [String: JSONValue] = [:]
+    if let preset { params["preset"] = .string(preset) }
+    if let config { params["config"] = .string(config) }
+    if let badWords { params["c4_badwords"] = .object(["words_file": .string(badWords)]) }
+    try await runSingle("filter", inputs: input, params: params, output: output ?? "", workers: workers.workers)
+  }
+}
+
+/// `quarry classifier`: fastText quality classifiers.
+struct ClassifierCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "classifier", abstract: "Train fastText quality classifiers for `quarry filter`.",
+    subcommands: [ClassifierTrain.self])
+}
+
+/// `quarry classifier train`.
+struct ClassifierTrain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a supervised fastText model (word and character n-grams) on good and bad documents.",
+    discussion: """
+      Labels are __label__hq (positive) and __label__lq (negative). Use the model with a filter
+      config: classifier: {model: model.bin, label: __label__hq, min_score: 0.5}.
+
+      Example:
+        quarry classifier train --positive Fixtures/exercises \\
+          --negative Fixtures/junk --output out/quality.bin --buckets 100000
+      """
+  )
+  @Option(help: "Good documents: JSONL files or folders; repeatable.") var positive: [String]
+  @Option(help: "Bad documents: JSONL files or folders; repeatable.") var negative: [String]
+  @Option(help: "The model file to write (.bin).") var output: String
+  @Option(help: "Training epochs.") var epochs = 5
+  @Option(help: "Embedding dimension.") var dimension = 100
+  @Option(help: "Word n-gram length.") var wordNgrams = 2
+  @Option(help: "Hash buckets for n-grams (memory is buckets x dimension x 4 bytes).") var buckets = 2_000_000
+  @Option(help: "Random seed (training is single-threaded, so deterministic).") var seed = 0
+
+  func validate() throws {
+    guard epochs >= 1, dimension >= 1, wordNgrams >= 1, buckets >= 1, seed >= 0 else {
+      throw ValidationError("--epochs, --dimension, --word-ngrams and --buckets must be at least 1, --seed at least 0")
+    }
+  }
+
+  func run() throws {
+    var options = FastTextModel.TrainingOptions()
+    options.epochs = epochs
+    options.dimension = dimension
+    options.wordNgrams = wordNgrams
+    options.buckets = buckets
+    options.seed = seed
+    let s = try QualityClassifier.train(positive: positive, negative: negative, output: output, options: options)
+    print("trained on \(s.positive) positive and \(s.negative) negative documents: \(output)")
   }
 }

@@ -1,0 +1,220 @@
+/// Python's string semantics over Unicode scalars, which datatrove's rules are defined in:
+/// `len` counts code points, `isspace`/`strip`/`split()` use Python's whitespace set,
+/// `splitlines` knows Python's line boundaries, `isalpha` is the L* categories.
+/// Everything works on `[Unicode.Scalar]` with index ranges, so no rule allocates a string
+/// per word or line.
+enum PythonText {
+  /// Python's `str.isspace()` for one code point (differs from Unicode White_Space: U+001C–001F
+  /// are whitespace, U+200B and U+FEFF are not).
+  @inline(__always)
+  static func isSpace(_ c: Unicode.Scalar) -> Bool {
+    let v = c.value
+    if v < 0x80 { return (v >= 0x09 && v <= 0x0D) || (v >= 0x1C && v <= 0x20) }
+    switch v {
+    case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+    default: return false
+    }
+  }
+
+  /// Python's `str.isalpha()` for one code point: general category Lu, Ll, Lt, Lm or Lo.
+  @inline(__always)
+  static func isAlpha(_ c: Unicode.Scalar) -> Bool {
+    let v = c.value
+    if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) }
+    switch c.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+    default: return false
+    }
+  }
+
+  /// A line boundary of `str.splitlines()` (`\r\n` is handled by the caller).
+  @inline(__always)
+  static func isLineBreak(_ c: Unicode.Scalar) -> Bool {
+    switch c.value {
+    case 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029: return true
+    default: return false
+    }
+  }
+
+  /// `s[r].strip()` as a range.
+  static func strip(_ s: [Unicode.Scalar], _ r: Range<Int>) -> Range<Int> {
+    var lo = r.lowerBound
+    var hi = r.upperBound
+    while lo < hi && isSpace(s[lo]) { lo += 1 }
+    while hi > lo && isSpace(s[hi - 1]) { hi -= 1 }
+    return lo..<hi
+  }
+
+  /// `s[r].splitlines()`: pieces without their terminators; `\r\n` is one break; a final
+  /// terminator makes no empty last piece.
+  static func splitLines(_ s: [Unicode.Scalar], _ r: Range<Int>) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var start = r.lowerBound
+    var i = r.lowerBound
+    while i < r.upperBound {
+      let c = s[i]
+      if isLineBreak(c) {
+        out.append(start..<i)
+        if c == "\r" && i + 1 < r.upperBound && s[i + 1] == "\n" { i += 1 }
+        start = i + 1
+      }
+      i += 1
+    }
+    if start < r.upperBound { out.append(start..<r.upperBound) }
+    return out
+  }
+
+  /// `s[r].split(sep)` for a one-scalar separator, keeping empty pieces.
+  static func split(_ s: [Unicode.Scalar], _ r: Range<Int>, on sep: Unicode.Scalar) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var start = r.lowerBound
+    for i in r where s[i] == sep {
+      out.append(start..<i)
+      start = i + 1
+    }
+    out.append(start..<r.upperBound)
+    return out
+  }
+
+  /// `s[r].split()`: runs of non-whitespace.
+  static func splitWhitespace(_ s: [Unicode.Scalar], _ r: Range<Int>) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var i = r.lowerBound
+    while i < r.upperBound {
+      while i < r.upperBound && isSpace(s[i]) { i += 1 }
+      let start = i
+      while i < r.upperBound && !isSpace(s[i]) { i += 1 }
+      if i > start { out.append(start..<i) }
+    }
+    return out
+  }
+
+  /// `s[r].count(needle)`: non-overlapping occurrences, left to right.
+  static func count(_ s: [Unicode.Scalar], _ r: Range<Int>, _ needle: [Unicode.Scalar]) -> Int {
+    guard let first = needle.first, needle.count <= r.count else { return 0 }
+    var n = 0
+    var i = r.lowerBound
+    let last = r.upperBound - needle.count
+    while i <= last {
+      if s[i] == first && matches(s, at: i, needle) {
+        n += 1
+        i += needle.count
+      } else {
+        i += 1
+      }
+    }
+    return n
+  }
+
+  /// Whether `needle` occurs in `s` at `i`.
+  @inline(__always)
+  static func matches(_ s: [Unicode.Scalar], at i: Int, _ needle: [Unicode.Scalar]) -> Bool {
+    guard i >= 0, i + needle.count <= s.count else { return false }
+    for k in 0..<needle.count where s[i + k] != needle[k] { return false }
+    return true
+  }
+
+  /// `s[r].endswith(needle)`.
+  static func hasSuffix(_ s: [Unicode.Scalar], _ r: Range<Int>, _ needle: [Unicode.Scalar]) -> Bool {
+    r.count >= needle.count && matches(s, at: r.upperBound - needle.count, needle)
+  }
+
+  /// `s[r].startswith(needle)`.
+  static func hasPrefix(_ s: [Unicode.Scalar], _ r: Range<Int>, _ needle: [Unicode.Scalar]) -> Bool {
+    r.count >= needle.count && matches(s, at: r.lowerBound, needle)
+  }
+
+  /// Whether `s[r]` contains `needle` (`needle in s[r]`).
+  static func contains(_ s: [Unicode.Scalar], _ r: Range<Int>, _ needle: [Unicode.Scalar]) -> Bool {
+    guard needle.count <= r.count else { return false }
+    for i in r.lowerBound...(r.upperBound - needle.count) where matches(s, at: i, needle) { return true }
+    return false
+  }
+
+  /// `s[r].lower()` (Python's full lowercase mapping).
+  static func lower(_ s: [Unicode.Scalar], _ r: Range<Int>) -> [Unicode.Scalar] {
+    var out: [Unicode.Scalar] = []
+    out.reserveCapacity(r.count)
+    for i in r {
+      let c = s[i]
+      if c.isASCII {
+        out.append(c.value >= 0x41 && c.value <= 0x5A ? Unicode.Scalar(c.value + 32)! : c)
+      } else {
+        out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
+      }
+    }
+    return out
+  }
+
+  /// The scalars of a string literal.
+  static func scalars(_ s: String) -> [Unicode.Scalar] { Array(s.unicodeScalars) }
+}
+
+/// Content hashes of scalar ranges, for duplicate counting without building strings:
+/// a polynomial hash modulo 2^61−1 from prefix sums, so any range hashes in O(1). Equal
+/// hashes are confirmed by comparing the scalars, so a collision can only hide a duplicate,
+/// never invent one.
+struct RangeHasher {
+  private static let mod: UInt64 = (1 << 61) - 1
+  private static let base: UInt64 = 1_000_003
+  private let prefix: [UInt64]
+  private let power: [UInt64]
+
+  init(_ s: [Unicode.Scalar]) {
+    var prefix = [UInt64](repeating: 0, count: s.count + 1)
+    var power = [UInt64](repeating: 1, count: s.count + 1)
+    for i in 0..<s.count {
+      prefix[i + 1] = RangeHasher.add(RangeHasher.mul(prefix[i], RangeHasher.base), UInt64(s[i].value) + 1)
+      power[i + 1] = RangeHasher.mul(power[i], RangeHasher.base)
+    }
+    self.prefix = prefix
+    self.power = power
+  }
+
+  /// The hash of `s[r]` (mixed with its length).
+  func hash(_ r: Range<Int>) -> UInt64 {
+    let h = RangeHasher.sub(prefix[r.upperBound], RangeHasher.mul(prefix[r.lowerBound], power[r.count]))
+    return h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(r.count)
+  }
+
+  @inline(__always) private static func mul(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let (hi, lo) = a.multipliedFullWidth(by: b)
+    // (hi·2^64 + lo) mod 2^61−1, with 2^64 ≡ 2^3.
+    let folded = (lo & mod) + (lo >> 61) + (hi << 3)
+    return reduce(reduce(folded))
+  }
+  @inline(__always) private static func add(_ a: UInt64, _ b: UInt64) -> UInt64 { reduce(a + b) }
+  @inline(__always) private static func sub(_ a: UInt64, _ b: UInt64) -> UInt64 { a >= b ? a - b : a + mod - b }
+  @inline(__always) private static func reduce(_ x: UInt64) -> UInt64 {
+    let y = (x & mod) + (x >> 61)
+    return y >= mod ? y - mod : y
+  }
+}
+
+/// Distinct contents among ranges of one scalar array (Python's `set`/`Counter` of strings,
+/// without building them): each distinct content gets an id, in order of first appearance.
+struct RangeInterner {
+  private let s: [Unicode.Scalar]
+  private let hasher: RangeHasher
+  private var slots: [UInt64: Int] = [:]
+  /// The first range seen for each id.
+  private(set) var firsts: [Range<Int>] = []
+
+  init(_ s: [Unicode.Scalar], hasher: RangeHasher) {
+    self.s = s
+    self.hasher = hasher
+  }
+
+  /// The id of `r`'s content, and whether it is new.
+  mutating func intern(_ r: Range<Int>) -> (id: Int, isNew: Bool) {
+    var h = hasher.hash(r)
+    while let id = slots[h] {
+      let prior = firsts[id]
+      if prior.count == r.count && s[prior].elementsEqual(s[r]) { return (id, false) }
+      h &+= 1  // a collision: probe the next slot
+    }
+    slots[h] = firsts.count
+    firsts.append(r)
+    return (firsts.count - 1, true)
+  }
+}

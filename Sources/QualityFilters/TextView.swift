@@ -1,0 +1,77 @@
+/// One document's text as Unicode scalars, with what several rules need computed once:
+/// the word tokens (datatrove's English tokenizer), the lines and, for the math- and
+/// code-aware rules, which lines are prose, code or display math.
+final class TextView {
+  /// The text's scalars (Python code points).
+  let s: [Unicode.Scalar]
+
+  init(_ text: String) { s = Array(text.unicodeScalars) }
+  init(scalars: [Unicode.Scalar]) { s = scalars }
+
+  /// The text as a string.
+  var string: String {
+    var v = String.UnicodeScalarView()
+    v.append(contentsOf: s)
+    return String(v)
+  }
+
+  /// datatrove's `split_into_words(text)`: spaCy tokens, punctuation included, whitespace not.
+  lazy var words: [Range<Int>] = EnglishWordTokenizer.words(s)
+
+  /// Content hashes of ranges of `s`.
+  lazy var hasher = RangeHasher(s)
+
+  /// `text.splitlines()`.
+  lazy var lines: [Range<Int>] = PythonText.splitLines(s, 0..<s.count)
+
+  /// Each of `lines` classified (prose, code, display math, blank).
+  lazy var kinds: [LineKind] = LineKind.classify(s, lines)
+
+  /// The words that lie on prose lines.
+  lazy var proseWords: [Range<Int>] = {
+    var out: [Range<Int>] = []
+    var li = 0
+    for w in words {
+      while li < lines.count && lines[li].upperBound <= w.lowerBound { li += 1 }
+      if li < lines.count && lines[li].contains(w.lowerBound) && kinds[li] == .prose { out.append(w) }
+    }
+    return out
+  }()
+
+  /// The share of non-blank characters on code or display-math lines.
+  lazy var technicalShare: Double = {
+    var tech = 0
+    var all = 0
+    for (r, k) in zip(lines, kinds) where k != .blank {
+      all += r.count
+      if k != .prose { tech += r.count }
+    }
+    return all == 0 ? 0 : Double(tech) / Double(all)
+  }()
+
+  /// Whether code lines outweigh display-math lines (by characters).
+  lazy var isMostlyCode: Bool = {
+    var code = 0
+    var math = 0
+    for (r, k) in zip(lines, kinds) {
+      if k == .code { code += r.count } else if k == .math { math += r.count }
+    }
+    return code > math
+  }()
+
+  /// Whether the document is mostly code or display math (by characters): the prose rules
+  /// of the aware filters then stand aside.
+  var isTechnical: Bool { technicalShare >= 0.5 }
+
+  /// Whether a word token is a symbol in Gopher's sense: made only of datatrove's punctuation.
+  func isSymbol(_ w: Range<Int>) -> Bool {
+    for i in w where !PunctuationSets.isPunctuation(s[i]) { return false }
+    return true
+  }
+
+  /// Whether a word token holds a letter (Python `isalpha` on some code point).
+  func hasAlpha(_ w: Range<Int>) -> Bool {
+    for i in w where PythonText.isAlpha(s[i]) { return true }
+    return false
+  }
+}
