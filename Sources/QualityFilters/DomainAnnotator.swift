@@ -65,7 +65,9 @@ public struct DomainAnnotator: DocumentStage {
 }
 
 /// Math density: LaTeX commands (`\frac`, `\alpha`, `\begin`) and `$…$` / `$$…$$` spans per
-/// 1,000 characters. `\(…\)` and `\[…\]` count as spans through their commands.
+/// 1,000 characters. `\(…\)` and `\[…\]` count through their commands. A `$…$` pair counts
+/// only when it holds math: within one line, not padded with spaces, and with a TeX or
+/// operator character (`\ ^ _ { } = + < >`) or a lone letter, so prices ("$5 and $10") do not.
 public func mathDensity(_ text: String) -> Double { mathDensity(TextView(text)) }
 
 func mathDensity(_ t: TextView) -> Double {
@@ -73,7 +75,6 @@ func mathDensity(_ t: TextView) -> Double {
   guard !s.isEmpty else { return 0 }
   var marks = 0
   var i = 0
-  var dollars = 0
   while i < s.count {
     let c = s[i]
     if c == "\\" && i + 1 < s.count {
@@ -91,17 +92,36 @@ func mathDensity(_ t: TextView) -> Double {
       continue
     }
     if c == "$" {
-      // `$$` opens or closes like `$`; a span is a pair of delimiters on one line-ish stretch.
-      var j = i
-      while j < s.count && s[j] == "$" { j += 1 }
-      dollars += 1
-      i = j
+      var open = i
+      while open < s.count && s[open] == "$" { open += 1 }
+      var close = open
+      while close < s.count && s[close] != "$" && s[close] != "\n" { close += 1 }
+      if close < s.count && s[close] == "$" && isMathSpan(s, open..<close) {
+        marks += 1
+        while close < s.count && s[close] == "$" { close += 1 }
+        i = close
+      } else {
+        i = open
+      }
       continue
     }
     i += 1
   }
-  marks += dollars / 2
   return Double(marks) * 1000 / Double(s.count)
+}
+
+/// Whether the text between two `$` reads as math rather than money.
+func isMathSpan(_ s: [Unicode.Scalar], _ r: Range<Int>) -> Bool {
+  guard !r.isEmpty, r.count <= 400, !PythonText.isSpace(s[r.lowerBound]), !PythonText.isSpace(s[r.upperBound - 1])
+  else { return false }
+  if r.count == 1 { return s[r.lowerBound].properties.isAlphabetic }
+  for k in r {
+    switch s[k] {
+    case "\\", "^", "_", "{", "}", "=", "+", "<", ">": return true
+    default: continue
+    }
+  }
+  return false
 }
 
 /// Code density: the share of non-blank lines that are code (inside a Markdown fence, or

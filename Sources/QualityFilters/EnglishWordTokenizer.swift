@@ -16,10 +16,12 @@
 /// Rules come from `spacy/lang/punctuation.py` (prefixes and suffixes),
 /// `spacy/lang/en/punctuation.py` (infixes), `spacy/lang/char_classes.py`,
 /// `spacy/lang/tokenizer_exceptions.py` and `spacy/lang/en/tokenizer_exceptions.py`; the
-/// exceptions table is generated from the same word families as there (1,347 keys). Two
-/// character classes are approximated, as the filters spec (§2.7) allows: spaCy's ALPHA is
-/// `\p{L}`, ALPHA_LOWER is `\p{Ll}∪\p{Lo}` and ALPHA_UPPER is `\p{Lu}∪\p{Lo}`; spaCy's own
-/// tables differ for rare scripts. Lengths and positions are Unicode scalars (Python code points).
+/// exceptions table is generated from the same word families as there (1,347 keys). The letter
+/// classes are approximated, as the filters spec (§2.7) allows: spaCy's ALPHA is `\p{L}`,
+/// ALPHA_LOWER is `\p{Ll}∪\p{Lo}` and ALPHA_UPPER is `\p{Lu}∪\p{Lo}`. spaCy's own tables differ
+/// for a few characters (`µ`, Devanagari `।`, CJK brackets such as `「」【】`, which spaCy counts
+/// as letters), so text using those can tokenize differently; everything else is exact.
+/// Lengths and positions are Unicode scalars (Python code points).
 public enum EnglishWordTokenizer {
   /// datatrove's `split_into_words(text, "en")`: the non-whitespace tokens, as ranges into `s`.
   /// - Complexity: O(n) in the length of `s`.
@@ -123,7 +125,7 @@ private let currencyScalars: [UInt32] =
   [0x24, 0xA3, 0xA5, 0xE3F, 0xFDFC] + Array(0x20A0...0x20BF)
 
 /// The Sentencizer's `default_punct_chars` (`spacy/pipeline/sentencizer.pyx`).
-private let sentenceEndScalars: [UInt32] = [
+let sentenceEndScalars: [UInt32] = [
   0x21, 0x2E, 0x3F, 0x589, 0x61F, 0x6D4, 0x700, 0x701, 0x702, 0x7F9, 0x964, 0x965, 0x104A,
   0x104B, 0x1362, 0x1367, 0x1368, 0x166E, 0x1735, 0x1736, 0x1803, 0x1809, 0x1944, 0x1945,
   0x1AA8, 0x1AA9, 0x1AAA, 0x1AAB, 0x1B5A, 0x1B5B, 0x1B5E, 0x1B5F, 0x1C3B, 0x1C3C, 0x1C7E,
@@ -319,8 +321,6 @@ private struct SpecialCases: Sendable {
       slotHash[slot] = h
     }
   }
-
-  var count: Int { keyLength.count }
 
   /// The entry whose key is `s[lo..<hi]`, or -1.
   @inline(__always)

@@ -63,6 +63,12 @@ public struct FilterSettings: Sendable, Equatable {
     c4Quality = C4Quality(aware: aware)
     fineWebQuality = FineWebQuality(aware: aware)
     technicalQuality = aware ? TechnicalQuality() : nil
+    if aware {
+      // Short articles, product pages and answers have few sentences once C4 has cut their
+      // headings and lists; the line rules judge their structure instead.
+      c4Quality?.parameters.minNumSentences = -1
+      fineWebQuality?.parameters.charDuplicatesRatio = 0.07
+    }
     pii = aware
   }
 
@@ -122,7 +128,8 @@ public struct FilterSettings: Sendable, Equatable {
       [
         "enabled": .bool, "aware": .bool, "line_punct_thr": fraction, "line_punct_exclude_zero": .bool,
         "short_line_thr": fraction, "short_line_length": .int(min: 0), "char_duplicates_ratio": fraction,
-        "new_line_ratio": .number(min: 0, max: nil),
+        "new_line_ratio": .number(min: 0, max: nil), "technical_short_line_thr": fraction,
+        "technical_line_punct_thr": fraction,
       ], required: []),
     "technical_quality": .object(
       [
@@ -201,6 +208,8 @@ public struct FilterSettings: Sendable, Equatable {
       p.shortLineLength = o["short_line_length"]?.intValue ?? p.shortLineLength
       p.charDuplicatesRatio = o["char_duplicates_ratio"]?.doubleValue ?? p.charDuplicatesRatio
       p.newLineRatio = o["new_line_ratio"]?.doubleValue ?? p.newLineRatio
+      p.technicalShortLineThreshold = o["technical_short_line_thr"]?.doubleValue ?? p.technicalShortLineThreshold
+      p.technicalLinePunctThreshold = o["technical_line_punct_thr"]?.doubleValue ?? p.technicalLinePunctThreshold
       f.parameters = p
       fineWebQuality = on(o) ? f : nil
     }

@@ -31,9 +31,10 @@ public enum FilterExplain {
   public static func explain(file: String, settings: FilterSettings, write: (String) -> Void) throws {
     let stage = try QualityFilterStage(settings: settings)
     try JSONLReader(path: file).forEach { doc in
-      let (annotated, reason) = stage.evaluate(doc)
+      let (annotated, reason, failing) = stage.evaluate(doc)
       let m = annotated.metadata
       var out = "\(doc.id): " + (reason.map { "dropped: \($0)" } ?? "kept") + "\n"
+      if failing.count > 1 { out += "  failing: " + failing.joined(separator: ", ") + "\n" }
       out += "  language \(m["language"]?.stringValue ?? "?") (\(m["language_score"]?.doubleValue ?? 0))"
       out += ", domain \(m["domain"]?.stringValue ?? "?"), math_density \(m["math_density"]?.doubleValue ?? 0)"
       out += ", code_density \(m["code_density"]?.doubleValue ?? 0)\n"

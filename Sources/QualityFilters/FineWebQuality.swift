@@ -11,7 +11,11 @@
 /// structural lines (fewer than four runs of letters or digits: "Share", "Reply", "edited 2
 /// days ago") as duplicates, lets a line end in terminal
 /// punctuation followed by closing quotes or brackets, or in a colon that introduces code or
-/// math, and judges only documents that are mostly prose, with at least 3 prose lines.
+/// math, and judges only documents that are mostly prose, with at least 3 prose lines. In a
+/// document that carries math or code, duplicated lines are not judged and the short-line
+/// and punctuation thresholds are `technical_short_line_thr` (0.85) and
+/// `technical_line_punct_thr` (0.08). The `reasoning` preset allows 7% of characters in
+/// repeated lines (`char_duplicates_ratio`) where datatrove allows 1%.
 struct FineWebQuality: TextFilter {
   struct Parameters: Sendable, Equatable {
     var linePunctThreshold = 0.12
@@ -20,6 +24,10 @@ struct FineWebQuality: TextFilter {
     var shortLineLength = 30
     var charDuplicatesRatio = 0.01
     var newLineRatio = 0.3
+    /// Aware mode, documents that carry math or code: formula and code fragments make short
+    /// lines without full stops, so the line rules are looser.
+    var technicalShortLineThreshold = 0.85
+    var technicalLinePunctThreshold = 0.08
   }
 
   let name = "fineweb_quality"
@@ -80,6 +88,9 @@ struct FineWebQuality: TextFilter {
       return v
     }
     let judged = prose.count >= 3 && !t.isTechnical
+    let carries = t.carriesTechnicalContent
+    let punctThreshold = carries ? p.technicalLinePunctThreshold : p.linePunctThreshold
+    let shortThreshold = carries ? p.technicalShortLineThreshold : p.shortLineThreshold
     let n = Double(max(prose.count, 1))
     var ending = 0
     for (r, technicalNext) in zip(prose, nextIsTechnical) where Self.endsSentence(s, r, beforeTechnical: technicalNext) {
@@ -87,10 +98,10 @@ struct FineWebQuality: TextFilter {
     }
     let punct = Double(ending) / n
     v.score("line_punct_ratio", punct)
-    v.check(judged && punct < p.linePunctThreshold && !(punct == 0 && p.linePunctExcludeZero), "line_punct_ratio")
+    v.check(judged && punct < punctThreshold && !(punct == 0 && p.linePunctExcludeZero), "line_punct_ratio")
     let short = Double(prose.filter { $0.count <= p.shortLineLength }.count) / n
     v.score("short_line_ratio", short)
-    v.check(judged && short > p.shortLineThreshold, "short_line_ratio")
+    v.check(judged && short > shortThreshold, "short_line_ratio")
     var seen = RangeInterner(s, hasher: t.hasher)
     var dupChars = 0
     var proseChars = 0
@@ -100,7 +111,7 @@ struct FineWebQuality: TextFilter {
     }
     let dup = Double(dupChars) / Double(max(proseChars, 1))
     v.score("char_dup_ratio", dup)
-    v.check(judged && dup > p.charDuplicatesRatio, "char_dup_ratio")
+    v.check(judged && !carries && dup > p.charDuplicatesRatio, "char_dup_ratio")
     var words = 0
     for w in t.proseWords where !t.isSymbol(w) { words += GopherQuality.wordCount(s, w).words }
     let list = Double(prose.count) / Double(max(words, 1))

@@ -20,6 +20,9 @@
 /// - in scripts written without spaces (Chinese, Japanese, Thai, …) each character is a word;
 /// - the English stop-word rule applies to English (or unknown-language) documents and
 ///   ignores case;
+/// - a document that carries math or code (`TextView.carriesTechnicalContent`) keeps only the
+///   length and stop-word rules: symbols, long identifiers and `...` are what formulas and code
+///   are made of;
 /// - a document that is mostly code or display math is judged by `TechnicalQuality` instead,
 ///   and only its upper length limit applies here.
 struct GopherQuality: TextFilter {
@@ -117,7 +120,7 @@ struct GopherQuality: TextFilter {
     v.check(!t.isTechnical && all < p.minDocWords, "gopher_short_doc")
     v.check(all > p.maxDocWords, "gopher_long_doc")
     // Ratios over prose need some prose to be meaningful, and the document to be prose.
-    let enough = prose >= 20 && !t.isTechnical
+    let enough = prose >= 20 && !t.isTechnical && !t.carriesTechnicalContent
     let avg = spaced > 0 ? Double(spacedChars) / Double(spaced) : 0
     v.score("mean_word_length", avg)
     v.check(enough && spaced >= 20 && avg < p.minAvgWordLength, "gopher_below_avg_threshold")

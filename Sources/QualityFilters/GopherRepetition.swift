@@ -12,8 +12,10 @@
 /// `aware` mode sees through code indentation: lines and paragraphs are compared stripped, and
 /// structural lines, with fewer than four runs of letters or digits (`}`, `} else {`,
 /// `return nil`, `---`), are neither duplicates nor counted. The
-/// n-gram rules run on the words of prose lines (at least 50 of them), since code repeats its
-/// identifiers by nature.
+/// n-gram rules run on the words of prose lines (at least 50 of them). Documents that carry
+/// math or code (`TextView.carriesTechnicalContent`) are not judged for repetition at all:
+/// formulas and code repeat their symbols, lines and identifiers by nature, and global dedup
+/// catches copies.
 struct GopherRepetition: TextFilter {
   struct Parameters: Sendable, Equatable {
     var dupParaFrac = 0.3
@@ -42,6 +44,8 @@ struct GopherRepetition: TextFilter {
       v.reason = "empty"
       return v
     }
+    // Formulas and code repeat their symbols, lines and identifiers by nature.
+    if aware && t.carriesTechnicalContent { return v }
     let paragraphs: [Range<Int>]
     let lines: [Range<Int>]
     let textLength: Int

@@ -1,7 +1,7 @@
 /// What a line of a document is, for the math- and code-aware rules: prose rules (terminal
 /// punctuation, words per line, stop words, short lines) apply only to prose lines.
 enum LineKind: UInt8, Sendable {
-  case blank, prose, code, math
+  case blank, prose, code, math, table
 
   /// Classifies `lines` of `s`.
   ///
@@ -9,6 +9,9 @@ enum LineKind: UInt8, Sendable {
   ///   its own (see `looksLikeCode`), or an indented line inside a run of code lines.
   /// - Math: inside display math (`$$ … $$`, `\[ … \]`, `\begin{equation|align|gather|…} …
   ///   \end{…}`), or a line that is mostly LaTeX (commands, braces, `%` comments).
+  ///   A line holding inline math (`$…$`, `\(…\)`) that does not end like a sentence is a
+  ///   formula or a labelled value (`Dimension : $4$`), also math.
+  /// - Table: a Markdown table row (`| a | b |`).
   /// - Blank: whitespace only.
   static func classify(_ s: [Unicode.Scalar], _ lines: [Range<Int>]) -> [LineKind] {
     var out = [LineKind](repeating: .prose, count: lines.count)
@@ -44,7 +47,9 @@ enum LineKind: UInt8, Sendable {
         }
         continue
       }
-      if looksLikeLaTeX(s, r) {
+      if s[r.lowerBound] == "|" && s[r.upperBound - 1] == "|" && r.count > 1 {
+        out[i] = .table
+      } else if looksLikeLaTeX(s, r) || (!PunctuationSets.isTerminal(s[r.upperBound - 1]) && hasInlineMath(s, r)) {
         out[i] = .math
       } else if looksLikeCode(s, r) {
         out[i] = .code
@@ -80,6 +85,23 @@ enum LineKind: UInt8, Sendable {
       return PythonText.scalars("\\end{") + Array(s[(r.lowerBound + 7)..<min(k + 1, r.upperBound)])
     }
     return nil
+  }
+
+  /// Whether the line holds inline math: a `$…$` pair with TeX inside, or `\(`.
+  static func hasInlineMath(_ s: [Unicode.Scalar], _ r: Range<Int>) -> Bool {
+    var i = r.lowerBound
+    while i < r.upperBound {
+      if s[i] == "\\" && i + 1 < r.upperBound && s[i + 1] == "(" { return true }
+      if s[i] == "$" {
+        var j = i + 1
+        while j < r.upperBound && s[j] != "$" { j += 1 }
+        if j < r.upperBound && isMathSpan(s, (i + 1)..<j) { return true }
+        i = j + 1
+        continue
+      }
+      i += 1
+    }
+    return false
   }
 
   /// A line of LaTeX markup rather than prose: starts with a command or `%`, or has more

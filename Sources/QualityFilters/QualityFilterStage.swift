@@ -37,17 +37,20 @@ public struct QualityFilterStage: DocumentStage {
   }
 
   public func process(_ document: Document, counts: inout [String: Int]) -> StageResult {
-    let (doc, reason) = evaluate(document)
+    let (doc, reason, _) = evaluate(document)
     if let reason { return .reject(doc, reason: reason) }
     return settings.pii ? pii.process(doc, counts: &counts) : .keep(doc)
   }
 
-  /// The annotated (and, by C4, edited) document, and the first failing rule (nil: kept).
-  public func evaluate(_ document: Document) -> (Document, String?) {
+  /// The annotated (and, by C4, edited) document, the first failing rule (nil: kept) and
+  /// every failing rule. Every filter scores the document, even after one has failed, so
+  /// dropped documents carry all their scores.
+  public func evaluate(_ document: Document) -> (Document, String?, [String]) {
     var doc = document
     var view = TextView(doc.text)
     var quality: [String: JSONValue] = [:]
     var reason: String? = nil
+    var failing: [String] = []
 
     let guess = LanguageID.detect(doc.text)
     doc.metadata["language"] = .string(guess.language)
@@ -57,6 +60,7 @@ public struct QualityFilterStage: DocumentStage {
       !keep.contains(guess.language) || guess.confidence < settings.minLanguageConfidence
     {
       reason = "language"
+      failing.append("language")
     }
     let math = mathDensity(view)
     let code = codeDensity(view)
@@ -65,10 +69,11 @@ public struct QualityFilterStage: DocumentStage {
     doc.metadata["domain"] = .string(math >= 2 ? "math" : code >= 0.3 ? "code" : "web")
     for (k, v) in Self.textStatistics(view) { quality[k] = .double(rounded(v)) }
 
-    for filter in settings.filters where reason == nil {
+    for filter in settings.filters {
       let v = filter.evaluate(view, language: guess.language)
       for (k, x) in v.scores { quality[k] = .double(rounded(x)) }
-      reason = v.reason
+      failing += v.failing.isEmpty ? v.reason.map { [$0] } ?? [] : v.failing
+      if reason == nil { reason = v.reason }
       if reason == nil, let edited = v.edited {
         view = TextView(scalars: edited)
         doc.text = view.string
@@ -79,16 +84,20 @@ public struct QualityFilterStage: DocumentStage {
       let technical = filtersAreAware && (view.technicalShare > 0 || math >= 2)
       if badWords.firstMatch(in: doc.text, ignoring: technical ? BadWordsFilter.placeholders : []) != nil {
         reason = "document_removed_with_badwords"
+        failing.append("document_removed_with_badwords")
       }
     }
-    if reason == nil, let model, let c = settings.classifier {
+    if let model, let c = settings.classifier {
       let p = (try? model.probability(of: c.label, in: doc.text)) ?? 0
       quality["classifier_score"] = .double(rounded(p))
-      if p < c.minScore { reason = "classifier_score" }
+      if p < c.minScore {
+        reason = reason ?? "classifier_score"
+        failing.append("classifier_score")
+      }
     }
     doc.metadata["quality"] = .object(quality)
     if reason != nil { doc.text = document.text }
-    return (doc, reason)
+    return (doc, reason, failing)
   }
 
   /// Whether the filters run in their math- and code-aware forms.
@@ -96,7 +105,8 @@ public struct QualityFilterStage: DocumentStage {
 
   /// Length and character statistics: `chars`, `lines`, `symbol_ratio` (non-space scalars
   /// that are neither letters nor digits nor datatrove punctuation), `punctuation_ratio`
-  /// (datatrove punctuation among non-space scalars).
+  /// (datatrove punctuation among non-space scalars), `technical_share` (characters on code,
+  /// display-math and table lines).
   static func textStatistics(_ t: TextView) -> [(String, Double)] {
     var nonSpace = 0
     var punct = 0
@@ -112,7 +122,8 @@ public struct QualityFilterStage: DocumentStage {
     let n = Double(max(nonSpace, 1))
     return [
       ("chars", Double(t.s.count)), ("lines", Double(t.lines.count)), ("symbol_ratio", Double(symbols) / n),
-      ("punctuation_ratio", Double(punct) / n),
+      ("punctuation_ratio", Double(punct) / n), ("technical_share", t.technicalShare),
+      ("technical_content", t.carriesTechnicalContent ? 1 : 0),
     ]
   }
 }

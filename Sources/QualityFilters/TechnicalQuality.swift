@@ -1,7 +1,7 @@
 /// Quality rules for documents that are mostly code or display math, where the prose rules
 /// stand aside (the `reasoning` preset): the source-file filters of The Stack and StarCoder.
 ///
-/// Rules, in order: in documents that are mostly code, a line over `max_line_length` characters (`code_long_line`: minified or
+/// Rules, in order: in documents that are mostly code, a code line over `max_line_length` characters (`code_long_line`: minified or
 /// generated files), mean line length over `max_mean_line_length` (`code_mean_line_length`),
 /// letters and digits under `min_alnum_fraction` of the characters (`code_alnum_fraction`:
 /// data blobs, encoded payloads). Prose documents pass untouched.
@@ -22,7 +22,7 @@ struct TechnicalQuality: TextFilter {
     var longest = 0
     var total = 0
     var count = 0
-    for (r, k) in zip(t.lines, t.kinds) where k != .blank {
+    for (r, k) in zip(t.lines, t.kinds) where k == .code {
       longest = max(longest, r.count)
       total += r.count
       count += 1

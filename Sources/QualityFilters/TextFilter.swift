@@ -4,13 +4,17 @@ struct Verdict {
   var scores: [(String, Double)] = []
   var reason: String? = nil
   var edited: [Unicode.Scalar]? = nil
+  /// Every rule that failed, in order (`reason` is the first).
+  var failing: [String] = []
 
   /// Records a score.
   mutating func score(_ name: String, _ value: Double) { scores.append((name, value)) }
 
   /// Sets `reason` when no earlier rule failed and `failed` holds.
   mutating func check(_ failed: Bool, _ rule: String) {
-    if reason == nil && failed { reason = rule }
+    guard failed else { return }
+    if reason == nil { reason = rule }
+    failing.append(rule)
   }
 }
 

@@ -59,6 +59,20 @@ final class TextView {
     return code > math
   }()
 
+  /// Whether the document carries math or code: code or display-math lines make at least
+  /// 10% of its non-blank lines (and at least 3), or it has at least one LaTeX mark per 1,000
+  /// characters (`mathDensity`). The aware rules that misread formulas and code as repetition
+  /// or as broken lines stand aside for such documents.
+  lazy var carriesTechnicalContent: Bool = {
+    var technical = 0
+    var all = 0
+    for k in kinds where k != .blank {
+      all += 1
+      if k != .prose { technical += 1 }
+    }
+    return (technical >= 3 && technical * 10 >= all) || mathDensity(self) >= 1
+  }()
+
   /// Whether the document is mostly code or display math (by characters): the prose rules
   /// of the aware filters then stand aside.
   var isTechnical: Bool { technicalShare >= 0.5 }

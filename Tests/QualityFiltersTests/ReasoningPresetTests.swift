@@ -32,21 +32,23 @@ struct ReasoningPresetTests {
     guard let decisions = sharedCorpus("filters/reference_decisions.jsonl.zst"),
       let html = sharedCorpus("html")
     else { return }
+    // Both presets with C4's bad-words list, as datatrove's five filters run.
+    let badWords = sharedCorpus("filters/ldnoobw-en-25e679f.txt")
     let presets: [FilterSettings.Preset] = [.reasoning, .datatroveCompat]
-    let stages = try presets.map { try QualityFilterStage(settings: FilterSettings(preset: $0)) }
+    let stages = try presets.map { preset in
+      var settings = FilterSettings(preset: preset)
+      settings.badWordsFile = badWords
+      return try QualityFilterStage(settings: settings)
+    }
     var kept = [String: [Int]]()
     var total = [String: Int]()
     var reasons = [String: Int]()
     func tally(_ group: String, _ doc: Document) {
       total[group, default: 0] += 1
       for (k, stage) in stages.enumerated() {
-        let (_, reason) = stage.evaluate(doc)
+        let (_, reason, _) = stage.evaluate(doc)
         if reason == nil { kept[group, default: [0, 0]][k] += 1 }
         if k == 0, let reason { reasons[group + " " + reason, default: 0] += 1 }
-        if k == 0, let dump = ProcessInfo.processInfo.environment["QUARRY_DUMP"], (reason == nil) == group.hasPrefix("junk") {
-          let line = "=== \(group) \(doc.id) \(reason ?? "kept")\n\(doc.text.prefix(1500))\n"
-          if let h = FileHandle(forWritingAtPath: dump) { h.seekToEndOfFile(); h.write(line.data(using: .utf8)!); h.closeFile() }
-        }
       }
     }
     try JSONLReader(path: decisions).forEach { doc in
@@ -55,9 +57,6 @@ struct ReasoningPresetTests {
     let junk = try JunkSet.build(corpus: html)
     #expect(junk.count >= 400)
     for doc in junk { tally("junk (page boilerplate)", doc) }
-    if let path = ProcessInfo.processInfo.environment["QUARRY_JUNK_OUT"] {
-      try junk.map { $0.jsonLine() }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
 
     var table = "| group | documents | reasoning | datatrove-compat |\n|---|---|---|---|\n"
     for g in total.keys.sorted() {
