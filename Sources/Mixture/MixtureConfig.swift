@@ -121,7 +121,7 @@ public struct MixtureConfig: Codable, Sendable {
   /// The keys a mixture config may have, their types and ranges.
   static let schema: Schema = {
     let rule = Schema.object(
-      ["math_density": .number(min: 0, max: 1), "code_density": .number(min: 0, max: 1), "default": .string],
+      ["math_density": .number(min: 0, max: nil), "code_density": .number(min: 0, max: 1), "default": .string],
       required: ["default"])
     return .object(
       [

@@ -34,7 +34,7 @@ public struct StepRegistry: StepBuilder {
             [
               "name": .string, "input": .strings, "domain": .string,
               "domain_rule": .object(
-                ["math_density": .number(min: 0, max: 1), "code_density": .number(min: 0, max: 1), "default": .string],
+                ["math_density": .number(min: 0, max: nil), "code_density": .number(min: 0, max: 1), "default": .string],
                 required: ["default"]),
             ], required: ["name", "input"])),
         "max_tasks": .int(min: 1),

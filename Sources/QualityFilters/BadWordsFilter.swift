@@ -49,6 +49,13 @@ public struct BadWordsFilter: DocumentStage {
 
   /// The first listed entry found in `text`, if any, skipping the entries in `ignoring`.
   public func firstMatch(in text: String, ignoring: Set<String> = []) -> String? {
+    matches(in: text, ignoring: ignoring, limit: 1).first
+  }
+
+  /// The listed entries found in `text`, one per match, left to right (matches may overlap),
+  /// at most `limit`.
+  public func matches(in text: String, ignoring: Set<String> = [], limit: Int = .max) -> [String] {
+    var found: [String] = []
     let s = Array(text.lowercased().unicodeScalars)
     var i = 0
     while i < s.count {
@@ -60,13 +67,16 @@ public struct BadWordsFilter: DocumentStage {
             var out = String.UnicodeScalarView()
             out.append(contentsOf: e)
             let word = String(out)
-            if !ignoring.contains(word) { return word }
+            if !ignoring.contains(word) {
+              found.append(word)
+              if found.count >= limit { return found }
+            }
           }
         }
       }
       i += 1
     }
-    return nil
+    return found
   }
 }
 

@@ -87,7 +87,7 @@ struct C4Quality: TextFilter {
       if p.minNumSentences != -1 { sentences += EnglishWordTokenizer.sentenceCount(line[...]) }
       kept.append(aware ? Array(s[raw]) : line)
     }
-    v.score("sentences", Double(sentences))
+    if p.minNumSentences != -1 { v.score("sentences", Double(sentences)) }
     v.score("c4_removed_lines", Double(removed))
     let needsSentences = !aware || t.technicalShare < 0.5
     if needsSentences && sentences < p.minNumSentences {

@@ -79,11 +79,16 @@ public struct QualityFilterStage: DocumentStage {
         doc.text = view.string
       }
     }
-    if reason == nil, let badWords {
-      // `xx` and `xxx` are placeholders in code and TeX, not obscenities.
-      let technical = filtersAreAware && (view.technicalShare > 0 || math >= 2)
-      if badWords.firstMatch(in: doc.text, ignoring: technical ? BadWordsFilter.placeholders : []) != nil {
-        reason = "document_removed_with_badwords"
+    if let badWords {
+      // C4 drops a document for one listed word. The aware form ignores `xx` and `xxx` in
+      // documents with math or code (placeholders), and needs three different listed words: a
+      // TeX book's "bastard title" or a surname, however often repeated, is not obscenity.
+      let technical = filtersAreAware && view.carriesTechnicalContent
+      let hits = Set(badWords.matches(in: doc.text, ignoring: technical ? BadWordsFilter.placeholders : []))
+      quality["bad_words"] = .double(Double(hits.count))
+      let bad = filtersAreAware ? hits.count >= 3 : !hits.isEmpty
+      if bad {
+        reason = reason ?? "document_removed_with_badwords"
         failing.append("document_removed_with_badwords")
       }
     }

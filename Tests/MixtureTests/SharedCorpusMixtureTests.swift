@@ -39,7 +39,7 @@ private func setUp(_ dir: String, stages: String) throws -> String {
   let yaml = """
     tokenizer: \(tokenizerPath)
     sources:
-      - {name: crawl, path: \(dir)/crawl, domain_rule: {math_density: 0.02, code_density: 0.05, default: web}}
+      - {name: crawl, path: \(dir)/crawl, domain_rule: {math_density: 2, code_density: 0.6, default: web}}
       - {name: hott_tex, path: \(dir)/tex, domain: math, quality: 2.0}
       - {name: code_files, path: \(dir)/code, domain: code}
     stages:

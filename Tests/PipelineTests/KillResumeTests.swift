@@ -34,8 +34,8 @@ private func pipelineYAML(pages: String) -> String {
         vocab_size: 600
       - step: annotate
         sources:
-          - {name: crawl, input: dedup, domain_rule: {math_density: 0.02, code_density: 0.05, default: web}}
-          - {name: exercises, input: \(root)/Fixtures/exercises, domain_rule: {math_density: 0.02, code_density: 0.05, default: web}}
+          - {name: crawl, input: dedup, domain_rule: {math_density: 2, code_density: 0.3, default: web}}
+          - {name: exercises, input: \(root)/Fixtures/exercises, domain_rule: {math_density: 2, code_density: 0.3, default: web}}
       - step: tokenize
       - step: mix
         shard_tokens: 400

@@ -144,7 +144,7 @@ struct PipelineConfigTests {
   func demoPlans() throws {
     let cfg = try PipelineConfig.load(repoRoot.appendingPathComponent("Pipelines/demo.yaml").path, runDir: makeTempDir())
     let names = cfg.plan.steps.map(\.name)
-    #expect(names == ["extract", "dedup", "tokenizer", "annotate", "tokenize", "heldout", "mix", "train", "sample"])
+    #expect(names == ["extract", "dedup", "filter", "tokenizer", "annotate", "tokenize", "heldout", "mix", "train", "sample"])
     let dedup = try #require(cfg.plan.step("dedup"))
     #expect(dedup.phases.map(\.name) == ["signatures", "buckets", "clusters", "filter", "finish"])
     #expect(dedup.reads == ["extract"])
