@@ -149,7 +149,7 @@ struct C4Quality: TextFilter {
   /// The end of a citation mark starting at `i` (a `[`), if one does.
   private static func citationEnd(_ l: [Unicode.Scalar], _ i: Int) -> Int? {
     var j = i + 1
-    while j < l.count && l[j].properties.numericType == .decimal { j += 1 }
+    while j < l.count && (l[j].value >= 0x30 && l[j].value <= 0x39 || (l[j].value >= 0x80 && l[j].properties.numericType == .decimal)) { j += 1 }
     if j < l.count && l[j] == "]" { return j + 1 }
     if PythonText.matches(l, at: i, edit) { return i + edit.count }
     if PythonText.matches(l, at: i, citationNeeded) { return i + citationNeeded.count }

@@ -79,10 +79,10 @@ func mathDensity(_ t: TextView) -> Double {
     let c = s[i]
     if c == "\\" && i + 1 < s.count {
       let n = s[i + 1]
-      if n.isASCII && n.properties.isAlphabetic {
+      if PythonText.isASCIILetter(n) {
         // A command name of at least two letters (`\a` alone is rarely LaTeX).
         var j = i + 1
-        while j < s.count && s[j].isASCII && s[j].properties.isAlphabetic { j += 1 }
+        while j < s.count && PythonText.isASCIILetter(s[j]) { j += 1 }
         if j - i - 1 >= 2 { marks += 1 }
         i = j
         continue

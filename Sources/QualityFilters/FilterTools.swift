@@ -147,3 +147,54 @@ struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+/// `quarry filter --bench`: documents per second of each filter alone (datatrove's forms, as
+/// datatrove's own throughput is measured) and of each preset's whole stage, on one core.
+public enum FilterBench {
+  /// One measurement: the median of `repeats` timed passes over the documents.
+  public struct Row: Sendable {
+    public var name: String
+    public var documents: Int
+    public var seconds: Double
+    public var docsPerSecond: Double { seconds > 0 ? Double(documents) / seconds : 0 }
+  }
+
+  /// Times every filter and preset on the documents of `file`.
+  /// - Throws: `DataError` for an unreadable file or list.
+  public static func run(file: String, badWordsFile: String?, repeats: Int = 3) throws -> [Row] {
+    var docs: [Document] = []
+    try JSONLReader(path: file).forEach { docs.append($0) }
+    var rows: [Row] = []
+    func time(_ name: String, _ body: (Document) -> Void) {
+      var runs: [Double] = []
+      for _ in 0..<max(1, repeats) {
+        let start = monotonicSeconds()
+        for d in docs { body(d) }
+        runs.append(monotonicSeconds() - start)
+      }
+      rows.append(Row(name: name, documents: docs.count, seconds: runs.sorted()[runs.count / 2]))
+    }
+    let filters: [any TextFilter] = [GopherQuality(), GopherRepetition(), C4Quality(), FineWebQuality()]
+    for f in filters {
+      time(f.name) { _ = f.evaluate(TextView($0.text), language: nil) }
+    }
+    if let badWordsFile {
+      let bad = try BadWordsFilter(listFile: badWordsFile)
+      time("c4_badwords") { _ = bad.firstMatch(in: $0.text) }
+    }
+    for preset in FilterSettings.Preset.allCases {
+      var settings = FilterSettings(preset: preset)
+      settings.badWordsFile = badWordsFile
+      let stage = try QualityFilterStage(settings: settings)
+      time("preset " + preset.rawValue) { _ = stage.evaluate($0) }
+    }
+    return rows
+  }
+
+  /// Monotonic clock, in seconds.
+  static func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+}

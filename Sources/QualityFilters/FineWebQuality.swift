@@ -128,6 +128,7 @@ struct FineWebQuality: TextFilter {
       let c = s[i]
       if PunctuationSets.isTerminal(c) { return true }
       if c == ":" { return beforeTechnical }
+      if PythonText.isAlnum(c) { return false }
       switch c.properties.generalCategory {
       case .closePunctuation, .finalPunctuation, .initialPunctuation: i -= 1
       default:

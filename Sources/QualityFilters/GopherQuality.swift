@@ -206,7 +206,7 @@ struct GopherQuality: TextFilter {
   }
 
   private static func hasLetterOrDigit(_ s: [Unicode.Scalar], _ w: Range<Int>) -> Bool {
-    for i in w where PythonText.isAlpha(s[i]) || s[i].properties.numericType != nil { return true }
+    for i in w where PythonText.isAlnum(s[i]) { return true }
     return false
   }
 }

@@ -83,15 +83,15 @@ struct GopherRepetition: TextFilter {
     }
     // The aware n-gram rules need enough prose to speak of repetition.
     let ngrams = !aware || words.count >= 50
-    let spaced = Joined(s, words, separator: " ")
-    for (n, limit) in p.topNGrams where ngrams && words.count >= n && n > 0 {
-      let ratio = Double(spaced.topDuplicate(n)) / Double(ngramLength)
+    guard ngrams else { return v }
+    var grams = WordGrams(t, words)
+    for (n, limit) in p.topNGrams where words.count >= n && n > 0 {
+      let ratio = Double(grams.topDuplicate(n)) / Double(ngramLength)
       v.score("top_\(n)_gram", ratio)
       v.check(ratio > limit, "top_\(n)_gram")
     }
-    let glued = Joined(s, words, separator: nil)
-    for (n, limit) in p.dupNGrams where ngrams && n > 0 {
-      let ratio = Double(glued.repeatedCharacters(n)) / Double(ngramLength)
+    for (n, limit) in p.dupNGrams where n > 0 {
+      let ratio = Double(grams.repeatedCharacters(n)) / Double(ngramLength)
       v.score("dup_\(n)_gram", ratio)
       v.check(ratio > limit, "duplicated_\(n)_n_grams")
     }
@@ -100,7 +100,7 @@ struct GopherRepetition: TextFilter {
 
   /// `find_duplicates`: how many elements repeat an earlier one, and their characters.
   private func duplicates(_ t: TextView, _ xs: [Range<Int>]) -> (Int, Int) {
-    var seen = RangeInterner(t.s, hasher: t.hasher)
+    var seen = RangeInterner(t.s, hasher: t.hasher, capacity: xs.count)
     var count = 0
     var chars = 0
     for r in xs where !seen.intern(r).isNew {
@@ -156,7 +156,7 @@ struct GopherRepetition: TextFilter {
     var inRun = false
     for i in r {
       let c = s[i]
-      let content = c.properties.isAlphabetic || c.properties.numericType != nil
+      let content = PythonText.isAlnum(c)
       if content && !inRun { runs += 1 }
       inRun = content
     }
@@ -164,56 +164,143 @@ struct GopherRepetition: TextFilter {
   }
 }
 
-/// Words laid end to end in one array (joined by `separator`, or glued), so that the string of
-/// words `i ..< i + n` is one range of it: n-grams are compared without building strings.
-private struct Joined {
-  var s: [Unicode.Scalar] = []
-  /// Start of each word in `s`, and the end of the last one.
-  var starts: [Int] = []
-  var ends: [Int] = []
-  let hasher: RangeHasher
+/// The words of a text as n-gram material, without building joined strings: the polynomial
+/// hash of words `i ..< i + n` joined by spaces (datatrove's top n-grams) or glued (its
+/// repeated n-grams) comes from prefix sums over the words, so each n-gram costs O(1); equal
+/// hashes are confirmed by comparing the scalars, so a collision never invents a repeat.
+private struct WordGrams {
+  let s: [Unicode.Scalar]
+  let words: [Range<Int>]
+  let powers: [UInt64]
+  /// `glued[k]`: hash of words 0..<k glued; `spaced[k]`: of " w0 w1 … w(k-1)";
+  /// `chars[k]`: their scalars, without spaces.
+  private var glued: [UInt64]
+  private var spaced: [UInt64]
+  private var chars: [Int]
+  /// Open-addressing table: slot → first word index + 1 (0 empty), and its hash.
+  private var slots: [Int32]
+  private var keys: [UInt64]
+  private var mask: Int
 
-  init(_ text: [Unicode.Scalar], _ words: [Range<Int>], separator: Unicode.Scalar?) {
-    s.reserveCapacity(text.count)
-    for (k, w) in words.enumerated() {
-      if k > 0, let separator { s.append(separator) }
-      starts.append(s.count)
-      s.append(contentsOf: text[w])
-      ends.append(s.count)
+  init(_ t: TextView, _ words: [Range<Int>]) {
+    s = t.s
+    self.words = words
+    powers = RangeHasher.powers(t.s.count + words.count + 1)
+    glued = [0]
+    spaced = [0]
+    chars = [0]
+    glued.reserveCapacity(words.count + 1)
+    spaced.reserveCapacity(words.count + 1)
+    chars.reserveCapacity(words.count + 1)
+    let space = UInt64(UInt32(32)) + 1
+    for w in words {
+      var h: UInt64 = 0
+      for k in w { h = RangeHasher.add(RangeHasher.mul(h, RangeHasher.base), UInt64(t.s[k].value) + 1) }
+      glued.append(RangeHasher.add(RangeHasher.mul(glued.last!, powers[w.count]), h))
+      let withSpace = RangeHasher.add(RangeHasher.mul(space, powers[w.count]), h)
+      spaced.append(RangeHasher.add(RangeHasher.mul(spaced.last!, powers[w.count + 1]), withSpace))
+      chars.append(chars.last! + w.count)
     }
-    hasher = RangeHasher(s)
+    var size = 16
+    while size < words.count * 2 { size <<= 1 }
+    slots = [Int32](repeating: 0, count: size)
+    keys = [UInt64](repeating: 0, count: size)
+    mask = size - 1
   }
 
-  /// The range of words `i ..< i + n`.
+  /// Scalars of words `i ..< i + n` joined by spaces.
   @inline(__always)
-  func gram(_ i: Int, _ n: Int) -> Range<Int> { starts[i]..<ends[i + n - 1] }
+  func spacedLength(_ i: Int, _ n: Int) -> Int { chars[i + n] - chars[i] + n - 1 }
 
-  /// `find_top_duplicate`: the most frequent n-gram's length × count (ties go to the first
-  /// seen).
-  func topDuplicate(_ n: Int) -> Int {
-    var interner = RangeInterner(s, hasher: hasher)
-    var counts: [Int] = []
-    for i in 0...(starts.count - n) {
-      let (id, isNew) = interner.intern(gram(i, n))
-      if isNew { counts.append(1) } else { counts[id] += 1 }
+  /// Scalars of words `i ..< i + n` glued.
+  @inline(__always)
+  func gluedLength(_ i: Int, _ n: Int) -> Int { chars[i + n] - chars[i] }
+
+  @inline(__always)
+  private func hash(_ i: Int, _ n: Int, spacedJoin: Bool) -> UInt64 {
+    let h: UInt64
+    let len: Int
+    if spacedJoin {
+      len = spacedLength(i, n) + 1
+      h = RangeHasher.sub(spaced[i + n], RangeHasher.mul(spaced[i], powers[len]))
+    } else {
+      len = gluedLength(i, n)
+      h = RangeHasher.sub(glued[i + n], RangeHasher.mul(glued[i], powers[len]))
     }
-    var best = 0
-    for id in 1..<max(counts.count, 1) where counts[id] > counts[best] { best = id }
-    return counts.isEmpty ? 0 : interner.firsts[best].count * counts[best]
+    return h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(len)
   }
 
-  /// `find_all_duplicate`: characters in n-grams that repeat an earlier one, skipping ahead
-  /// n words after each repeat (the skipped n-grams are not remembered).
-  func repeatedCharacters(_ n: Int) -> Int {
-    var interner = RangeInterner(s, hasher: hasher)
+  /// Whether words `a ..< a + n` and `b ..< b + n` read the same, joined as asked.
+  private func same(_ a: Int, _ b: Int, _ n: Int, spacedJoin: Bool) -> Bool {
+    if spacedJoin {
+      for k in 0..<n where !s[words[a + k]].elementsEqual(s[words[b + k]]) { return false }
+      return true
+    }
+    guard gluedLength(a, n) == gluedLength(b, n) else { return false }
+    // Walk both glued strings scalar by scalar across word boundaries.
+    var wa = a
+    var wb = b
+    var ia = words[a].lowerBound
+    var ib = words[b].lowerBound
+    while wa < a + n && wb < b + n {
+      if ia == words[wa].upperBound {
+        wa += 1
+        if wa < a + n { ia = words[wa].lowerBound }
+        continue
+      }
+      if ib == words[wb].upperBound {
+        wb += 1
+        if wb < b + n { ib = words[wb].lowerBound }
+        continue
+      }
+      if s[ia] != s[ib] { return false }
+      ia += 1
+      ib += 1
+    }
+    return true
+  }
+
+  /// The first position holding the same n-gram as position `i`, remembering `i` when new.
+  private mutating func intern(_ i: Int, _ n: Int, spacedJoin: Bool) -> Int {
+    let h = hash(i, n, spacedJoin: spacedJoin)
+    var slot = Int(truncatingIfNeeded: h >> 7) & mask
+    while slots[slot] != 0 {
+      let first = Int(slots[slot]) - 1
+      if keys[slot] == h && same(first, i, n, spacedJoin: spacedJoin) { return first }
+      slot = (slot + 1) & mask
+    }
+    slots[slot] = Int32(i + 1)
+    keys[slot] = h
+    return i
+  }
+
+  private mutating func clear() {
+    for k in 0...mask { slots[k] = 0 }
+  }
+
+  /// `find_top_duplicate` over `" ".join` n-grams: the most frequent one's length × count
+  /// (ties go to the first seen).
+  mutating func topDuplicate(_ n: Int) -> Int {
+    guard words.count >= n else { return 0 }
+    clear()
+    var counts = [Int32](repeating: 0, count: words.count)
+    for i in 0...(words.count - n) { counts[intern(i, n, spacedJoin: true)] += 1 }
+    var best = 0
+    for i in 1..<counts.count where counts[i] > counts[best] { best = i }
+    return spacedLength(best, n) * Int(counts[best])
+  }
+
+  /// `find_all_duplicate` over `"".join` n-grams: characters in n-grams that repeat an earlier
+  /// one, skipping ahead n words after each repeat (the skipped n-grams are not remembered).
+  mutating func repeatedCharacters(_ n: Int) -> Int {
+    clear()
     var repeated = 0
     var i = 0
-    while i < starts.count - n + 1 {
-      let g = gram(i, n)
-      if interner.intern(g).isNew {
+    while i < words.count - n + 1 {
+      if intern(i, n, spacedJoin: false) == i {
         i += 1
       } else {
-        repeated += g.count
+        repeated += gluedLength(i, n)
         i += n
       }
     }

@@ -198,7 +198,7 @@ enum LineKind: UInt8, Sendable {
       case "_": if pIdent && i + 1 < r.upperBound && isIdent(s[i + 1]) { return true }
       case ".":
         if pIdent && i + 1 < r.upperBound && isIdent(s[i + 1]) && !PythonText.isSpace(s[i + 1]) {
-          if i + 1 < r.upperBound && s[i + 1].properties.isLowercase && p.properties.isLowercase { return true }
+          if i + 1 < r.upperBound && PythonText.isASCIILower(s[i + 1]) && PythonText.isASCIILower(p) { return true }
         }
       default: break
       }
@@ -209,7 +209,7 @@ enum LineKind: UInt8, Sendable {
 
   @inline(__always)
   private static func isIdent(_ c: Unicode.Scalar) -> Bool {
-    c == "_" || (c.isASCII && (c.properties.isAlphabetic || (c.value >= 0x30 && c.value <= 0x39)))
+    c == "_" || (c.isASCII && PythonText.isAlnum(c))
   }
 
   /// Share of the line's non-space scalars that are ASCII punctuation or symbols.
@@ -219,7 +219,7 @@ enum LineKind: UInt8, Sendable {
     for i in r where !PythonText.isSpace(s[i]) {
       all += 1
       let v = s[i].value
-      if v < 128 && !(s[i].properties.isAlphabetic || (v >= 0x30 && v <= 0x39)) { sym += 1 }
+      if v < 128 && !PythonText.isAlnum(s[i]) { sym += 1 }
     }
     return all == 0 ? 0 : Double(sym) / Double(all)
   }

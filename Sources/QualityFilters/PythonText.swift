@@ -27,6 +27,23 @@ enum PythonText {
     }
   }
 
+  /// A letter (Unicode Alphabetic) or a number (any numeric type): what "content" means for
+  /// the aware rules. ASCII is answered without a property lookup.
+  @inline(__always)
+  static func isAlnum(_ c: Unicode.Scalar) -> Bool {
+    let v = c.value
+    if v < 0x80 { return (v >= 0x30 && v <= 0x39) || (v | 0x20 >= 0x61 && v | 0x20 <= 0x7A) }
+    return c.properties.isAlphabetic || c.properties.numericType != nil
+  }
+
+  /// An ASCII letter.
+  @inline(__always)
+  static func isASCIILetter(_ c: Unicode.Scalar) -> Bool { c.value | 0x20 >= 0x61 && c.value | 0x20 <= 0x7A }
+
+  /// An ASCII lowercase letter.
+  @inline(__always)
+  static func isASCIILower(_ c: Unicode.Scalar) -> Bool { c.value >= 0x61 && c.value <= 0x7A }
+
   /// A line boundary of `str.splitlines()` (`\r\n` is handled by the caller).
   @inline(__always)
   static func isLineBreak(_ c: Unicode.Scalar) -> Bool {
@@ -156,19 +173,40 @@ enum PythonText {
 /// never invent one.
 struct RangeHasher {
   private static let mod: UInt64 = (1 << 61) - 1
-  private static let base: UInt64 = 1_000_003
+  static let base: UInt64 = 1_000_003
   private let prefix: [UInt64]
   private let power: [UInt64]
 
-  init(_ s: [Unicode.Scalar]) {
+  init(_ s: [Unicode.Scalar], powers: [UInt64]? = nil) {
     var prefix = [UInt64](repeating: 0, count: s.count + 1)
-    var power = [UInt64](repeating: 1, count: s.count + 1)
     for i in 0..<s.count {
       prefix[i + 1] = RangeHasher.add(RangeHasher.mul(prefix[i], RangeHasher.base), UInt64(s[i].value) + 1)
-      power[i + 1] = RangeHasher.mul(power[i], RangeHasher.base)
     }
     self.prefix = prefix
-    self.power = power
+    power = powers.flatMap { $0.count > s.count ? $0 : nil } ?? RangeHasher.powers(s.count)
+  }
+
+  /// base^0 … base^n, to share between hashers: one table for texts up to a million
+  /// scalars, computed once.
+  static func powers(_ n: Int) -> [UInt64] {
+    if n < shared.count { return shared }
+    return computePowers(n)
+  }
+
+  private static let shared = computePowers(1 << 20)
+
+  private static func computePowers(_ n: Int) -> [UInt64] {
+    var power = [UInt64](repeating: 1, count: n + 1)
+    for i in 0..<n { power[i + 1] = mul(power[i], base) }
+    return power
+  }
+
+  /// The powers this hasher uses.
+  var powers: [UInt64] { power }
+
+  /// The polynomial hash of `s[r]` before mixing (composable: see `WordGrams`).
+  func raw(_ r: Range<Int>) -> UInt64 {
+    RangeHasher.sub(prefix[r.upperBound], RangeHasher.mul(prefix[r.lowerBound], power[r.count]))
   }
 
   /// The hash of `s[r]` (mixed with its length).
@@ -177,14 +215,14 @@ struct RangeHasher {
     return h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(r.count)
   }
 
-  @inline(__always) private static func mul(_ a: UInt64, _ b: UInt64) -> UInt64 {
+  @inline(__always) static func mul(_ a: UInt64, _ b: UInt64) -> UInt64 {
     let (hi, lo) = a.multipliedFullWidth(by: b)
     // (hi·2^64 + lo) mod 2^61−1, with 2^64 ≡ 2^3.
     let folded = (lo & mod) + (lo >> 61) + (hi << 3)
     return reduce(reduce(folded))
   }
-  @inline(__always) private static func add(_ a: UInt64, _ b: UInt64) -> UInt64 { reduce(a + b) }
-  @inline(__always) private static func sub(_ a: UInt64, _ b: UInt64) -> UInt64 { a >= b ? a - b : a + mod - b }
+  @inline(__always) static func add(_ a: UInt64, _ b: UInt64) -> UInt64 { reduce(a + b) }
+  @inline(__always) static func sub(_ a: UInt64, _ b: UInt64) -> UInt64 { a >= b ? a - b : a + mod - b }
   @inline(__always) private static func reduce(_ x: UInt64) -> UInt64 {
     let y = (x & mod) + (x >> 61)
     return y >= mod ? y - mod : y
@@ -193,28 +231,65 @@ struct RangeHasher {
 
 /// Distinct contents among ranges of one scalar array (Python's `set`/`Counter` of strings,
 /// without building them): each distinct content gets an id, in order of first appearance.
+/// An open-addressing table over the content hashes (no per-lookup SipHash).
 struct RangeInterner {
   private let s: [Unicode.Scalar]
   private let hasher: RangeHasher
-  private var slots: [UInt64: Int] = [:]
+  /// Slots hold `id + 1` (0 is empty); `keys` the hash of the slot's content.
+  private var slots: [Int32]
+  private var keys: [UInt64]
+  private var mask: Int
   /// The first range seen for each id.
   private(set) var firsts: [Range<Int>] = []
 
-  init(_ s: [Unicode.Scalar], hasher: RangeHasher) {
+  init(_ s: [Unicode.Scalar], hasher: RangeHasher, capacity: Int = 64) {
     self.s = s
     self.hasher = hasher
+    var size = 16
+    while size < capacity * 2 { size <<= 1 }
+    slots = [Int32](repeating: 0, count: size)
+    keys = [UInt64](repeating: 0, count: size)
+    mask = size - 1
+  }
+
+  /// Forgets every content, keeping the table's storage.
+  mutating func removeAll() {
+    for i in 0...mask { slots[i] = 0 }
+    firsts.removeAll(keepingCapacity: true)
   }
 
   /// The id of `r`'s content, and whether it is new.
   mutating func intern(_ r: Range<Int>) -> (id: Int, isNew: Bool) {
-    var h = hasher.hash(r)
-    while let id = slots[h] {
-      let prior = firsts[id]
-      if prior.count == r.count && s[prior].elementsEqual(s[r]) { return (id, false) }
-      h &+= 1  // a collision: probe the next slot
+    let h = hasher.hash(r)
+    var i = Int(truncatingIfNeeded: h >> 7) & mask
+    while slots[i] != 0 {
+      if keys[i] == h {
+        let id = Int(slots[i]) - 1
+        let prior = firsts[id]
+        if prior.count == r.count && s[prior].elementsEqual(s[r]) { return (id, false) }
+      }
+      i = (i + 1) & mask
     }
-    slots[h] = firsts.count
+    slots[i] = Int32(firsts.count + 1)
+    keys[i] = h
     firsts.append(r)
+    if firsts.count * 2 > mask { grow() }
     return (firsts.count - 1, true)
+  }
+
+  private mutating func grow() {
+    let size = (mask + 1) * 2
+    var newSlots = [Int32](repeating: 0, count: size)
+    var newKeys = [UInt64](repeating: 0, count: size)
+    let newMask = size - 1
+    for k in 0...mask where slots[k] != 0 {
+      var i = Int(truncatingIfNeeded: keys[k] >> 7) & newMask
+      while newSlots[i] != 0 { i = (i + 1) & newMask }
+      newSlots[i] = slots[k]
+      newKeys[i] = keys[k]
+    }
+    slots = newSlots
+    keys = newKeys
+    mask = newMask
   }
 }

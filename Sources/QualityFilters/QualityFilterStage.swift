@@ -120,7 +120,7 @@ public struct QualityFilterStage: DocumentStage {
       nonSpace += 1
       if PunctuationSets.isPunctuation(c) {
         punct += 1
-      } else if !(c.properties.isAlphabetic || c.properties.numericType != nil) {
+      } else if !PythonText.isAlnum(c) {
         symbols += 1
       }
     }

@@ -28,7 +28,7 @@ struct TechnicalQuality: TextFilter {
       count += 1
     }
     var alnum = 0
-    for c in s where c.properties.isAlphabetic || c.properties.numericType != nil { alnum += 1 }
+    for c in s where PythonText.isAlnum(c) { alnum += 1 }
     let mean = count == 0 ? 0 : Double(total) / Double(count)
     let fraction = s.isEmpty ? 0 : Double(alnum) / Double(s.count)
     v.score("max_line_length", Double(longest))

@@ -5,7 +5,12 @@ final class TextView {
   /// The text's scalars (Python code points).
   let s: [Unicode.Scalar]
 
-  init(_ text: String) { s = Array(text.unicodeScalars) }
+  init(_ text: String) {
+    var s: [Unicode.Scalar] = []
+    s.reserveCapacity(text.utf8.count)
+    for c in text.unicodeScalars { s.append(c) }
+    self.s = s
+  }
   init(scalars: [Unicode.Scalar]) { s = scalars }
 
   /// The text as a string.

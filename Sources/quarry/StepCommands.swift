@@ -147,6 +147,7 @@ struct Filter: AsyncParsableCommand {
   @Option(help: "A YAML file of filter settings.") var config: String?
   @Option(help: "A bad-words list (one entry per line) for C4's bad-words rule.") var badWords: String?
   @Option(help: "Print each document's scores and first failing rule for this JSONL file.") var explain: String?
+  @Option(help: "Time each filter and preset on this JSONL file (one core) and print docs/s.") var bench: String?
   @OptionGroup var workers: WorkerOptions
   @OptionGroup var log: LogOptions
 
@@ -154,13 +155,21 @@ struct Filter: AsyncParsableCommand {
     if let preset, FilterSettings.Preset(rawValue: preset) == nil {
       throw ValidationError("--preset must be reasoning or datatrove-compat, not '\(preset)'")
     }
-    if explain == nil && (input.isEmpty || output == nil) {
-      throw ValidationError("give --input and --output, or --explain FILE.jsonl")
+    if explain == nil && bench == nil && (input.isEmpty || output == nil) {
+      throw ValidationError("give --input and --output, --explain FILE.jsonl or --bench FILE.jsonl")
     }
   }
 
   func run() async throws {
     log.bootstrap()
+    if let bench {
+      print("filter                        docs   seconds    docs/s")
+      for row in try FilterBench.run(file: bench, badWordsFile: badWords) {
+        let name = row.name.padding(toLength: 26, withPad: " ", startingAt: 0)
+        print("\(name) \(String(format: "%7d %9.3f %9.1f", row.documents, row.seconds, row.docsPerSecond))")
+      }
+      return
+    }
     if let explain {
       var settings = try FilterSettings.load(configFile: config, preset: preset.flatMap(FilterSettings.Preset.init))
       if let badWords { settings.badWordsFile = badWords }
