@@ -88,6 +88,9 @@ bench: release
 	@echo "== Training: reference tiny MiMo config, quarry next to PyTorch (torch_ref.py bench)"
 	@$(MAKE) --no-print-directory torch-env
 	$(BENCH_PY) Tests/Bench/train_speed.py $(QUARRY_RELEASE) $(TORCH_PY) $(SHARED)/bench/train
+	@echo "== Quality filters: every third reference document (588), quarry next to datatrove, one core"
+	$(BENCH_PY) Tests/Bench/filter_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/filters/reference_decisions.jsonl.zst \
+	  $(SHARED)/corpus/filters/ldnoobw-en-25e679f.txt
 	@echo "== WARC reading: crawl-sample.warc.gz, quarry next to FastWARC (one thread)"
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
@@ -125,7 +128,7 @@ examples: release slurm
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \
 	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio \
-	  rensa datasketch xxhash numpy zstandard tokenizers tiktoken
+	  rensa datasketch xxhash numpy zstandard tokenizers tiktoken datatrove==0.10.1 spacy==3.8.*
 
 clean:
 	rm -rf .build out

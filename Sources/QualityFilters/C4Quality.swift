@@ -42,6 +42,7 @@ struct C4Quality: TextFilter {
     let s = t.s
     var v = Verdict()
     var sentences = 0
+    // Kept lines: a range of `s`, or the line with its citations cut.
     var kept: [[Unicode.Scalar]] = []
     var removed = 0
     let kinds = aware ? t.kinds : []
@@ -51,41 +52,57 @@ struct C4Quality: TextFilter {
         continue
       }
       let r = PythonText.strip(s, raw)
-      let words = PythonText.splitWhitespace(s, r)
-      if p.maxWordLength != -1 && words.contains(where: { $0.count > p.maxWordLength }) {
+      // `line.split()`: the word count and the longest word, without building the words.
+      var words = 0
+      var longest = 0
+      var k = r.lowerBound
+      while k < r.upperBound {
+        while k < r.upperBound && PythonText.isSpace(s[k]) { k += 1 }
+        let start = k
+        while k < r.upperBound && !PythonText.isSpace(s[k]) { k += 1 }
+        if k > start {
+          words += 1
+          longest = max(longest, k - start)
+        }
+      }
+      if p.maxWordLength != -1 && longest > p.maxWordLength {
         removed += 1
         continue
       }
-      var line = Array(s[r])
-      if p.removeCitations && !aware { line = Self.removingCitations(line) }
-      let ends = line.last.map { Self.endPunctuation.contains($0) } ?? false
-      if p.filterNoTerminalPunct && (!ends || PythonText.hasSuffix(line, 0..<line.count, Self.dots)) {
+      var cut: [Unicode.Scalar]? = nil
+      if p.removeCitations && !aware && PythonText.contains(s, r, Self.bracket) {
+        let line = Self.removingCitations(Array(s[r]))
+        if line.count != r.count { cut = line }
+      }
+      let (ls, lr) = cut.map { ($0, 0..<$0.count) } ?? (s, r)
+      let ends = lr.isEmpty ? false : Self.endPunctuation.contains(ls[lr.upperBound - 1])
+      if p.filterNoTerminalPunct && (!ends || PythonText.hasSuffix(ls, lr, Self.dots)) {
         removed += 1
         continue
       }
-      if words.count < p.minWordsPerLine {
+      if words < p.minWordsPerLine {
         removed += 1
         continue
       }
-      let lower = PythonText.lower(line, 0..<line.count)
-      if p.filterLoremIpsum && PythonText.contains(lower, 0..<lower.count, Self.lorem) {
+      let lower = Lowered(ls, lr)
+      if p.filterLoremIpsum && lower.contains(Self.lorem) {
         v.reason = "lorem_ipsum"
         return v
       }
-      if p.filterJavascript && PythonText.contains(lower, 0..<lower.count, Self.javascript) {
+      if p.filterJavascript && lower.contains(Self.javascript) {
         removed += 1
         continue
       }
-      if p.filterCurlyBracket && !aware && line.contains("{") {
+      if p.filterCurlyBracket && !aware && ls[lr].contains("{") {
         v.reason = "curly_bracket"
         return v
       }
-      if p.filterPolicy && Self.policies.contains(where: { PythonText.contains(lower, 0..<lower.count, $0) }) {
+      if p.filterPolicy && Self.policies.contains(where: { lower.contains($0) }) {
         removed += 1
         continue
       }
-      if p.minNumSentences != -1 { sentences += EnglishWordTokenizer.sentenceCount(line[...]) }
-      kept.append(aware ? Array(s[raw]) : line)
+      if p.minNumSentences != -1 { sentences += EnglishWordTokenizer.sentenceCount(ls[lr]) }
+      kept.append(aware ? Array(s[raw]) : Array(ls[lr]))
     }
     if p.minNumSentences != -1 { v.score("sentences", Double(sentences)) }
     v.score("c4_removed_lines", Double(removed))
@@ -99,6 +116,8 @@ struct C4Quality: TextFilter {
     }
     return v
   }
+
+  private static let bracket = PythonText.scalars("[")
 
   /// `"\n".join(kept).strip()`.
   private static func joinStripped(_ lines: [[Unicode.Scalar]]) -> [Unicode.Scalar] {
@@ -154,5 +173,51 @@ struct C4Quality: TextFilter {
     if PythonText.matches(l, at: i, edit) { return i + edit.count }
     if PythonText.matches(l, at: i, citationNeeded) { return i + citationNeeded.count }
     return nil
+  }
+}
+
+/// A line lowercased as Python's `lower()` does, for substring tests: an ASCII line is folded
+/// on the fly, any other is lowercased once.
+private struct Lowered {
+  let s: [Unicode.Scalar]
+  let r: Range<Int>
+  let ascii: Bool
+
+  init(_ s: [Unicode.Scalar], _ r: Range<Int>) {
+    var ascii = true
+    for i in r where s[i].value >= 0x80 {
+      ascii = false
+      break
+    }
+    self.ascii = ascii
+    if ascii {
+      self.s = s
+      self.r = r
+    } else {
+      let lowered = PythonText.lower(s, r)
+      self.s = lowered
+      self.r = 0..<lowered.count
+    }
+  }
+
+  /// Whether the lowercased line contains `needle` (lowercase ASCII).
+  func contains(_ needle: [Unicode.Scalar]) -> Bool {
+    guard ascii else { return PythonText.contains(s, r, needle) }
+    guard needle.count <= r.count else { return false }
+    let first = needle[0].value
+    for i in r.lowerBound...(r.upperBound - needle.count) {
+      var c = s[i].value
+      if c >= 0x41 && c <= 0x5A { c += 32 }
+      guard c == first else { continue }
+      var k = 1
+      while k < needle.count {
+        var x = s[i + k].value
+        if x >= 0x41 && x <= 0x5A { x += 32 }
+        if x != needle[k].value { break }
+        k += 1
+      }
+      if k == needle.count { return true }
+    }
+    return false
   }
 }

@@ -174,13 +174,29 @@ struct GopherQuality: TextFilter {
   private func stopWordCount(_ t: TextView, _ words: [Range<Int>], ignoreCase: Bool) -> Int {
     let stops = parameters.stopWords.map { ignoreCase ? Array($0.lowercased().unicodeScalars) : Array($0.unicodeScalars) }
     let longest = stops.map(\.count).max() ?? 0
-    var found = Set<Int>()
+    var found = [Bool](repeating: false, count: stops.count)
+    var count = 0
+    let s = t.s
     for w in words where w.count <= longest {
-      let token = ignoreCase ? PythonText.lower(t.s, w) : Array(t.s[w])
-      if let k = stops.firstIndex(of: token) { found.insert(k) }
-      if found.count == stops.count { break }
+      for (k, stop) in stops.enumerated() where !found[k] && stop.count == w.count {
+        var same = true
+        for (j, c) in stop.enumerated() {
+          let x = s[w.lowerBound + j]
+          // Case-insensitive only for ASCII letters: the stop words are ASCII.
+          let y = ignoreCase && x.value >= 0x41 && x.value <= 0x5A ? Unicode.Scalar(x.value + 32)! : x
+          if y != c {
+            same = false
+            break
+          }
+        }
+        if same {
+          found[k] = true
+          count += 1
+        }
+      }
+      if count == stops.count { break }
     }
-    return found.count
+    return count
   }
 
   /// A token as words: each character of a script written without spaces is a word; the

@@ -177,9 +177,9 @@ private struct WordGrams {
   private var glued: [UInt64]
   private var spaced: [UInt64]
   private var chars: [Int]
-  /// Open-addressing table: slot → first word index + 1 (0 empty), and its hash.
-  private var slots: [Int32]
-  private var keys: [UInt64]
+  /// Open-addressing table, one word per slot: the hash's high 32 bits, then the first word
+  /// index + 1 (0: empty), so a probe touches one cache line.
+  private var slots: [UInt64]
   private var mask: Int
 
   init(_ t: TextView, _ words: [Range<Int>]) {
@@ -203,8 +203,7 @@ private struct WordGrams {
     }
     var size = 16
     while size < words.count * 2 { size <<= 1 }
-    slots = [Int32](repeating: 0, count: size)
-    keys = [UInt64](repeating: 0, count: size)
+    slots = [UInt64](repeating: 0, count: size)
     mask = size - 1
   }
 
@@ -263,14 +262,18 @@ private struct WordGrams {
   /// The first position holding the same n-gram as position `i`, remembering `i` when new.
   private mutating func intern(_ i: Int, _ n: Int, spacedJoin: Bool) -> Int {
     let h = hash(i, n, spacedJoin: spacedJoin)
-    var slot = Int(truncatingIfNeeded: h >> 7) & mask
-    while slots[slot] != 0 {
-      let first = Int(slots[slot]) - 1
-      if keys[slot] == h && same(first, i, n, spacedJoin: spacedJoin) { return first }
+    let tag = h & 0xFFFF_FFFF_0000_0000
+    var slot = Int(truncatingIfNeeded: h) & mask
+    while true {
+      let v = slots[slot]
+      if v == 0 { break }
+      if v & 0xFFFF_FFFF_0000_0000 == tag {
+        let first = Int(v & 0xFFFF_FFFF) - 1
+        if same(first, i, n, spacedJoin: spacedJoin) { return first }
+      }
       slot = (slot + 1) & mask
     }
-    slots[slot] = Int32(i + 1)
-    keys[slot] = h
+    slots[slot] = tag | UInt64(i + 1)
     return i
   }
 
