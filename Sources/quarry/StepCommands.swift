@@ -202,13 +202,14 @@ struct ClassifierTrain: ParsableCommand {
 
       Example:
         quarry classifier train --positive Fixtures/exercises \\
-          --negative Fixtures/junk --output out/quality.bin --buckets 100000
+          --negative Fixtures/junk --output out/quality.bin \\
+          --epochs 25 --buckets 100000
       """
   )
   @Option(help: "Good documents: JSONL files or folders; repeatable.") var positive: [String]
   @Option(help: "Bad documents: JSONL files or folders; repeatable.") var negative: [String]
   @Option(help: "The model file to write (.bin).") var output: String
-  @Option(help: "Training epochs.") var epochs = 5
+  @Option(help: "Training epochs (fastText's default; a few thousand documents need about 25).") var epochs = 5
   @Option(help: "Embedding dimension.") var dimension = 100
   @Option(help: "Word n-gram length.") var wordNgrams = 2
   @Option(help: "Hash buckets for n-grams (memory is buckets x dimension x 4 bytes).") var buckets = 2_000_000
