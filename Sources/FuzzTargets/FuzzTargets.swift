@@ -16,6 +16,7 @@ import HTMLExtract
 import Mixture
 import Model
 import Pipeline
+import QualityFilters
 import Shards
 import Train
 import WARC
@@ -41,6 +42,9 @@ enum FuzzTarget: String, CaseIterable {
   case shard
   /// The YAML configs: train, mixture and pipeline, and a model `config.json`.
   case config
+  /// The quality filters, both presets, on any text (and bad-words matching, decontamination
+  /// and PII masking): every rule's scoring must survive any bytes.
+  case filter
 
   /// Runs one input; a thrown error is a refusal, the expected answer to bad bytes. Only traps,
   /// hangs and memory blow-ups are findings.
@@ -92,6 +96,13 @@ enum FuzzTarget: String, CaseIterable {
       _ = try scratch.write(bytes, name: "config.json")
       do { _ = try MiMoModel.readConfig(scratch.root); return } catch { errors.append("model: \(error)") }
       throw DataError.invalidInput(errors.joined(separator: "; "))
+    case .filter:
+      let text = String(decoding: bytes, as: UTF8.self)
+      let doc = Document(id: "fuzz", text: text)
+      for stage in filterStages { _ = stage.evaluate(doc) }
+      _ = PIIMasker.mask(text)
+      _ = EnglishWordTokenizer.words(text)
+      _ = BadWordsFilter(words: ["ass", "2 girls 1 cup", "xxx", "s&m", "\u{1F595}"]).firstMatch(in: text)
     }
   }
 }
@@ -123,6 +134,11 @@ struct Scratch {
 }
 
 let scratch = Scratch()
+
+/// Both presets' filter stages, built once.
+nonisolated(unsafe) let filterStages: [QualityFilterStage] = FilterSettings.Preset.allCases.map {
+  try! QualityFilterStage(settings: FilterSettings(preset: $0))
+}
 
 /// The target chosen for this process.
 nonisolated(unsafe) var selectedTarget: FuzzTarget? = nil

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-TARGETS=${FUZZ_TARGETS:-"warc html jsonl tokenizer safetensors shard config"}
+TARGETS=${FUZZ_TARGETS:-"warc html jsonl tokenizer safetensors shard config filter"}
 SWIFT=${SWIFT:-swift}
 
 seeds() {
@@ -21,6 +21,7 @@ seeds() {
     warc) echo "Fixtures/fuzz/warc Fixtures/warc" ;;
     html) echo "Fixtures/fuzz/html Fixtures/html" ;;
     config) echo "Fixtures/fuzz/config Pipelines" ;;
+    filter) echo "Fixtures/fuzz/filter Fixtures/exercises Fixtures/junk" ;;
     *) echo "Fixtures/fuzz/$1" ;;
   esac
 }
