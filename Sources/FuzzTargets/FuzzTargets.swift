@@ -136,7 +136,7 @@ struct Scratch {
 let scratch = Scratch()
 
 /// Both presets' filter stages, built once.
-nonisolated(unsafe) let filterStages: [QualityFilterStage] = FilterSettings.Preset.allCases.map {
+let filterStages: [QualityFilterStage] = FilterSettings.Preset.allCases.map {
   try! QualityFilterStage(settings: FilterSettings(preset: $0))
 }
 

@@ -89,8 +89,9 @@ struct GopherQuality: TextFilter {
     let alphaRatio = n > 0 ? Double(alpha) / n : 0
     v.score("alpha_words_ratio", alphaRatio)
     v.check(alphaRatio < p.minAlphaWordsRatio, "gopher_below_alpha_threshold")
-    let stops = stopWordCount(t, words, ignoreCase: false)
+    let (stops, occurrences) = stopWordCount(t, words, ignoreCase: false)
     v.score("stop_words", Double(stops))
+    v.score("stop_word_ratio", n > 0 ? Double(occurrences) / n : 0)
     v.check(stops < p.minStopWords, "gopher_enough_stop_words")
     return v
   }
@@ -149,8 +150,9 @@ struct GopherQuality: TextFilter {
     let alphaRatio = prose > 0 ? Double(alnum) / Double(prose) : 1
     v.score("alpha_words_ratio", alphaRatio)
     v.check(enough && alphaRatio < p.minAlphaWordsRatio, "gopher_below_alpha_threshold")
-    let stops = stopWordCount(t, t.proseWords, ignoreCase: true)
+    let (stops, occurrences) = stopWordCount(t, t.proseWords, ignoreCase: true)
     v.score("stop_words", Double(stops))
+    v.score("stop_word_ratio", prose > 0 ? Double(occurrences) / Double(prose) : 0)
     let english = language == nil || language == "en" || language == "un"
     v.check(english && enough && stops < p.minStopWords, "gopher_enough_stop_words")
     return v
@@ -170,15 +172,16 @@ struct GopherQuality: TextFilter {
     return (Double(bullets) / Double(lines.count), Double(ends) / Double(lines.count))
   }
 
-  /// How many distinct stop words occur among `words`.
-  private func stopWordCount(_ t: TextView, _ words: [Range<Int>], ignoreCase: Bool) -> Int {
+  /// How many distinct stop words occur among `words`, and how many of the words are stop words.
+  private func stopWordCount(_ t: TextView, _ words: [Range<Int>], ignoreCase: Bool) -> (Int, Int) {
     let stops = parameters.stopWords.map { ignoreCase ? Array($0.lowercased().unicodeScalars) : Array($0.unicodeScalars) }
     let longest = stops.map(\.count).max() ?? 0
     var found = [Bool](repeating: false, count: stops.count)
     var count = 0
+    var occurrences = 0
     let s = t.s
     for w in words where w.count <= longest {
-      for (k, stop) in stops.enumerated() where !found[k] && stop.count == w.count {
+      for (k, stop) in stops.enumerated() where stop.count == w.count {
         var same = true
         for (j, c) in stop.enumerated() {
           let x = s[w.lowerBound + j]
@@ -190,13 +193,16 @@ struct GopherQuality: TextFilter {
           }
         }
         if same {
-          found[k] = true
-          count += 1
+          occurrences += 1
+          if !found[k] {
+            found[k] = true
+            count += 1
+          }
+          break
         }
       }
-      if count == stops.count { break }
     }
-    return count
+    return (count, occurrences)
   }
 
   /// A token as words: each character of a script written without spaces is a word; the
