@@ -43,8 +43,9 @@ let package = Package(
     .target(name: "ConfigSchema", dependencies: ["DataCore", .product(name: "Yams", package: "Yams")]),
     // WARC/ARC record reader and HTTP payload decoding (chunked, gzip, deflate).
     .target(name: "WARC", dependencies: ["DataCore"]),
-    // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim.
-    .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"]),
+    // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim. Optimized
+    // in debug builds too: the tests parse the 652 corpus pages (161 MB) more than once.
+    .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"], swiftSettings: [.unsafeFlags(["-O"])]),
     // The extract step (WARC/ARC/HTML → documents), warc-stats and batch page extraction.
     .target(
       name: "Extract",

@@ -89,7 +89,15 @@ enum JunkSet {
       let goldText = try String(contentsOfFile: corpus + "/" + gold, encoding: .utf8)
       // A page line belongs to the gold when its words occur, in order, in the gold's words
       // (the gold may be Markdown or wrapped differently).
-      let goldWords = " " + words(goldText).joined(separator: " ") + " "
+      let goldWords = words(goldText)
+      var positions: [String: [Int]] = [:]
+      for (i, w) in goldWords.enumerated() { positions[w, default: []].append(i) }
+      func inGold(_ w: [String]) -> Bool {
+        for start in positions[w[0]] ?? [] where start + w.count <= goldWords.count {
+          if goldWords[start..<(start + w.count)].elementsEqual(w) { return true }
+        }
+        return false
+      }
       let page = try gunzip(corpus + "/" + file)
       let text = wholeText(page)
       var junk: [String] = []
@@ -97,7 +105,7 @@ enum JunkSet {
         let n = normalized(l)
         guard !n.isEmpty else { continue }
         let w = words(n)
-        if !w.isEmpty && goldWords.contains(" " + w.joined(separator: " ") + " ") { continue }
+        if !w.isEmpty && inGold(w) { continue }
         junk.append(n)
       }
       guard !junk.isEmpty else { continue }
