@@ -26,7 +26,34 @@ public enum EnglishWordTokenizer {
   /// datatrove's `split_into_words(text, "en")`: the non-whitespace tokens, as ranges into `s`.
   /// - Complexity: O(n) in the length of `s`.
   public static func words(_ s: [Unicode.Scalar]) -> [Range<Int>] {
-    s.withUnsafeBufferPointer { tokenize($0) }
+    s.withUnsafeBufferPointer { buf in
+      // The tokens go straight into the result's storage, unless they outgrow it.
+      var spilled: TokenList?
+      let ranges = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity(buf.count)) {
+        storage, count in
+        let tokens = tokenize(buf, into: TokenList(borrowing: storage))
+        if tokens.owned {
+          spilled = tokens
+          count = 0
+        } else {
+          count = tokens.count
+        }
+      }
+      guard let spilled else { return ranges }
+      defer { spilled.deallocate() }
+      return spilled.array()
+    }
+  }
+
+  /// `len(split_into_words(text, "en"))`: `words(s).count`, without building the array.
+  public static func wordCount(_ s: [Unicode.Scalar]) -> Int {
+    s.withUnsafeBufferPointer { buf in
+      withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: tokenCapacity(buf.count)) {
+        let tokens = tokenize(buf, into: TokenList(borrowing: $0))
+        defer { tokens.deallocate() }
+        return tokens.count
+      }
+    }
   }
 
   /// The same for a String (convenience; converts to scalars).
@@ -44,8 +71,11 @@ public enum EnglishWordTokenizer {
   /// At least 1.
   public static func sentenceCount(_ s: ArraySlice<Unicode.Scalar>) -> Int {
     s.withUnsafeBufferPointer { buf in
-      let tokens = tokenize(buf)
-      return tables.classes.withUnsafeBufferPointer { countSentences(buf, tokens, classes: $0) }
+      withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: tokenCapacity(buf.count)) {
+        let tokens = tokenize(buf, into: TokenList(borrowing: $0))
+        defer { tokens.deallocate() }
+        return countSentences(buf, tokens, classes: tables.classes)
+      }
     }
   }
 }
@@ -104,6 +134,12 @@ private enum Flag {
   static let decimal: UInt16 = 1 << 13
   /// Regex `\w`: a letter, a number or `_`.
   static let word: UInt16 = 1 << 14
+  /// Inert: no rule looks at it (not whitespace, not a prefix, suffix or infix, not a quote,
+  /// icon or currency, not `.` or `+`). A chunk of inert scalars that has no ASCII digit, or
+  /// has only ASCII digits, is one token unless it is a special case (the fast path).
+  static let plain: UInt16 = 1 << 15
+  /// The flags that make a scalar not `plain`.
+  static let notPlain: UInt16 = space | prefix | suffix | infix | quote | icon | currency
 }
 
 /// PUNCT of `char_classes.py`, one character each (`……` is handled apart).
@@ -252,28 +288,49 @@ private func classify(_ v: UInt32) -> UInt16 {
   default: break
   }
   if sentenceEndScalars.contains(v) { f |= Flag.sentenceEnd }
+  if f & Flag.notPlain == 0 && v != 0x2E && v != 0x2B && v != 0x24 { f |= Flag.plain }
   return f
 }
 
 // MARK: - Tables
 
+/// A copy of `array` in memory that is never freed: the tables live as long as the process, and
+/// the hot loops read them without bounds checks or reference counting.
+private func permanent<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
+  let p = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
+  array.withUnsafeBufferPointer { buf in
+    if let base = buf.baseAddress { p.initialize(from: base, count: buf.count) }
+  }
+  return p
+}
+
 /// Everything built once: class flags, the exceptions table, the merge-pass patterns.
-private struct Tables: Sendable {
+private struct Tables: @unchecked Sendable {
   /// `classify` for every BMP code point.
-  let classes: [UInt16]
+  let classes: UnsafeBufferPointer<UInt16>
   let specials: SpecialCases
   let merges: MergePatterns
   /// UNITS as scalar arrays, indexed by length (1...5).
   let unitsByLength: [[[UInt32]]]
+  /// The last scalars of UNITS.
+  let unitEnds: ScalarSet
+  /// Whether no UNITS entry ends in a one-character suffix, so that ASCII digits then such a
+  /// suffix split as `digits`, `suffix` (the fast path relies on it).
+  let digitsThenSuffixIsSimple: Bool
 
   init() {
-    classes = (0..<0x10000).map { classify(UInt32($0)) }
+    let classArray = (0..<0x10000).map { classify(UInt32($0)) }
+    classes = UnsafeBufferPointer(start: permanent(classArray), count: classArray.count)
     var units = [[[UInt32]]](repeating: [], count: 6)
     for u in unitStrings {
       let scalars = u.unicodeScalars.map(\.value)
       units[scalars.count].append(scalars)
     }
     unitsByLength = units
+    unitEnds = ScalarSet(units.joined().map { $0.last! })
+    digitsThenSuffixIsSimple = !unitStrings.contains { unit in
+      classify(unit.unicodeScalars.last!.value) & Flag.suffix != 0
+    }
     let entries = tokenizerExceptions()
     specials = SpecialCases(entries)
     merges = MergePatterns(entries, classes: classes, units: units)
@@ -282,36 +339,67 @@ private struct Tables: Sendable {
 
 private let tables = Tables()
 
+/// A small set of scalars, as a bit set up to the largest.
+private struct ScalarSet: Sendable {
+  private let bits: [UInt64]
+  private let limit: UInt32
+
+  init(_ scalars: [UInt32]) {
+    let top = scalars.max() ?? 0
+    var bits = [UInt64](repeating: 0, count: Int(top) / 64 + 1)
+    for v in scalars { bits[Int(v) >> 6] |= 1 << UInt64(v & 63) }
+    self.bits = bits
+    limit = top
+  }
+
+  @inline(__always)
+  func contains(_ v: UInt32) -> Bool {
+    v <= limit && bits[Int(v) >> 6] & (1 << UInt64(v & 63)) != 0
+  }
+}
+
 /// The exceptions table: each key with the lengths of its tokens, in an open-addressing hash
-/// table keyed by the key's scalars (looked up without building a String).
-private struct SpecialCases: Sendable {
-  /// All keys' scalars, concatenated.
-  private var scalars: [UInt32] = []
-  private var keyStart: [Int] = []
-  private var keyLength: [Int] = []
+/// table keyed by the key's scalars (looked up without building a String), behind a bit filter
+/// on (length, first scalar, last scalar) that turns most words away before hashing.
+private final class SpecialCases: @unchecked Sendable {
+  /// All keys' scalars, concatenated; key `e` is `keyStart[e]..<keyStart[e] + keyLength[e]`.
+  private let scalars: UnsafeMutablePointer<UInt32>
+  private let keyStart: UnsafeMutablePointer<Int32>
+  private let keyLength: UnsafeMutablePointer<Int32>
   /// Token lengths of each entry, concatenated; entry `e` owns `pieceStart[e]..<pieceStart[e+1]`.
-  private var pieces: [Int] = []
-  private var pieceStart: [Int] = [0]
+  private let pieces: UnsafeMutablePointer<Int32>
+  private let pieceStart: UnsafeMutablePointer<Int32>
   /// Entry index + 1 per slot (0: empty), and the hash of the key stored there.
-  private var slots: [Int32]
-  private var slotHash: [UInt64]
+  private let slots: UnsafeMutablePointer<Int32>
+  private let slotHash: UnsafeMutablePointer<UInt64>
   private let mask: Int
+  /// One bit per `filterBit(length, first, last)` of some key.
+  private let filter: UnsafeMutablePointer<UInt64>
   /// The longest key, in scalars.
-  private(set) var maxLength = 0
+  let maxLength: Int
 
   init(_ entries: [(key: [UInt32], pieces: [Int])] = []) {
     var size = 16
     while size < entries.count * 3 { size *= 2 }
     mask = size - 1
-    slots = [Int32](repeating: 0, count: size)
-    slotHash = [UInt64](repeating: 0, count: size)
+    var slots = [Int32](repeating: 0, count: size)
+    var slotHash = [UInt64](repeating: 0, count: size)
+    var filter = [UInt64](repeating: 0, count: 1 << 10)
+    var scalars: [UInt32] = []
+    var keyStart: [Int32] = []
+    var keyLength: [Int32] = []
+    var pieces: [Int32] = []
+    var pieceStart: [Int32] = [0]
+    var maxLength = 0
     for (e, entry) in entries.enumerated() {
-      keyStart.append(scalars.count)
-      keyLength.append(entry.key.count)
+      keyStart.append(Int32(scalars.count))
+      keyLength.append(Int32(entry.key.count))
       scalars += entry.key
-      pieces += entry.pieces
-      pieceStart.append(pieces.count)
+      pieces += entry.pieces.map { Int32($0) }
+      pieceStart.append(Int32(pieces.count))
       maxLength = max(maxLength, entry.key.count)
+      let bit = filterBit(entry.key.count, entry.key.first!, entry.key.last!)
+      filter[bit >> 6] |= 1 << UInt64(bit & 63)
       let h = entry.key.withUnsafeBufferPointer { buf in
         buf.withMemoryRebound(to: Unicode.Scalar.self) { hashScalars($0, 0, $0.count) }
       }
@@ -320,20 +408,37 @@ private struct SpecialCases: Sendable {
       slots[slot] = Int32(e + 1)
       slotHash[slot] = h
     }
+    self.maxLength = maxLength
+    self.scalars = permanent(scalars)
+    self.keyStart = permanent(keyStart)
+    self.keyLength = permanent(keyLength)
+    self.pieces = permanent(pieces)
+    self.pieceStart = permanent(pieceStart)
+    self.slots = permanent(slots)
+    self.slotHash = permanent(slotHash)
+    self.filter = permanent(filter)
   }
+
 
   /// The entry whose key is `s[lo..<hi]`, or -1.
   @inline(__always)
   func lookup(_ s: UnsafeBufferPointer<Unicode.Scalar>, _ lo: Int, _ hi: Int) -> Int {
     let n = hi - lo
-    if n > maxLength { return -1 }
+    if n > maxLength || n <= 0 { return -1 }
+    let bit = filterBit(n, s[lo].value, s[hi - 1].value)
+    if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return -1 }
+    return probe(s, lo, hi)
+  }
+
+  private func probe(_ s: UnsafeBufferPointer<Unicode.Scalar>, _ lo: Int, _ hi: Int) -> Int {
+    let n = hi - lo
     let h = hashScalars(s, lo, hi)
     var slot = Int(truncatingIfNeeded: h) & mask
     while true {
       let e = Int(slots[slot]) - 1
       if e < 0 { return -1 }
-      if slotHash[slot] == h && keyLength[e] == n {
-        let start = keyStart[e]
+      if slotHash[slot] == h && Int(keyLength[e]) == n {
+        let start = Int(keyStart[e])
         var k = 0
         while k < n && scalars[start + k] == s[lo + k].value { k += 1 }
         if k == n { return e }
@@ -342,11 +447,27 @@ private struct SpecialCases: Sendable {
     }
   }
 
-  /// The token lengths of entry `e`.
-  func pieces(of e: Int) -> ArraySlice<Int> { pieces[pieceStart[e]..<pieceStart[e + 1]] }
+  /// The token lengths of entry `e` are `pieceLength(k)` for `k` in `pieceRange(of: e)`.
+  @inline(__always)
+  func pieceRange(of e: Int) -> Range<Int> {
+    Range(uncheckedBounds: (Int(pieceStart[e]), Int(pieceStart[e + 1])))
+  }
 
-  /// The key of entry `e`.
-  func key(of e: Int) -> ArraySlice<UInt32> { scalars[keyStart[e]..<keyStart[e] + keyLength[e]] }
+  @inline(__always)
+  func pieceLength(_ k: Int) -> Int { Int(pieces[k]) }
+
+  /// The length of entry `e`'s key, in scalars.
+  func keyLength(of e: Int) -> Int { Int(keyLength[e]) }
+}
+
+/// The bit of a string of `length` scalars from `first` to `last` in a 2¹⁶-bit filter: a hash
+/// of the three. (With the 1,347 keys, about 2% of the bits are set.)
+@inline(__always)
+private func filterBit(_ length: Int, _ first: UInt32, _ last: UInt32) -> Int {
+  let x =
+    UInt32(truncatingIfNeeded: length) &* 0x9E37_79B1 ^ first &* 0x85EB_CA77 ^ last
+    &* 0xC2B2_AE3D
+  return Int((x ^ x >> 16) & 0xFFFF)
 }
 
 @inline(__always)
@@ -361,34 +482,55 @@ private func hashScalars(_ s: UnsafeBufferPointer<Unicode.Scalar>, _ lo: Int, _ 
 /// The patterns of the final special-case pass (`Tokenizer._special_matcher`): every special
 /// case whose key has a prefix, suffix or infix match, as the tokens the key gets *without*
 /// special cases (`":)"` → `:`,`)`). Indexed by the first token's first scalar and length.
-private struct MergePatterns: Sendable {
-  struct Pattern: Sendable {
-    /// The tokens to find, consecutive in the document.
-    var tokens: [[UInt32]]
-    /// The special case that replaces them.
-    var entry: Int
-  }
-  var patterns: [Pattern] = []
-  /// Pattern indices per bucket; `bucket(first, length)` picks one.
-  var buckets: [[Int]] = []
+private final class MergePatterns: @unchecked Sendable {
+  /// Pattern `p`'s tokens are `tokenStart[p]..<tokenStart[p+1]`; token `t` is the scalars
+  /// `tokenOffset[t]..<tokenOffset[t] + tokenLength[t]` of `pool`.
+  let tokenStart: UnsafeMutablePointer<Int32>
+  let tokenOffset: UnsafeMutablePointer<Int32>
+  let tokenLength: UnsafeMutablePointer<Int32>
+  let pool: UnsafeMutablePointer<UInt32>
+  /// The special case that replaces pattern `p`'s tokens.
+  let entry: UnsafeMutablePointer<Int32>
+  /// Bucket `b` holds the patterns `bucketPatterns[bucketStart[b]..<bucketStart[b+1]]`, in
+  /// pattern order.
+  let bucketStart: UnsafeMutablePointer<Int32>
+  let bucketPatterns: UnsafeMutablePointer<Int32>
+  /// One bit per non-empty bucket.
+  let used: UnsafeMutablePointer<UInt64>
+  /// One bit per `filterBit(length, first, last)` of some pattern's first token: most tokens
+  /// start no pattern, and this turns them away as they are made.
+  let starts: UnsafeMutablePointer<UInt64>
+  /// The longest first token of a pattern.
+  let maxFirstLength: Int
+  /// Whether some pattern is one token (none is, with spaCy's exceptions).
+  let hasOneTokenPatterns: Bool
+  /// The number of patterns (for tests and checks).
+  let count: Int
 
-  init(_ entries: [(key: [UInt32], pieces: [Int])], classes: [UInt16], units: [[[UInt32]]]) {
+  init(_ entries: [(key: [UInt32], pieces: [Int])], classes: UnsafeBufferPointer<UInt16>,
+    units: [[[UInt32]]]
+  ) {
     let noSpecials = SpecialCases()
+    var patterns: [(tokens: [[UInt32]], entry: Int)] = []
     for (e, entry) in entries.enumerated() {
       let key = entry.key
       if key.contains(where: isPythonSpace) { continue }  // " ", "\t", …: no effect here.
       let toks: [Range<Int>] = key.withUnsafeBufferPointer { raw in
         raw.withMemoryRebound(to: Unicode.Scalar.self) { s in
-          classes.withUnsafeBufferPointer { cls in
-            var scanner = Scanner(
-              s: s, classes: cls, specials: noSpecials, units: units, useSpecials: false)
+          var output = ScanOutput(tokens: TokenList(capacity: 16))
+          defer { output.deallocate() }
+          return withUnsafeMutablePointer(to: &output) { out in
+            let scanner = Scanner(
+              s: s, classes: classes, specials: noSpecials, units: units,
+              unitEnds: ScalarSet(units.joined().map { $0.last! }), useSpecials: false, out: out,
+              merges: nil)
             let n = s.count
             guard
               scanner.prefixLength(0, n) > 0 || scanner.suffixLength(0, n) > 0
                 || scanner.hasInfix(0, n)
             else { return [] }
             scanner.chunk(0, n)
-            return scanner.tokens
+            return out.pointee.tokens.array()
           }
         }
       }
@@ -396,19 +538,72 @@ private struct MergePatterns: Sendable {
       // A one-token pattern replaced by the same one token changes nothing and can block no
       // longer match (those are taken first), so it is left out.
       if toks.count == 1 && entry.pieces.count == 1 { continue }
-      patterns.append(Pattern(tokens: toks.map { Array(key[$0]) }, entry: e))
+      patterns.append((toks.map { Array(key[$0]) }, e))
     }
-    buckets = [[Int]](repeating: [], count: 128 * 16 + 1)
+    var tokenStart: [Int32] = [0]
+    var tokenOffset: [Int32] = []
+    var tokenLength: [Int32] = []
+    var pool: [UInt32] = []
+    var entryOf: [Int32] = []
+    for pattern in patterns {
+      for token in pattern.tokens {
+        tokenOffset.append(Int32(pool.count))
+        tokenLength.append(Int32(token.count))
+        pool += token
+      }
+      tokenStart.append(Int32(tokenLength.count))
+      entryOf.append(Int32(pattern.entry))
+    }
+    var buckets = [[Int32]](repeating: [], count: Self.bucketCount)
     for (p, pattern) in patterns.enumerated() {
-      buckets[Self.bucket(pattern.tokens[0][0], pattern.tokens[0].count)].append(p)
+      let second = pattern.tokens.count > 1 ? pattern.tokens[1] : []
+      let b = Self.bucket(
+        pattern.tokens[0][0], pattern.tokens[0].count, second.first ?? 0x11_0000, second.count)
+      buckets[b].append(Int32(p))
     }
+    hasOneTokenPatterns = patterns.contains { $0.tokens.count == 1 }
+    var starts = [UInt64](repeating: 0, count: 1 << 10)
+    for pattern in patterns {
+      let first = pattern.tokens[0]
+      let bit = filterBit(first.count, first.first!, first.last!)
+      starts[bit >> 6] |= 1 << UInt64(bit & 63)
+    }
+    self.starts = permanent(starts)
+    maxFirstLength = patterns.map { $0.tokens[0].count }.max() ?? 0
+    var bucketStart: [Int32] = [0]
+    var used = [UInt64](repeating: 0, count: Self.bucketCount / 64)
+    for (b, bucket) in buckets.enumerated() {
+      bucketStart.append(bucketStart.last! + Int32(bucket.count))
+      if !bucket.isEmpty { used[b >> 6] |= 1 << UInt64(b & 63) }
+    }
+    self.used = permanent(used)
+    self.tokenStart = permanent(tokenStart)
+    self.tokenOffset = permanent(tokenOffset)
+    self.tokenLength = permanent(tokenLength)
+    self.pool = permanent(pool)
+    self.entry = permanent(entryOf)
+    self.bucketStart = permanent(bucketStart)
+    self.bucketPatterns = permanent(buckets.flatMap { $0 })
+    count = patterns.count
   }
 
-  /// The bucket of a token by its first scalar and length; non-ASCII shares the last bucket.
+  static let bucketCount = 1 << 12
+
+  /// The bucket of a run by its first two tokens' first scalars and lengths (hashed); a
+  /// one-token pattern has `second` 0x110000 and `secondLength` 0.
   @inline(__always)
-  static func bucket(_ first: UInt32, _ length: Int) -> Int {
-    first < 128 ? Int(first) * 16 + min(length, 15) : 128 * 16
+  static func bucket(_ first: UInt32, _ length: Int, _ second: UInt32, _ secondLength: Int)
+    -> Int
+  {
+    let x =
+      UInt64(first) << 36 ^ UInt64(min(length, 15)) << 32 ^ UInt64(second) << 4
+      ^ UInt64(min(secondLength, 15))
+    return Int(truncatingIfNeeded: (x &* 0x9E37_79B9_7F4A_7C15) >> 52)
   }
+
+  /// Whether bucket `b` holds any pattern.
+  @inline(__always)
+  func isUsed(_ b: Int) -> Bool { used[b >> 6] & (1 << UInt64(b & 63)) != 0 }
 }
 
 // MARK: - Exceptions table (spacy/lang/tokenizer_exceptions.py, spacy/lang/en/…)
@@ -601,51 +796,254 @@ private let singleTokenExceptions = """
 
 // MARK: - The tokenizer
 
-/// Tokenizes `s`: the non-whitespace tokens, after the special-case merge pass.
-private func tokenize(_ s: UnsafeBufferPointer<Unicode.Scalar>) -> [Range<Int>] {
-  let t = tables
-  return t.classes.withUnsafeBufferPointer { cls in
-    var scanner = Scanner(
-      s: s, classes: cls, specials: t.specials, units: t.unitsByLength, useSpecials: true)
-    scanner.tokens.reserveCapacity(s.count / 4)
-    let n = s.count
-    var i = 0
-    while i < n {
-      if scanner.flags(s[i]) & Flag.space != 0 {
-        i += 1
-        continue
-      }
-      var j = i + 1
-      while j < n && scanner.flags(s[j]) & Flag.space == 0 { j += 1 }
-      scanner.chunk(i, j)
-      i = j
+/// A growable list of trivial values in manually managed memory, either allocated here or
+/// borrowed (then the first growth moves it to memory allocated here). `deallocate()` it when
+/// done. (Appending costs a compare and a store, with no uniqueness or bounds checks.)
+private struct Growable<Element> {
+  private(set) var base: UnsafeMutablePointer<Element>
+  private(set) var count = 0
+  private var capacity: Int
+  /// Whether `base` was allocated here.
+  private(set) var owned: Bool
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 16)
+    base = .allocate(capacity: self.capacity)
+    owned = true
+  }
+
+  /// An empty list that allocates on the first append.
+  init() {
+    base = UnsafeMutablePointer(bitPattern: MemoryLayout<Element>.alignment)!
+    capacity = 0
+    owned = false
+  }
+
+  init(borrowing buffer: UnsafeMutableBufferPointer<Element>) {
+    if let start = buffer.baseAddress, buffer.count > 0 {
+      base = start
+      capacity = buffer.count
+      owned = false
+    } else {
+      capacity = 16
+      base = .allocate(capacity: capacity)
+      owned = true
     }
-    applyMerges(s, &scanner.tokens, t.merges, t.specials)
-    return scanner.tokens
+  }
+
+  @inline(__always)
+  mutating func append(_ x: Element) {
+    if count == capacity { grow() }
+    (base + count).initialize(to: x)
+    count += 1
+  }
+
+  @inline(never)
+  private mutating func grow() {
+    capacity = max(capacity * 2, 16)
+    let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+    bigger.moveInitialize(from: base, count: count)
+    if owned { base.deallocate() }
+    base = bigger
+    owned = true
+  }
+
+  @inline(__always)
+  subscript(_ k: Int) -> Element {
+    get { base[k] }
+    nonmutating set { base[k] = newValue }
+  }
+
+  /// Keeps the first `k` values.
+  mutating func truncate(_ k: Int) { count = k }
+
+  func array() -> [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+  func deallocate() { if owned { base.deallocate() } }
+}
+
+private typealias TokenList = Growable<Range<Int>>
+
+extension Growable where Element == Range<Int> {
+  @inline(__always)
+  mutating func append(_ lo: Int, _ hi: Int) { append(Range(uncheckedBounds: (lo, hi))) }
+}
+
+/// A good first capacity for the tokens of `n` scalars (English prose has about one token per
+/// 5.5 scalars; more only makes the list grow once).
+@inline(__always)
+private func tokenCapacity(_ n: Int) -> Int { n / 4 + 16 }
+
+/// Tokenizes `s`: the non-whitespace tokens, after the special-case merge pass, appended to
+/// `tokens` (empty), which is returned; the caller deallocates it.
+///
+/// Most chunks take a fast path that gives what `Scanner.chunk` gives, without its affix loop:
+/// a chunk of `plain` scalars (no ASCII digit, or only ASCII digits) is one token or a special
+/// case; the same followed by one suffix scalar (PUNCT, QUOTES, ICON, `—`, `–`, not `…`; or a
+/// `.` the suffix rules split off) is that, then the suffix, or a special case as a whole.
+private func tokenize(_ s: UnsafeBufferPointer<Unicode.Scalar>, into tokens: TokenList)
+  -> TokenList
+{
+  let t = tables
+  let n = s.count
+  var output = ScanOutput(tokens: tokens)
+  defer {
+    output.suffixStarts.deallocate()
+    output.candidates.deallocate()
+  }
+  guard n > 0 else { return output.tokens }
+  withUnsafeMutablePointer(to: &output) { out in
+    scan(s, out, t)
+    applyMerges(s, &out.pointee.tokens, out.pointee.candidates, t.merges, t.specials)
+  }
+  return output.tokens
+}
+
+/// The chunks of `s`, through the fast path or `Scanner.chunk`, to `out`.
+private func scan(
+  _ s: UnsafeBufferPointer<Unicode.Scalar>, _ out: UnsafeMutablePointer<ScanOutput>, _ t: Tables
+) {
+  let n = s.count
+  let scanner = Scanner(
+    s: s, classes: t.classes, specials: t.specials, units: t.unitsByLength,
+    unitEnds: t.unitEnds, useSpecials: true, out: out, merges: t.merges)
+  let classes = t.classes.baseAddress!
+  let digitsThenSuffixIsSimple = t.digitsThenSuffixIsSimple
+  @inline(__always) func flags(_ v: UInt32) -> UInt16 {
+    v < 0x10000 ? classes[Int(v)] : classify(v)
+  }
+  var i = 0
+  while i < n {
+    var v = s[i].value
+    var f = flags(v)
+    if f & Flag.space != 0 {
+      i += 1
+      continue
+    }
+    let start = i
+    fast: do {
+      // An optional prefix scalar.
+      var prefixed = false
+      if f & Flag.plain == 0 {
+        // One scalar alone is one token, whatever it is (a one-scalar special case is itself).
+        if i &+ 1 == n || flags(s[i &+ 1].value) & Flag.space != 0 {
+          scanner.emit(i, i &+ 1)
+          i &+= 1
+          continue
+        }
+        // `prefixLength` gives 1 for PUNCT, QUOTES, CURRENCY, ICON, `§ % = — –` (`.` and `+`
+        // are not among them and have their own rules).
+        guard f & Flag.prefix != 0 else { break fast }
+        prefixed = true
+        i &+= 1
+        v = s[i].value
+        f = flags(v)
+        guard f & Flag.plain != 0 else { break fast }
+      }
+      // The plain run; the decimal flag of its scalars, on any and on all.
+      let wordStart = i
+      var anyDecimal: UInt16 = 0
+      var allDecimal = Flag.decimal
+      while f & Flag.plain != 0 {
+        anyDecimal |= f
+        allDecimal &= f
+        i &+= 1
+        if i == n { break }
+        v = s[i].value
+        f = flags(v)
+      }
+      // No decimal digit, or only decimal digits: UNITS (the one rule that looks at letters,
+      // after an ASCII digit) cannot apply.
+      let digits = anyDecimal & Flag.decimal != 0
+      guard !digits || allDecimal != 0 else { break fast }
+      let wordEnd = i
+      // One-scalar suffixes to the end of the chunk: each is what `suffixLength` finds at the
+      // end of the word and the suffixes before it.
+      while i < n && f & Flag.space == 0 {
+        if f & (Flag.suffix | Flag.currency) == Flag.suffix && v != 0x2026 {
+          // PUNCT, QUOTES, ICON, `—`, `–`: a suffix of 1 (UNITS could give more only after
+          // digits, and no unit ends in one of these).
+          guard !digits || digitsThenSuffixIsSimple else { break fast }
+        } else if v == 0x2E {
+          // A single `.` (not `..`) is a suffix after a digit, ALPHA_LOWER, `% ² - + |`, PUNCT
+          // or QUOTES, or after two ALPHA_UPPER (the `°` rule needs a letter after `°`, which
+          // the plain word cannot hold).
+          let before = s[i &- 1].value
+          let beforeFlags = flags(before)
+          guard before != 0x2E,
+            beforeFlags & (Flag.dotAfter | Flag.lower) != 0
+              || (i &- 2 >= wordStart && beforeFlags & Flag.upper != 0
+                && flags(s[i &- 2].value) & Flag.upper != 0)
+          else { break fast }
+        } else {
+          break fast
+        }
+        i &+= 1
+        if i == n { break }
+        v = s[i].value
+        f = flags(v)
+      }
+      scanner.affixedWord(start, prefixed, wordStart, wordEnd, i)
+      continue
+    }
+    while i < n && flags(s[i].value) & Flag.space == 0 { i += 1 }
+    scanner.chunk(start, i)
   }
 }
 
-/// The per-chunk tokenizer (`_split_affixes` + `_attach_tokens`), appending to `tokens`.
+/// What a `Scanner` makes; the owner deallocates the lists.
+private struct ScanOutput {
+  var tokens: TokenList
+  /// Starts of the suffixes of the current chunk, in the order found.
+  var suffixStarts = Growable<Int>()
+  /// The indices of the tokens that may start a merge pattern.
+  var candidates = Growable<Int>()
+
+  init(tokens: TokenList) { self.tokens = tokens }
+
+  func deallocate() {
+    tokens.deallocate()
+    suffixStarts.deallocate()
+    candidates.deallocate()
+  }
+}
+
+/// The per-chunk tokenizer (`_split_affixes` + `_attach_tokens`), appending to `out.tokens`.
 private struct Scanner {
   let s: UnsafeBufferPointer<Unicode.Scalar>
   let classes: UnsafeBufferPointer<UInt16>
   let specials: SpecialCases
   let units: [[[UInt32]]]
+  /// The last scalars of UNITS.
+  let unitEnds: ScalarSet
   /// False only while the merge patterns are built (`_tokenize_affixes(key, False)`).
   let useSpecials: Bool
-  var tokens: [Range<Int>] = []
-  /// Starts of the suffixes of the current chunk, in the order found.
-  private var suffixStarts: [Int] = []
+  /// Where the tokens go. (Through a pointer, so that the scanner is immutable and its
+  /// methods share it rather than copy it.)
+  let out: UnsafeMutablePointer<ScanOutput>
+  /// The merge patterns' first-token filter and longest first token (0: no candidates).
+  let mergeStarts: UnsafeMutablePointer<UInt64>
+  let maxFirstLength: Int
 
   init(
     s: UnsafeBufferPointer<Unicode.Scalar>, classes: UnsafeBufferPointer<UInt16>,
-    specials: SpecialCases, units: [[[UInt32]]], useSpecials: Bool
+    specials: SpecialCases, units: [[[UInt32]]], unitEnds: ScalarSet, useSpecials: Bool,
+    out: UnsafeMutablePointer<ScanOutput>, merges: MergePatterns?
   ) {
+    if let merges {
+      mergeStarts = merges.starts
+      maxFirstLength = merges.maxFirstLength
+    } else {
+      mergeStarts = UnsafeMutablePointer(bitPattern: MemoryLayout<UInt64>.alignment)!
+      maxFirstLength = 0
+    }
     self.s = s
     self.classes = classes
     self.specials = specials
     self.units = units
+    self.unitEnds = unitEnds
     self.useSpecials = useSpecials
+    self.out = out
   }
 
   @inline(__always)
@@ -659,11 +1057,85 @@ private struct Scanner {
     useSpecials ? specials.lookup(s, lo, hi) : -1
   }
 
+  /// Appends the token `s[a..<b]`, noting it if it may start a merge pattern.
+  @inline(__always)
+  func emit(_ a: Int, _ b: Int) {
+    let n = b &- a
+    if n <= maxFirstLength {
+      let bit = filterBit(n, s[a].value, s[b &- 1].value)
+      if mergeStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { out.pointee.candidates.append(out.pointee.tokens.count) }
+    }
+    out.pointee.tokens.append(a, b)
+  }
+
+  /// Appends the tokens of special case `e`, whose key starts at `at`.
+  @inline(__always)
+  private func appendSpecial(_ e: Int, at: Int) {
+    var at = at
+    for k in specials.pieceRange(of: e) {
+      let length = specials.pieceLength(k)
+      emit(at, at + length)
+      at += length
+    }
+  }
+
+  /// The fast path's chunk `s[a..<b]`: an optional one-scalar prefix (`prefixed`, then the
+  /// word starts at `a + 1`), a word of plain scalars `s[w..<e]`, then one-scalar suffixes
+  /// `s[e..<b]`. What `chunk` does with it, whose affix loop tries, in order: the whole; the
+  /// whole less the prefix; the whole less the last suffix; then, the prefix and that suffix
+  /// split off, the word with fewer and fewer suffixes, down to the bare word (one token, as it
+  /// holds no infix and no `.` for URL_MATCH).
+  @inline(__always)
+  func affixedWord(_ a: Int, _ prefixed: Bool, _ w: Int, _ e: Int, _ b: Int) {
+    var top = b
+    if prefixed {
+      var m = special(a, b)
+      if m >= 0 {
+        appendSpecial(m, at: a)
+        return
+      }
+      m = special(w, b)
+      if m >= 0 {
+        emit(a, w)
+        appendSpecial(m, at: w)
+        return
+      }
+      if b > e {
+        m = special(a, b &- 1)
+        if m >= 0 {
+          appendSpecial(m, at: a)
+          emit(b &- 1, b)
+          return
+        }
+        top = b &- 1
+      }
+      emit(a, w)
+    }
+    // The longest of word + suffixes (up to `top`) that is a special case, else the word.
+    var end = top
+    var m = -1
+    while end >= e {
+      m = special(w, end)
+      if m >= 0 { break }
+      end &-= 1
+    }
+    if m >= 0 {
+      appendSpecial(m, at: w)
+    } else {
+      end = e
+      emit(w, e)
+    }
+    while end < b {
+      emit(end, end &+ 1)
+      end &+= 1
+    }
+  }
+
   /// Tokenizes the non-whitespace chunk `s[a..<b]`.
-  mutating func chunk(_ a: Int, _ b: Int) {
+  func chunk(_ a: Int, _ b: Int) {
     var lo = a
     var hi = b
-    suffixStarts.removeAll(keepingCapacity: true)
+    out.pointee.suffixStarts.truncate(0)
     var middle = -1  // the special case the middle is, once known
     var lastSize = -1
     while lo < hi && hi - lo != lastSize {
@@ -674,7 +1146,7 @@ private struct Scanner {
       if p > 0 && lo + p < hi {
         middle = special(lo + p, hi)
         if middle >= 0 {
-          tokens.append(lo..<lo + p)
+          emit(lo, lo + p)
           lo += p
           break
         }
@@ -685,37 +1157,33 @@ private struct Scanner {
       if q > 0 && hi - q > lo {
         middle = special(lo, hi - q)
         if middle >= 0 {
-          suffixStarts.append(hi - q)
+          out.pointee.suffixStarts.append(hi - q)
           hi -= q
           break
         }
       }
       if p > 0 {
-        tokens.append(lo..<lo + p)
+        emit(lo, lo + p)
         lo += p
       }
       if q > 0 {
-        suffixStarts.append(hi - q)
+        out.pointee.suffixStarts.append(hi - q)
         hi -= q
       }
     }
     if lo < hi {
       if middle >= 0 {
-        var at = lo
-        for length in specials.pieces(of: middle) {
-          tokens.append(at..<at + length)
-          at += length
-        }
+        appendSpecial(middle, at: lo)
       } else if urlMatch(lo, hi) {
-        tokens.append(lo..<hi)
+        emit(lo, hi)
       } else {
         splitInfixes(lo, hi)
       }
     }
     // Suffixes come out innermost first: the reverse of the order found.
-    var k = suffixStarts.count - 1
+    var k = out.pointee.suffixStarts.count - 1
     while k >= 0 {
-      tokens.append(suffixStarts[k]..<(k == 0 ? b : suffixStarts[k - 1]))
+      emit(out.pointee.suffixStarts[k], k == 0 ? b : out.pointee.suffixStarts[k - 1])
       k -= 1
     }
   }
@@ -792,8 +1260,8 @@ private struct Scanner {
           }
         }
       }
-      // UNITS after a digit.
-      var length = 1
+      // UNITS after a digit (only if some unit ends in `last`).
+      var length = unitEnds.contains(last.value) ? 1 : units.count
       while length < units.count && length < n {
         if isDigit(s[hi - length - 1]) && length > best {
           for unit in units[length] where endsWith(hi, unit) {
@@ -876,7 +1344,7 @@ private struct Scanner {
   }
 
   /// Splits the middle `s[lo..<hi]` around its infixes; a match at the very start is ignored.
-  private mutating func splitInfixes(_ lo: Int, _ hi: Int) {
+  private func splitInfixes(_ lo: Int, _ hi: Int) {
     var start = lo
     var k = lo
     while k < hi {
@@ -890,13 +1358,13 @@ private struct Scanner {
         continue
       }
       if k != lo {
-        if k != start { tokens.append(start..<k) }
-        tokens.append(k..<k + m)
+        if k != start { emit(start, k) }
+        emit(k, k + m)
         start = k + m
       }
       k += m
     }
-    if start < hi { tokens.append(start..<hi) }
+    if start < hi { emit(start, hi) }
   }
 
   // MARK: URLs
@@ -1104,69 +1572,140 @@ private struct Scanner {
 /// by its special case's tokens. Runs may cross a single `' '` (spaCy stores it on the token,
 /// not as a token), which is why a run like `)`,` `,`:` still blocks an overlapping one.
 private func applyMerges(
-  _ s: UnsafeBufferPointer<Unicode.Scalar>, _ tokens: inout [Range<Int>], _ merges: MergePatterns,
-  _ specials: SpecialCases
+  _ s: UnsafeBufferPointer<Unicode.Scalar>, _ tokens: inout TokenList,
+  _ candidates: Growable<Int>, _ merges: MergePatterns, _ specials: SpecialCases
 ) {
+  if candidates.count == 0 { return }
   var found: [(start: Int, count: Int, entry: Int)] = []
   let n = tokens.count
-  for i in 0..<n {
-    let first = tokens[i]
-    let bucket = merges.buckets[MergePatterns.bucket(s[first.lowerBound].value, first.count)]
-    for p in bucket {
-      let pattern = merges.patterns[p]
-      guard i + pattern.tokens.count <= n else { continue }
+  let tok = tokens.base
+  /// Appends the runs from token `i` spelling a pattern of bucket `b`, in pattern order.
+  func match(_ i: Int, bucket b: Int) {
+    var next = Int(merges.bucketStart[b])
+    let last = Int(merges.bucketStart[b + 1])
+    while next < last {
+      let p = Int(merges.bucketPatterns[next])
+      next += 1
+      let t0 = Int(merges.tokenStart[p])
+      let count = Int(merges.tokenStart[p + 1]) - t0
+      guard i + count <= n else { continue }
       var ok = true
-      for (j, text) in pattern.tokens.enumerated() {
-        let t = tokens[i + j]
+      for j in 0..<count {
+        let t = tok[i + j]
         if j > 0 {
           // Next in spaCy's token list: touching, or apart by exactly one ' '.
-          let gap = t.lowerBound - tokens[i + j - 1].upperBound
+          let gap = t.lowerBound - tok[i + j - 1].upperBound
           if gap > 1 || (gap == 1 && s[t.lowerBound - 1].value != 0x20) {
             ok = false
             break
           }
         }
-        if t.count != text.count {
+        let length = Int(merges.tokenLength[t0 + j])
+        if t.count != length {
           ok = false
           break
         }
+        let text = merges.pool + Int(merges.tokenOffset[t0 + j])
         var k = 0
-        while k < text.count && s[t.lowerBound + k].value == text[k] { k += 1 }
-        if k != text.count {
+        while k < length && s[t.lowerBound + k].value == text[k] { k += 1 }
+        if k != length {
           ok = false
           break
         }
       }
-      if ok { found.append((i, pattern.tokens.count, pattern.entry)) }
+      if ok { found.append((i, count, Int(merges.entry[p]))) }
+    }
+  }
+  // Only the tokens that may start a pattern (in order; the others start none).
+  for c in 0..<candidates.count {
+    let i = candidates[c]
+    let first = tok[i]
+    let firstScalar = s[first.lowerBound].value
+    // Patterns of one token, then of two or more: buckets keep the patterns in order and the
+    // bucket of each holds all the patterns it can match, so found runs keep spaCy's order
+    // among runs from the same token with the same length (the only order the sort keeps).
+    if merges.hasOneTokenPatterns {
+      let b = MergePatterns.bucket(firstScalar, first.count, 0x11_0000, 0)
+      if merges.isUsed(b) { match(i, bucket: b) }
+    }
+    if i + 1 < n {
+      let second = tok[i + 1]
+      let b = MergePatterns.bucket(firstScalar, first.count, s[second.lowerBound].value, second.count)
+      if merges.isUsed(b) { match(i, bucket: b) }
     }
   }
   if found.isEmpty { return }
   found.sort { $0.count != $1.count ? $0.count > $1.count : $0.start < $1.start }
+  /// Whether run `m` is already split as its special case's tokens (`that`,`'s`), so that
+  /// replacing it would change nothing.
+  func spellsPieces(_ m: (start: Int, count: Int, entry: Int)) -> Bool {
+    let pieces = specials.pieceRange(of: m.entry)
+    if pieces.count != m.count { return false }
+    for k in 0..<m.count where tok[m.start + k].count != specials.pieceLength(pieces.lowerBound + k) {
+      return false
+    }
+    return true
+  }
   var covered = [Bool](repeating: false, count: n)
   var kept: [(start: Int, count: Int, entry: Int)] = []
   for m in found {
     if !covered[m.start] && !covered[m.start + m.count - 1] {
       // Only a run whose text is the key (no space inside) is replaced.
-      let span = tokens[m.start + m.count - 1].upperBound - tokens[m.start].lowerBound
-      if span == specials.key(of: m.entry).count { kept.append(m) }
+      let span = tok[m.start + m.count - 1].upperBound - tok[m.start].lowerBound
+      if span == specials.keyLength(of: m.entry) && !spellsPieces(m) { kept.append(m) }
     }
     for k in m.start..<m.start + m.count { covered[k] = true }
   }
   if kept.isEmpty { return }
   kept.sort { $0.start < $1.start }
-  var out: [Range<Int>] = []
-  out.reserveCapacity(n)
+  // Kept runs do not overlap (a run inside a longer one would come after it). When no special
+  // case has more tokens than its run, the list is rewritten in place.
+  if kept.allSatisfy({ specials.pieceRange(of: $0.entry).count <= $0.count }) {
+    var w = 0
+    var i = 0
+    for m in kept {
+      while i < m.start {
+        tok[w] = tok[i]
+        w += 1
+        i += 1
+      }
+      var at = tok[m.start].lowerBound
+      for k in specials.pieceRange(of: m.entry) {
+        let length = specials.pieceLength(k)
+        tok[w] = Range(uncheckedBounds: (at, at + length))
+        w += 1
+        at += length
+      }
+      i = m.start + m.count
+    }
+    while i < n {
+      tok[w] = tok[i]
+      w += 1
+      i += 1
+    }
+    tokens.truncate(w)
+    return
+  }
+  var out = TokenList(capacity: n)
   var i = 0
   for m in kept {
-    out.append(contentsOf: tokens[i..<m.start])
-    var at = tokens[m.start].lowerBound
-    for length in specials.pieces(of: m.entry) {
-      out.append(at..<at + length)
+    while i < m.start {
+      out.append(tok[i].lowerBound, tok[i].upperBound)
+      i += 1
+    }
+    var at = tok[m.start].lowerBound
+    for k in specials.pieceRange(of: m.entry) {
+      let length = specials.pieceLength(k)
+      out.append(at, at + length)
       at += length
     }
     i = m.start + m.count
   }
-  out.append(contentsOf: tokens[i..<n])
+  while i < n {
+    out.append(tok[i].lowerBound, tok[i].upperBound)
+    i += 1
+  }
+  tokens.deallocate()
   tokens = out
 }
 
@@ -1176,27 +1715,29 @@ private func applyMerges(
 /// a sentence unless it is punctuation itself (every scalar P*) or also in the set. Whitespace
 /// tokens (those spaCy keeps between `tokens`) count and are not punctuation.
 private func countSentences(
-  _ s: UnsafeBufferPointer<Unicode.Scalar>, _ tokens: [Range<Int>],
+  _ s: UnsafeBufferPointer<Unicode.Scalar>, _ tokens: TokenList,
   classes: UnsafeBufferPointer<UInt16>
 ) -> Int {
-  func flags(_ c: Unicode.Scalar) -> UInt16 {
+  @inline(__always) func flags(_ c: Unicode.Scalar) -> UInt16 {
     c.value < 0x10000 ? classes[Int(c.value)] : classify(c.value)
   }
   var count = 1
   var seen = false
   /// Whether spaCy has a whitespace token for the gap `s[from..<to]`: the whole run at the start
   /// of the text, else the run less one leading `' '` (which the token before absorbs).
-  func whitespaceToken(_ from: Int, _ to: Int, leading: Bool) -> Bool {
+  @inline(__always) func whitespaceToken(_ from: Int, _ to: Int, leading: Bool) -> Bool {
     if to <= from { return false }
     return leading || s[from].value != 0x20 || to - from > 1
   }
   var previousEnd = 0
-  for (k, t) in tokens.enumerated() {
-    if whitespaceToken(previousEnd, t.lowerBound, leading: k == 0) && seen {
+  for k in 0..<tokens.count {
+    let t = tokens[k]
+    if seen && whitespaceToken(previousEnd, t.lowerBound, leading: k == 0) {
       count += 1
       seen = false
     }
-    let ends = t.count == 1 && flags(s[t.lowerBound]) & Flag.sentenceEnd != 0
+    // (The flag first: it is rarely set, so the branch is well predicted.)
+    let ends = flags(s[t.lowerBound]) & Flag.sentenceEnd != 0 && t.count == 1
     if ends {
       seen = true
     } else if seen {
@@ -1212,6 +1753,6 @@ private func countSentences(
     }
     previousEnd = t.upperBound
   }
-  if whitespaceToken(previousEnd, s.count, leading: tokens.isEmpty) && seen { count += 1 }
+  if seen && whitespaceToken(previousEnd, s.count, leading: tokens.count == 0) { count += 1 }
   return count
 }

@@ -62,7 +62,7 @@ struct FineWebQuality: TextFilter {
     v.score("char_dup_ratio", dup)
     v.check(dup > p.charDuplicatesRatio, "char_dup_ratio")
     let newlines = s.lazy.filter { $0 == "\n" }.count
-    let list = Double(newlines) / Double(max(t.words.count, 1))
+    let list = Double(newlines) / Double(max(t.wordCount, 1))
     v.score("list_ratio", list)
     v.check(list > p.newLineRatio, "list_ratio")
     return v

@@ -21,7 +21,16 @@ final class TextView {
   }
 
   /// datatrove's `split_into_words(text)`: spaCy tokens, punctuation included, whitespace not.
-  lazy var words: [Range<Int>] = EnglishWordTokenizer.words(s)
+  var words: [Range<Int>] {
+    if let cachedWords { return cachedWords }
+    let w = EnglishWordTokenizer.words(s)
+    cachedWords = w
+    return w
+  }
+  private var cachedWords: [Range<Int>]? = nil
+
+  /// How many `words` there are, counted without building them when no rule needed them.
+  var wordCount: Int { cachedWords?.count ?? EnglishWordTokenizer.wordCount(s) }
 
   /// Content hashes of ranges of `s`.
   lazy var hasher = RangeHasher(s)
