@@ -26,7 +26,7 @@ struct Quarry: AsyncParsableCommand {
         quarry dedup --input out/extract --output out/dedup --workers 2
         quarry filter --input out/dedup --output out/filtered
         quarry decontaminate --input out/dedup --benchmarks Fixtures/benchmarks \\
-          --output out/decon
+          --output out/decon-crawl
         quarry tokenizer train --input out/dedup --vocab-size 512 --output out/tok
         quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2"
         quarry tokenize --tokenizer out/tok --input out/dedup --output out/tokens
