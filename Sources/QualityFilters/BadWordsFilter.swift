@@ -13,8 +13,16 @@ import Jobs
 /// are tried.
 public struct BadWordsFilter: DocumentStage {
   public let name = "c4_badwords"
-  /// Entries by their first scalar, each as scalars.
-  private let entries: [Unicode.Scalar: [[Unicode.Scalar]]]
+  /// The entries' scalars, one after another; `entries[k]` is entry k's range there.
+  private let storage: [Unicode.Scalar]
+  private let entries: [Range<Int>]
+  /// The entries starting with each ASCII scalar (a range of `entries`), and with any other.
+  /// Within one first scalar, entries of one scalar come first, then the rest by their second
+  /// scalar; `singles[c]` and `pairs[c * 128 + d]` are the ranges for ASCII `c` and `d`.
+  private let asciiHeads: [Range<Int>]
+  private let singles: [Range<Int>]
+  private let pairs: [Range<Int>]
+  private let otherHeads: [Unicode.Scalar: Range<Int>]
   /// How many entries the list holds.
   public let count: Int
 
@@ -28,7 +36,38 @@ public struct BadWordsFilter: DocumentStage {
       let scalars = Array(w.unicodeScalars)
       byFirst[scalars[0], default: []].append(scalars)
     }
-    entries = byFirst
+    var storage: [Unicode.Scalar] = []
+    var entries: [Range<Int>] = []
+    var asciiHeads = [Range<Int>](repeating: 0..<0, count: 128)
+    var otherHeads: [Unicode.Scalar: Range<Int>] = [:]
+    var singles = [Range<Int>](repeating: 0..<0, count: 128)
+    var pairs = [Range<Int>](repeating: 0..<0, count: 128 * 128)
+    for first in byFirst.keys.sorted(by: { $0.value < $1.value }) {
+      let start = entries.count
+      let group = byFirst[first]!.sorted { ($0.count > 1 ? Int($0[1].value) : -1) < ($1.count > 1 ? Int($1[1].value) : -1) }
+      for e in group {
+        let k = entries.count
+        entries.append(storage.count..<storage.count + e.count)
+        storage += e
+        guard first.isASCII else { continue }
+        let c = Int(first.value)
+        if e.count == 1 {
+          singles[c] = (singles[c].isEmpty ? k : singles[c].lowerBound)..<k + 1
+        } else if e[1].isASCII {
+          let key = c * 128 + Int(e[1].value)
+          pairs[key] = (pairs[key].isEmpty ? k : pairs[key].lowerBound)..<k + 1
+        }
+      }
+      if first.isASCII { asciiHeads[Int(first.value)] = start..<entries.count } else {
+        otherHeads[first] = start..<entries.count
+      }
+    }
+    self.singles = singles
+    self.pairs = pairs
+    self.storage = storage
+    self.entries = entries
+    self.asciiHeads = asciiHeads
+    self.otherHeads = otherHeads
     count = seen.count
   }
 
@@ -55,26 +94,55 @@ public struct BadWordsFilter: DocumentStage {
   /// The listed entries found in `text`, one per match, left to right (matches may overlap),
   /// at most `limit`.
   public func matches(in text: String, ignoring: Set<String> = [], limit: Int = .max) -> [String] {
+    matches(in: Array(text.unicodeScalars), ignoring: ignoring, limit: limit)
+  }
+
+  /// The listed entries found in the text of `scalars`, as `matches(in:)`.
+  func matches(in scalars: [Unicode.Scalar], ignoring: Set<String> = [], limit: Int = .max) -> [String] {
+    // Python's `lower()`: ASCII letters are lowered on the fly; a text with other scalars that
+    // change when lowercased (`É`, `K` the Kelvin sign) is lowered whole first.
+    let lowered =
+      scalars.contains { !$0.isASCII && $0.properties.changesWhenLowercased }
+      ? PythonText.lower(scalars, 0..<scalars.count) : scalars
     var found: [String] = []
-    let s = Array(text.lowercased().unicodeScalars)
-    var i = 0
-    while i < s.count {
-      if i == 0 || !isWordScalar(s[i - 1]), let candidates = entries[s[i]] {
-        for e in candidates where i + e.count <= s.count {
-          var k = 1
-          while k < e.count && s[i + k] == e[k] { k += 1 }
-          if k == e.count && (i + k == s.count || !isWordScalar(s[i + k])) {
-            var out = String.UnicodeScalarView()
-            out.append(contentsOf: e)
-            let word = String(out)
-            if !ignoring.contains(word) {
-              found.append(word)
-              if found.count >= limit { return found }
+    lowered.withUnsafeBufferPointer { s in
+      storage.withUnsafeBufferPointer { storage in
+        @inline(__always) func at(_ i: Int) -> Unicode.Scalar {
+          let v = s[i].value
+          return v >= 0x41 && v <= 0x5A ? unsafeBitCast(v + 32, to: Unicode.Scalar.self) : s[i]
+        }
+        var previousIsWord = false
+        for i in 0..<s.count {
+          let c = at(i)
+          let wasWord = previousIsWord
+          previousIsWord = isWordScalar(c)
+          if wasWord { continue }
+          func check(_ heads: Range<Int>) -> Bool {
+            for e in entries[heads] where i + e.count <= s.count {
+              var k = 1
+              while k < e.count && at(i + k) == storage[e.lowerBound + k] { k += 1 }
+              guard k == e.count && (i + k == s.count || !isWordScalar(at(i + k))) else { continue }
+              let word = PythonText.string(storage[e])
+              if !ignoring.contains(word) {
+                found.append(word)
+                if found.count >= limit { return true }
+              }
+            }
+            return false
+          }
+          if c.isASCII {
+            let a = Int(c.value)
+            if asciiHeads[a].isEmpty { continue }
+            let next = i + 1 < s.count ? at(i + 1) : " "
+            if next.isASCII {
+              if check(singles[a]) || check(pairs[a * 128 + Int(next.value)]) { return }
+              continue
             }
           }
+          let heads = c.isASCII ? asciiHeads[Int(c.value)] : otherHeads[c] ?? 0..<0
+          if check(heads) { return }
         }
       }
-      i += 1
     }
     return found
   }

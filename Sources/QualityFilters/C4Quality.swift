@@ -29,26 +29,21 @@ struct C4Quality: TextFilter {
   var parameters = Parameters()
   var aware = false
 
-  private static let endPunctuation: Set<Unicode.Scalar> = [".", "?", "!", "\"", "'"]
   private static let dots = PythonText.scalars("...")
-  private static let lorem = PythonText.scalars("lorem ipsum")
-  private static let javascript = PythonText.scalars("javascript")
-  private static let policies = [
-    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies",
-  ].map { PythonText.scalars($0) }
 
   func evaluate(_ t: TextView, language: String?) -> Verdict {
     let p = parameters
     let s = t.s
     var v = Verdict()
     var sentences = 0
-    // Kept lines: a range of `s`, or the line with its citations cut.
-    var kept: [[Unicode.Scalar]] = []
+    // Kept lines: ranges of `s`; a line with its citations cut is in `cuts`, by kept index.
+    var kept: [Range<Int>] = []
+    var cuts: [Int: [Unicode.Scalar]] = [:]
     var removed = 0
     let kinds = aware ? t.kinds : []
     for (i, raw) in t.lines.enumerated() {
       if aware && kinds[i] != .prose {
-        kept.append(Array(s[raw]))
+        kept.append(raw)
         continue
       }
       let r = PythonText.strip(s, raw)
@@ -75,7 +70,7 @@ struct C4Quality: TextFilter {
         if line.count != r.count { cut = line }
       }
       let (ls, lr) = cut.map { ($0, 0..<$0.count) } ?? (s, r)
-      let ends = lr.isEmpty ? false : Self.endPunctuation.contains(ls[lr.upperBound - 1])
+      let ends = lr.isEmpty ? false : Self.isEndPunctuation(ls[lr.upperBound - 1])
       if p.filterNoTerminalPunct && (!ends || PythonText.hasSuffix(ls, lr, Self.dots)) {
         removed += 1
         continue
@@ -84,12 +79,12 @@ struct C4Quality: TextFilter {
         removed += 1
         continue
       }
-      let lower = Lowered(ls, lr)
-      if p.filterLoremIpsum && lower.contains(Self.lorem) {
+      let phrases = Lowered(ls, lr).phrases()
+      if p.filterLoremIpsum && phrases.contains(.lorem) {
         v.reason = "lorem_ipsum"
         return v
       }
-      if p.filterJavascript && lower.contains(Self.javascript) {
+      if p.filterJavascript && phrases.contains(.javascript) {
         removed += 1
         continue
       }
@@ -97,12 +92,13 @@ struct C4Quality: TextFilter {
         v.reason = "curly_bracket"
         return v
       }
-      if p.filterPolicy && Self.policies.contains(where: { lower.contains($0) }) {
+      if p.filterPolicy && phrases.contains(.policy) {
         removed += 1
         continue
       }
       if p.minNumSentences != -1 { sentences += EnglishWordTokenizer.sentenceCount(ls[lr]) }
-      kept.append(aware ? Array(s[raw]) : Array(ls[lr]))
+      if let cut { cuts[kept.count] = cut }
+      kept.append(aware ? raw : r)
     }
     if p.minNumSentences != -1 { v.score("sentences", Double(sentences)) }
     v.score("c4_removed_lines", Double(removed))
@@ -112,9 +108,19 @@ struct C4Quality: TextFilter {
       return v
     }
     if removed > 0 || !aware {
-      v.edited = aware ? Self.joinKeepingLayout(kept) : Self.joinStripped(kept)
+      let lines = kept.enumerated().map { cuts[$0.offset] ?? Array(s[$0.element]) }
+      v.edited = aware ? Self.joinKeepingLayout(lines) : Self.joinStripped(lines)
     }
     return v
+  }
+
+  /// `. ? ! " '`: the scalars a kept line must end with.
+  @inline(__always)
+  private static func isEndPunctuation(_ c: Unicode.Scalar) -> Bool {
+    switch c {
+    case ".", "?", "!", "\"", "'": return true
+    default: return false
+    }
   }
 
   private static let bracket = PythonText.scalars("[")
@@ -176,21 +182,20 @@ struct C4Quality: TextFilter {
   }
 }
 
-/// A line lowercased as Python's `lower()` does, for substring tests: an ASCII line is folded
-/// on the fly, any other is lowercased once.
+/// A line lowercased as Python's `lower()` does, for finding C4's phrases in it. A line whose
+/// scalars lowercase to themselves, apart from ASCII capitals, is folded on the fly; any other
+/// (`É`, `İ`, the Kelvin sign) is lowercased once.
 private struct Lowered {
   let s: [Unicode.Scalar]
   let r: Range<Int>
-  let ascii: Bool
 
   init(_ s: [Unicode.Scalar], _ r: Range<Int>) {
-    var ascii = true
-    for i in r where s[i].value >= 0x80 {
-      ascii = false
+    var exact = true
+    for i in r where s[i].value >= 0x80 && s[i].properties.changesWhenLowercased {
+      exact = false
       break
     }
-    self.ascii = ascii
-    if ascii {
+    if exact {
       self.s = s
       self.r = r
     } else {
@@ -200,24 +205,39 @@ private struct Lowered {
     }
   }
 
-  /// Whether the lowercased line contains `needle` (lowercase ASCII).
-  func contains(_ needle: [Unicode.Scalar]) -> Bool {
-    guard ascii else { return PythonText.contains(s, r, needle) }
-    guard needle.count <= r.count else { return false }
-    let first = needle[0].value
-    for i in r.lowerBound...(r.upperBound - needle.count) {
-      var c = s[i].value
-      if c >= 0x41 && c <= 0x5A { c += 32 }
-      guard c == first else { continue }
-      var k = 1
-      while k < needle.count {
-        var x = s[i + k].value
-        if x >= 0x41 && x <= 0x5A { x += 32 }
-        if x != needle[k].value { break }
-        k += 1
-      }
-      if k == needle.count { return true }
+  /// C4's phrase groups, as a set.
+  struct Phrases: OptionSet {
+    let rawValue: UInt8
+    static let lorem = Phrases(rawValue: 1)
+    static let javascript = Phrases(rawValue: 2)
+    static let policy = Phrases(rawValue: 4)
+  }
+
+  private static let table: [([Unicode.Scalar], Phrases)] =
+    [("lorem ipsum", Phrases.lorem), ("javascript", .javascript)]
+    .map { (PythonText.scalars($0.0), $0.1) }
+    + [
+      "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies",
+    ].map { (PythonText.scalars($0), Phrases.policy) }
+
+  /// Which phrase groups the lowercased line contains, in one pass over it.
+  func phrases() -> Phrases {
+    var found: Phrases = []
+    let table = Self.table
+    @inline(__always) func at(_ i: Int) -> UInt32 {
+      let c = s[i].value
+      return c >= 0x41 && c <= 0x5A ? c + 32 : c
     }
-    return false
+    for i in r {
+      let c = at(i)
+      // Every phrase starts with one of `c j l p t u`.
+      guard c == 0x63 || c == 0x6A || c == 0x6C || c == 0x70 || c == 0x74 || c == 0x75 else { continue }
+      for (needle, group) in table where needle[0].value == c && i + needle.count <= r.upperBound {
+        var k = 1
+        while k < needle.count && at(i + k) == needle[k].value { k += 1 }
+        if k == needle.count { found.insert(group) }
+      }
+    }
+    return found
   }
 }

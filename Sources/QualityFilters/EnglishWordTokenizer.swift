@@ -59,11 +59,7 @@ public enum EnglishWordTokenizer {
   /// The same for a String (convenience; converts to scalars).
   public static func words(_ text: String) -> [String] {
     let s = Array(text.unicodeScalars)
-    return words(s).map { r in
-      var view = String.UnicodeScalarView()
-      view.append(contentsOf: s[r])
-      return String(view)
-    }
+    return words(s).map { PythonText.string(s[$0]) }
   }
 
   /// `len(split_into_sentences(line, "en"))`: spaCy's Sentencizer count over the full token

@@ -54,7 +54,7 @@ struct FineWebQuality: TextFilter {
     let short = Double(lines.filter { $0.count <= p.shortLineLength }.count) / n
     v.score("short_line_ratio", short)
     v.check(short > p.shortLineThreshold, "short_line_ratio")
-    var seen = RangeInterner(s, hasher: t.hasher)
+    var seen = RangeInterner(s)
     var dupChars = 0
     for r in lines where !seen.intern(r).isNew { dupChars += r.count }
     let nonNewline = s.count - s.lazy.filter { $0 == "\n" }.count
@@ -102,7 +102,7 @@ struct FineWebQuality: TextFilter {
     let short = Double(prose.filter { $0.count <= p.shortLineLength }.count) / n
     v.score("short_line_ratio", short)
     v.check(judged && short > shortThreshold, "short_line_ratio")
-    var seen = RangeInterner(s, hasher: t.hasher)
+    var seen = RangeInterner(s)
     var dupChars = 0
     var proseChars = 0
     for r in prose {

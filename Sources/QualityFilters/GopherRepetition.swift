@@ -100,7 +100,7 @@ struct GopherRepetition: TextFilter {
 
   /// `find_duplicates`: how many elements repeat an earlier one, and their characters.
   private func duplicates(_ t: TextView, _ xs: [Range<Int>]) -> (Int, Int) {
-    var seen = RangeInterner(t.s, hasher: t.hasher, capacity: xs.count)
+    var seen = RangeInterner(t.s, capacity: xs.count)
     var count = 0
     var chars = 0
     for r in xs where !seen.intern(r).isNew {
@@ -164,20 +164,24 @@ struct GopherRepetition: TextFilter {
   }
 }
 
-/// The words of a text as n-gram material, without building joined strings: the polynomial
-/// hash of words `i ..< i + n` joined by spaces (datatrove's top n-grams) or glued (its
-/// repeated n-grams) comes from prefix sums over the words, so each n-gram costs O(1); equal
-/// hashes are confirmed by comparing the scalars, so a collision never invents a repeat.
+/// The words of a text as n-gram material, without building joined strings.
+///
+/// Every word gets an id (equal words, equal ids). datatrove's top n-grams join words with
+/// spaces, and no word holds a space, so two of them are equal exactly when their ids are: they
+/// are hashed and compared as id sequences. Its repeated n-grams glue words together (`"ab" +
+/// "c"` equals `"a" + "bc"`), so their hash is the polynomial hash of the glued scalars, from
+/// prefix sums over the words (O(1) per n-gram); equal ids confirm a repeat at once, and
+/// otherwise the scalars are compared, so a collision never invents a repeat.
 private struct WordGrams {
   let s: [Unicode.Scalar]
   let words: [Range<Int>]
   let powers: [UInt64]
-  /// `glued[k]`: hash of words 0..<k glued; `spaced[k]`: of " w0 w1 … w(k-1)";
-  /// `chars[k]`: their scalars, without spaces.
+  /// `ids[k]`: word k's id.
+  private var ids: [UInt32]
+  /// `glued[k]`: hash of words 0..<k glued; `chars[k]`: their scalars.
   private var glued: [UInt64]
-  private var spaced: [UInt64]
   private var chars: [Int]
-  /// Open-addressing table, one word per slot: the hash's high 32 bits, then the first word
+  /// Open-addressing table, one n-gram per slot: the hash's high 32 bits, then the first word
   /// index + 1 (0: empty), so a probe touches one cache line.
   private var slots: [UInt64]
   private var mask: Int
@@ -185,26 +189,49 @@ private struct WordGrams {
   init(_ t: TextView, _ words: [Range<Int>]) {
     s = t.s
     self.words = words
-    powers = RangeHasher.powers(t.s.count + words.count + 1)
-    glued = [0]
-    spaced = [0]
-    chars = [0]
-    glued.reserveCapacity(words.count + 1)
-    spaced.reserveCapacity(words.count + 1)
-    chars.reserveCapacity(words.count + 1)
-    let space = UInt64(UInt32(32)) + 1
-    for w in words {
-      var h: UInt64 = 0
-      for k in w { h = RangeHasher.add(RangeHasher.mul(h, RangeHasher.base), UInt64(t.s[k].value) + 1) }
-      glued.append(RangeHasher.add(RangeHasher.mul(glued.last!, powers[w.count]), h))
-      let withSpace = RangeHasher.add(RangeHasher.mul(space, powers[w.count]), h)
-      spaced.append(RangeHasher.add(RangeHasher.mul(spaced.last!, powers[w.count + 1]), withSpace))
-      chars.append(chars.last! + w.count)
-    }
+    let powers = RangeHasher.powers(t.s.count + 1)
     var size = 16
     while size < words.count * 2 { size <<= 1 }
-    slots = [UInt64](repeating: 0, count: size)
-    mask = size - 1
+    var slots = [UInt64](repeating: 0, count: size)
+    let mask = size - 1
+    var ids = [UInt32](repeating: 0, count: words.count)
+    var glued = [UInt64](repeating: 0, count: words.count + 1)
+    var chars = [Int](repeating: 0, count: words.count + 1)
+    s.withUnsafeBufferPointer { s in
+      for (k, w) in words.enumerated() {
+        var h: UInt64 = 0
+        for i in w { h = RangeHasher.add(RangeHasher.mul(h, RangeHasher.base), UInt64(s[i].value) + 1) }
+        glued[k + 1] = RangeHasher.add(RangeHasher.mul(glued[k], powers[w.count]), h)
+        chars[k + 1] = chars[k] + w.count
+        // The word's id: the first word with the same scalars.
+        let key = h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(w.count)
+        let tag = key & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+          let v = slots[slot]
+          if v == 0 {
+            slots[slot] = tag | UInt64(k + 1)
+            ids[k] = UInt32(k)
+            break
+          }
+          if v & 0xFFFF_FFFF_0000_0000 == tag {
+            let first = Int(v & 0xFFFF_FFFF) - 1
+            let o = words[first]
+            if o.count == w.count && (0..<w.count).allSatisfy({ s[o.lowerBound + $0] == s[w.lowerBound + $0] }) {
+              ids[k] = UInt32(first)
+              break
+            }
+          }
+          slot = (slot + 1) & mask
+        }
+      }
+    }
+    self.powers = powers
+    self.slots = slots
+    self.mask = mask
+    self.ids = ids
+    self.glued = glued
+    self.chars = chars
   }
 
   /// Scalars of words `i ..< i + n` joined by spaces.
@@ -217,24 +244,24 @@ private struct WordGrams {
 
   @inline(__always)
   private func hash(_ i: Int, _ n: Int, spacedJoin: Bool) -> UInt64 {
-    let h: UInt64
-    let len: Int
     if spacedJoin {
-      len = spacedLength(i, n) + 1
-      h = RangeHasher.sub(spaced[i + n], RangeHasher.mul(spaced[i], powers[len]))
-    } else {
-      len = gluedLength(i, n)
-      h = RangeHasher.sub(glued[i + n], RangeHasher.mul(glued[i], powers[len]))
+      var h = UInt64(n)
+      for k in i..<i + n { h = (h ^ UInt64(ids[k])) &* 0x9E37_79B9_7F4A_7C15 }
+      return h ^ h >> 29
     }
+    let len = gluedLength(i, n)
+    let h = RangeHasher.sub(glued[i + n], RangeHasher.mul(glued[i], powers[len]))
     return h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(len)
   }
 
   /// Whether words `a ..< a + n` and `b ..< b + n` read the same, joined as asked.
   private func same(_ a: Int, _ b: Int, _ n: Int, spacedJoin: Bool) -> Bool {
-    if spacedJoin {
-      for k in 0..<n where !s[words[a + k]].elementsEqual(s[words[b + k]]) { return false }
-      return true
+    var equalIDs = true
+    for k in 0..<n where ids[a + k] != ids[b + k] {
+      equalIDs = false
+      break
     }
+    if equalIDs || spacedJoin { return equalIDs }
     guard gluedLength(a, n) == gluedLength(b, n) else { return false }
     // Walk both glued strings scalar by scalar across word boundaries.
     var wa = a

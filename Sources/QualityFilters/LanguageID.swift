@@ -20,32 +20,48 @@ public struct LanguageGuess: Sendable, Equatable {
 /// download, and takes about 1 µs per 100 bytes. Invalid UTF-8 is never scored: the guess is
 /// then `un` with confidence 0.
 public enum LanguageID {
-  /// The most likely language of `text`, scoring at most its first `maxBytes` bytes.
-  public static func detect(_ text: String, maxBytes: Int = 1 << 20) -> LanguageGuess {
+  /// The most likely language of `text`. A text longer than `maxBytes` is judged from three
+  /// windows of a third of that each, at its start, middle and end (cut at character
+  /// boundaries, joined by newlines): enough letters for a sure guess, a cost that does not
+  /// grow with the document, and a mixed document is still seen whole.
+  public static func detect(_ text: String, maxBytes: Int = 15 << 10) -> LanguageGuess {
     var copy = text
     return copy.withUTF8 { utf8 in
-      let n = min(utf8.count, maxBytes)
-      let cut = cutAtCharacter(utf8, n)
-      var top3 = (quarry_cld2_language(), quarry_cld2_language(), quarry_cld2_language())
-      var bytes: Int32 = 0
-      var reliable: Int32 = 0
-      let valid = withUnsafeMutableBytes(of: &top3) { raw in
-        utf8.withMemoryRebound(to: CChar.self) { chars in
-          quarry_cld2_detect(
-            chars.baseAddress, Int32(cut), 1,
-            raw.baseAddress!.assumingMemoryBound(to: quarry_cld2_language.self), &bytes, &reliable)
-        }
+      if utf8.count <= maxBytes { return detect(utf8) }
+      let third = max(1, maxBytes / 3)
+      var sample: [UInt8] = []
+      sample.reserveCapacity(maxBytes + 2)
+      for start in [0, (utf8.count - third) / 2, utf8.count - third] {
+        let from = cutAtCharacter(utf8, start)
+        let to = cutAtCharacter(utf8, min(utf8.count, from + third))
+        if !sample.isEmpty { sample.append(0x0A) }
+        sample.append(contentsOf: utf8[from..<to])
       }
-      let best = top3.0
-      let code = withUnsafeBytes(of: best.code) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      let script = withUnsafeBytes(of: best.script) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      guard valid == cut else {
-        return LanguageGuess(language: "un", script: "Zyyy", confidence: 0, reliable: false, textBytes: 0)
-      }
-      return LanguageGuess(
-        language: code, script: script, confidence: Double(best.percent) / 100, reliable: reliable != 0,
-        textBytes: Int(bytes))
+      return sample.withUnsafeBufferPointer { detect($0) }
     }
+  }
+
+  /// CLD2's guess for the whole of `utf8`.
+  private static func detect(_ utf8: UnsafeBufferPointer<UInt8>) -> LanguageGuess {
+    var top3 = (quarry_cld2_language(), quarry_cld2_language(), quarry_cld2_language())
+    var bytes: Int32 = 0
+    var reliable: Int32 = 0
+    let valid = withUnsafeMutableBytes(of: &top3) { raw in
+      utf8.withMemoryRebound(to: CChar.self) { chars in
+        quarry_cld2_detect(
+          chars.baseAddress, Int32(utf8.count), 1,
+          raw.baseAddress!.assumingMemoryBound(to: quarry_cld2_language.self), &bytes, &reliable)
+      }
+    }
+    guard Int(valid) == utf8.count else {
+      return LanguageGuess(language: "un", script: "Zyyy", confidence: 0, reliable: false, textBytes: 0)
+    }
+    let best = top3.0
+    let code = withUnsafeBytes(of: best.code) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let script = withUnsafeBytes(of: best.script) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    return LanguageGuess(
+      language: code, script: script, confidence: Double(best.percent) / 100, reliable: reliable != 0,
+      textBytes: Int(bytes))
   }
 
   /// `n`, moved back to the start of a UTF-8 character so a cut never splits one.

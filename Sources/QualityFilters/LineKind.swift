@@ -33,12 +33,13 @@ enum LineKind: UInt8, Sendable {
         out[i] = .blank
         continue
       }
-      if PythonText.hasPrefix(s, r, backticks) || PythonText.hasPrefix(s, r, tildes) {
+      let first = s[r.lowerBound]
+      if (first == "`" || first == "~") && (PythonText.hasPrefix(s, r, backticks) || PythonText.hasPrefix(s, r, tildes)) {
         fence = PythonText.hasPrefix(s, r, backticks) ? backticks : tildes
         out[i] = .code
         continue
       }
-      if let end = displayOpener(s, r) {
+      if first == "$" || first == "\\", let end = displayOpener(s, r) {
         out[i] = .math
         // A display that closes on the same line is one math line.
         let after = (r.lowerBound + 2)..<r.upperBound
@@ -147,6 +148,7 @@ enum LineKind: UInt8, Sendable {
     "else:", "try:", "finally:", "except:", "except ", "async def ", "return ", "return;", "pass",
     "break", "continue", "raise ", "yield ", "import ", "@",
   ].map { PythonText.scalars($0) }
+  private static let strongByFirst = byFirstScalar(strongStarts)
   /// Line starts that mark code when the line also has code punctuation or ends with `:`.
   private static let weakStarts: [[Unicode.Scalar]] = [
     "from ", "package ", "using ", "class ", "struct ", "enum ", "let ", "var ", "const ", "static ",
@@ -154,6 +156,14 @@ enum LineKind: UInt8, Sendable {
     "extension ", "mod ", "use ", "end", "assert", "type ", "interface ", "module ", "export ",
     "require", "if ", "for ", "while ", "with ", "global ", "#", "$ ",
   ].map { PythonText.scalars($0) }
+  private static let weakByFirst = byFirstScalar(weakStarts)
+
+  /// `starts` grouped by their first (ASCII) scalar, in their order.
+  private static func byFirstScalar(_ starts: [[Unicode.Scalar]]) -> [[[Unicode.Scalar]]] {
+    var out = [[[Unicode.Scalar]]](repeating: [], count: 128)
+    for start in starts { out[Int(start[0].value)].append(start) }
+    return out
+  }
 
   /// A line that looks like source code on its own: it ends like a statement or block (`;`,
   /// `{`, `}`, `(`, `[`, `=`, `\\`); it starts with a marker only code uses (`#include`, `//`,
@@ -166,12 +176,15 @@ enum LineKind: UInt8, Sendable {
     case ";", "{", "}", "(", "[", "=", "\\": return true
     default: break
     }
-    for start in strongStarts where PythonText.hasPrefix(s, r, start) {
+    let first = s[r.lowerBound]
+    let strong = first.isASCII ? strongByFirst[Int(first.value)] : []
+    let weak = first.isASCII ? weakByFirst[Int(first.value)] : []
+    for start in strong where PythonText.hasPrefix(s, r, start) {
       // `import `, `pass`, `break`, `@`: a prose line may start so; code does not end in `.`.
       return !PunctuationSets.isTerminal(last) || last == "?"
     }
     let shaped = hasCodeShape(s, r)
-    for start in weakStarts where PythonText.hasPrefix(s, r, start) {
+    for start in weak where PythonText.hasPrefix(s, r, start) {
       if shaped || (last == ":" && start.last == " ") { return true }
     }
     guard shaped else { return false }

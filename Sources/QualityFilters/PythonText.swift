@@ -148,6 +148,40 @@ enum PythonText {
     return false
   }
 
+  /// The string of `s[r]`, encoded to UTF-8 in one pass (appending scalars to a
+  /// `String.UnicodeScalarView` one by one is several times slower).
+  static func string<C: Collection>(_ s: C) -> String where C.Element == Unicode.Scalar {
+    var bytes = 0
+    for c in s { bytes += c.value < 0x80 ? 1 : c.value < 0x800 ? 2 : c.value < 0x10000 ? 3 : 4 }
+    if bytes == 0 { return "" }
+    return String(unsafeUninitializedCapacity: bytes) { out in
+      var k = 0
+      for c in s {
+        let v = c.value
+        if v < 0x80 {
+          out[k] = UInt8(v)
+          k += 1
+        } else if v < 0x800 {
+          out[k] = UInt8(0xC0 | v >> 6)
+          out[k + 1] = UInt8(0x80 | v & 0x3F)
+          k += 2
+        } else if v < 0x10000 {
+          out[k] = UInt8(0xE0 | v >> 12)
+          out[k + 1] = UInt8(0x80 | v >> 6 & 0x3F)
+          out[k + 2] = UInt8(0x80 | v & 0x3F)
+          k += 3
+        } else {
+          out[k] = UInt8(0xF0 | v >> 18)
+          out[k + 1] = UInt8(0x80 | v >> 12 & 0x3F)
+          out[k + 2] = UInt8(0x80 | v >> 6 & 0x3F)
+          out[k + 3] = UInt8(0x80 | v & 0x3F)
+          k += 4
+        }
+      }
+      return k
+    }
+  }
+
   /// `s[r].lower()` (Python's full lowercase mapping).
   static func lower(_ s: [Unicode.Scalar], _ r: Range<Int>) -> [Unicode.Scalar] {
     var out: [Unicode.Scalar] = []
@@ -164,27 +198,45 @@ enum PythonText {
   }
 
   /// The scalars of a string literal.
-  static func scalars(_ s: String) -> [Unicode.Scalar] { Array(s.unicodeScalars) }
+  /// The scalars of a string, decoded from its (always valid) UTF-8 in one pass.
+  static func scalars(_ text: String) -> [Unicode.Scalar] {
+    var text = text
+    return text.withUTF8 { u in
+      [Unicode.Scalar](unsafeUninitializedCapacity: u.count) { out, count in
+        var i = 0
+        var k = 0
+        while i < u.count {
+          let b = UInt32(u[i])
+          var v: UInt32
+          if b < 0x80 {
+            v = b
+            i += 1
+          } else if b < 0xE0 {
+            v = (b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
+            i += 2
+          } else if b < 0xF0 {
+            v = (b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
+            i += 3
+          } else {
+            v = (b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
+              | UInt32(u[i + 3] & 0x3F)
+            i += 4
+          }
+          out[k] = unsafeBitCast(v, to: Unicode.Scalar.self)
+          k += 1
+        }
+        count = k
+      }
+    }
+  }
 }
 
-/// Content hashes of scalar ranges, for duplicate counting without building strings:
-/// a polynomial hash modulo 2^61−1 from prefix sums, so any range hashes in O(1). Equal
-/// hashes are confirmed by comparing the scalars, so a collision can only hide a duplicate,
-/// never invent one.
-struct RangeHasher {
+/// Polynomial hashing modulo 2^61−1, for hashes that compose from prefix sums (any range of
+/// words hashes in O(1): see `WordGrams`). Equal hashes are always confirmed by comparing the
+/// scalars, so a collision can only hide a duplicate, never invent one.
+enum RangeHasher {
   private static let mod: UInt64 = (1 << 61) - 1
   static let base: UInt64 = 1_000_003
-  private let prefix: [UInt64]
-  private let power: [UInt64]
-
-  init(_ s: [Unicode.Scalar], powers: [UInt64]? = nil) {
-    var prefix = [UInt64](repeating: 0, count: s.count + 1)
-    for i in 0..<s.count {
-      prefix[i + 1] = RangeHasher.add(RangeHasher.mul(prefix[i], RangeHasher.base), UInt64(s[i].value) + 1)
-    }
-    self.prefix = prefix
-    power = powers.flatMap { $0.count > s.count ? $0 : nil } ?? RangeHasher.powers(s.count)
-  }
 
   /// base^0 … base^n, to share between hashers: one table for texts up to a million
   /// scalars, computed once.
@@ -199,20 +251,6 @@ struct RangeHasher {
     var power = [UInt64](repeating: 1, count: n + 1)
     for i in 0..<n { power[i + 1] = mul(power[i], base) }
     return power
-  }
-
-  /// The powers this hasher uses.
-  var powers: [UInt64] { power }
-
-  /// The polynomial hash of `s[r]` before mixing (composable: see `WordGrams`).
-  func raw(_ r: Range<Int>) -> UInt64 {
-    RangeHasher.sub(prefix[r.upperBound], RangeHasher.mul(prefix[r.lowerBound], power[r.count]))
-  }
-
-  /// The hash of `s[r]` (mixed with its length).
-  func hash(_ r: Range<Int>) -> UInt64 {
-    let h = RangeHasher.sub(prefix[r.upperBound], RangeHasher.mul(prefix[r.lowerBound], power[r.count]))
-    return h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(r.count)
   }
 
   @inline(__always) static func mul(_ a: UInt64, _ b: UInt64) -> UInt64 {
@@ -234,7 +272,6 @@ struct RangeHasher {
 /// An open-addressing table over the content hashes (no per-lookup SipHash).
 struct RangeInterner {
   private let s: [Unicode.Scalar]
-  private let hasher: RangeHasher
   /// Slots hold `id + 1` (0 is empty); `keys` the hash of the slot's content.
   private var slots: [Int32]
   private var keys: [UInt64]
@@ -242,9 +279,8 @@ struct RangeInterner {
   /// The first range seen for each id.
   private(set) var firsts: [Range<Int>] = []
 
-  init(_ s: [Unicode.Scalar], hasher: RangeHasher, capacity: Int = 64) {
+  init(_ s: [Unicode.Scalar], capacity: Int = 64) {
     self.s = s
-    self.hasher = hasher
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = [Int32](repeating: 0, count: size)
@@ -260,7 +296,7 @@ struct RangeInterner {
 
   /// The id of `r`'s content, and whether it is new.
   mutating func intern(_ r: Range<Int>) -> (id: Int, isNew: Bool) {
-    let h = hasher.hash(r)
+    let h = Self.hash(s, r)
     var i = Int(truncatingIfNeeded: h >> 7) & mask
     while slots[i] != 0 {
       if keys[i] == h {
@@ -275,6 +311,22 @@ struct RangeInterner {
     firsts.append(r)
     if firsts.count * 2 > mask { grow() }
     return (firsts.count - 1, true)
+  }
+
+  /// A content hash of `s[r]`: two scalars per multiply, mixed with the length.
+  @inline(__always)
+  static func hash(_ s: [Unicode.Scalar], _ r: Range<Int>) -> UInt64 {
+    s.withUnsafeBufferPointer { s in
+      var h = UInt64(r.count) &* 0x9E37_79B9_7F4A_7C15
+      var i = r.lowerBound
+      while i + 1 < r.upperBound {
+        h = (h ^ (UInt64(s[i].value) | UInt64(s[i + 1].value) << 32)) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 31
+        i += 2
+      }
+      if i < r.upperBound { h = (h ^ UInt64(s[i].value)) &* 0xFF51_AFD7_ED55_8CCD }
+      return h ^ h >> 29
+    }
   }
 
   private mutating func grow() {

@@ -84,7 +84,7 @@ public struct QualityFilterStage: DocumentStage {
       // documents with math or code (placeholders), and needs three different listed words: a
       // TeX book's "bastard title" or a surname, however often repeated, is not obscenity.
       let technical = filtersAreAware && view.carriesTechnicalContent
-      let hits = Set(badWords.matches(in: doc.text, ignoring: technical ? BadWordsFilter.placeholders : []))
+      let hits = Set(badWords.matches(in: view.s, ignoring: technical ? BadWordsFilter.placeholders : []))
       quality["bad_words"] = .double(Double(hits.count))
       let bad = filtersAreAware ? hits.count >= 3 : !hits.isEmpty
       if bad {

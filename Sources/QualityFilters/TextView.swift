@@ -6,19 +6,12 @@ final class TextView {
   let s: [Unicode.Scalar]
 
   init(_ text: String) {
-    var s: [Unicode.Scalar] = []
-    s.reserveCapacity(text.utf8.count)
-    for c in text.unicodeScalars { s.append(c) }
-    self.s = s
+    s = PythonText.scalars(text)
   }
   init(scalars: [Unicode.Scalar]) { s = scalars }
 
   /// The text as a string.
-  var string: String {
-    var v = String.UnicodeScalarView()
-    v.append(contentsOf: s)
-    return String(v)
-  }
+  var string: String { PythonText.string(s) }
 
   /// datatrove's `split_into_words(text)`: spaCy tokens, punctuation included, whitespace not.
   var words: [Range<Int>] {
@@ -31,9 +24,6 @@ final class TextView {
 
   /// How many `words` there are, counted without building them when no rule needed them.
   var wordCount: Int { cachedWords?.count ?? EnglishWordTokenizer.wordCount(s) }
-
-  /// Content hashes of ranges of `s`.
-  lazy var hasher = RangeHasher(s)
 
   /// `text.splitlines()`.
   lazy var lines: [Range<Int>] = PythonText.splitLines(s, 0..<s.count)

@@ -28,4 +28,19 @@ struct LanguageIDTests {
     let g = LanguageID.detect(String(repeating: "é", count: 1000), maxBytes: 1001)
     #expect(g.textBytes >= 0)
   }
+
+  @Test("a long text is judged from its start, middle and end, never from more than the cap")
+  func windows() {
+    let english = String(repeating: "The children watch the quick brown fox from the garden every day. ", count: 400)
+    let german = String(repeating: "Die Kinder sehen dem schnellen braunen Fuchs jeden Tag im Garten zu. ", count: 400)
+    let both = LanguageID.detect(english + german)
+    #expect(both.language == "en" || both.language == "de")
+    #expect(both.textBytes <= 15 << 10)
+    // The middle and end windows see German; a guess from the first 15 KB alone could not.
+    let g = LanguageID.detect(english.prefix(6000) + german + german, maxBytes: 15 << 10)
+    #expect(g.language == "de")
+    // Multi-byte text cut into windows stays valid UTF-8 (not `un`).
+    let greek = String(repeating: "Η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο. ", count: 800)
+    #expect(LanguageID.detect(greek, maxBytes: 3001).language == "el")
+  }
 }
