@@ -105,42 +105,60 @@ public struct BadWordsFilter: DocumentStage {
       scalars.contains { !$0.isASCII && $0.properties.changesWhenLowercased }
       ? PythonText.lower(scalars, 0..<scalars.count) : scalars
     var found: [String] = []
+    var hits: [Range<Int>] = []
     lowered.withUnsafeBufferPointer { s in
       storage.withUnsafeBufferPointer { storage in
-        @inline(__always) func at(_ i: Int) -> Unicode.Scalar {
-          let v = s[i].value
-          return v >= 0x41 && v <= 0x5A ? unsafeBitCast(v + 32, to: Unicode.Scalar.self) : s[i]
-        }
-        var previousIsWord = false
-        for i in 0..<s.count {
-          let c = at(i)
-          let wasWord = previousIsWord
-          previousIsWord = isWordScalar(c)
-          if wasWord { continue }
-          func check(_ heads: Range<Int>) -> Bool {
-            for e in entries[heads] where i + e.count <= s.count {
-              var k = 1
-              while k < e.count && at(i + k) == storage[e.lowerBound + k] { k += 1 }
-              guard k == e.count && (i + k == s.count || !isWordScalar(at(i + k))) else { continue }
+        entries.withUnsafeBufferPointer { entries in
+          @inline(__always) func at(_ i: Int) -> Unicode.Scalar {
+            let v = s[i].value
+            return v >= 0x41 && v <= 0x5A ? unsafeBitCast(v + 32, to: Unicode.Scalar.self) : s[i]
+          }
+          var previousIsWord = false
+          var i = 0
+          while i < s.count {
+            let c = at(i)
+            let wasWord = previousIsWord
+            previousIsWord = isWordScalar(c)
+            i += 1
+            if wasWord { continue }
+            let start = i - 1
+            // The entries that can start here: by the first two scalars when both are ASCII.
+            var first: Range<Int>
+            var second: Range<Int> = 0..<0
+            if c.isASCII {
+              let a = Int(c.value)
+              if asciiHeads[a].isEmpty { continue }
+              let next = i < s.count ? at(i) : " "
+              if next.isASCII {
+                first = singles[a]
+                second = pairs[a &* 128 &+ Int(next.value)]
+              } else {
+                first = asciiHeads[a]
+              }
+            } else {
+              guard let heads = otherHeads[c] else { continue }
+              first = heads
+            }
+            for g in 0..<2 {
+              for k in g == 0 ? first : second {
+                let e = entries[k]
+                guard start + e.count <= s.count else { continue }
+                var j = 1
+                while j < e.count && at(start + j) == storage[e.lowerBound + j] { j += 1 }
+                guard j == e.count && (start + j == s.count || !isWordScalar(at(start + j))) else { continue }
+                hits.append(e)
+              }
+            }
+            guard !hits.isEmpty else { continue }
+            for e in hits {
               let word = PythonText.string(storage[e])
               if !ignoring.contains(word) {
                 found.append(word)
-                if found.count >= limit { return true }
+                if found.count >= limit { return }
               }
             }
-            return false
+            hits.removeAll(keepingCapacity: true)
           }
-          if c.isASCII {
-            let a = Int(c.value)
-            if asciiHeads[a].isEmpty { continue }
-            let next = i + 1 < s.count ? at(i + 1) : " "
-            if next.isASCII {
-              if check(singles[a]) || check(pairs[a * 128 + Int(next.value)]) { return }
-              continue
-            }
-          }
-          let heads = c.isASCII ? asciiHeads[Int(c.value)] : otherHeads[c] ?? 0..<0
-          if check(heads) { return }
         }
       }
     }

@@ -230,8 +230,9 @@ private struct Lowered {
     }
     for i in r {
       let c = at(i)
-      // Every phrase starts with one of `c j l p t u`.
-      guard c == 0x63 || c == 0x6A || c == 0x6C || c == 0x70 || c == 0x74 || c == 0x75 else { continue }
+      // Every phrase starts with one of `c j l p t u` (bits c − 0x40 of a constant mask).
+      let starts: UInt64 = 1 << 35 | 1 << 42 | 1 << 44 | 1 << 48 | 1 << 52 | 1 << 53
+      guard c >= 0x40 && c < 0x80 && starts >> UInt64(c - 0x40) & 1 != 0 else { continue }
       for (needle, group) in table where needle[0].value == c && i + needle.count <= r.upperBound {
         var k = 1
         while k < needle.count && at(i + k) == needle[k].value { k += 1 }

@@ -166,6 +166,7 @@ public enum FilterBench {
     try JSONLReader(path: file).forEach { docs.append($0) }
     var rows: [Row] = []
     func time(_ name: String, _ body: (Document) -> Void) {
+      if let p = getenv("TMP_ONLY"), String(cString: p) != name { return }
       var runs: [Double] = []
       for _ in 0..<max(1, repeats) {
         let start = monotonicSeconds()

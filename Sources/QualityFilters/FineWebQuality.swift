@@ -75,13 +75,14 @@ struct FineWebQuality: TextFilter {
     var prose: [Range<Int>] = []
     var nextIsTechnical: [Bool] = []
     var allChars = 0
-    for (i, (r, k)) in zip(t.lines, t.kinds).enumerated() where k != .blank {
+    let kinds = t.kinds
+    for (i, (r, k)) in zip(t.lines, kinds).enumerated() where k != .blank {
       allChars += r.count
       guard k == .prose else { continue }
       prose.append(PythonText.strip(s, r))
       var j = i + 1
-      while j < t.kinds.count && t.kinds[j] == .blank { j += 1 }
-      nextIsTechnical.append(j < t.kinds.count && t.kinds[j] != .prose)
+      while j < kinds.count && kinds[j] == .blank { j += 1 }
+      nextIsTechnical.append(j < kinds.count && kinds[j] != .prose)
     }
     guard allChars > 0 else {
       v.reason = "empty"

@@ -195,34 +195,40 @@ private struct WordGrams {
     var slots = [UInt64](repeating: 0, count: size)
     let mask = size - 1
     var ids = [UInt32](repeating: 0, count: words.count)
+    var polynomial = [UInt64](repeating: 0, count: words.count)
     var glued = [UInt64](repeating: 0, count: words.count + 1)
     var chars = [Int](repeating: 0, count: words.count + 1)
     s.withUnsafeBufferPointer { s in
-      for (k, w) in words.enumerated() {
-        var h: UInt64 = 0
-        for i in w { h = RangeHasher.add(RangeHasher.mul(h, RangeHasher.base), UInt64(s[i].value) + 1) }
-        glued[k + 1] = RangeHasher.add(RangeHasher.mul(glued[k], powers[w.count]), h)
-        chars[k + 1] = chars[k] + w.count
-        // The word's id: the first word with the same scalars.
-        let key = h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(w.count)
-        let tag = key & 0xFFFF_FFFF_0000_0000
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while true {
-          let v = slots[slot]
-          if v == 0 {
-            slots[slot] = tag | UInt64(k + 1)
-            ids[k] = UInt32(k)
-            break
-          }
-          if v & 0xFFFF_FFFF_0000_0000 == tag {
-            let first = Int(v & 0xFFFF_FFFF) - 1
-            let o = words[first]
-            if o.count == w.count && (0..<w.count).allSatisfy({ s[o.lowerBound + $0] == s[w.lowerBound + $0] }) {
-              ids[k] = UInt32(first)
+      slots.withUnsafeMutableBufferPointer { slots in
+        for (k, w) in words.enumerated() {
+          // The word's id: the first word with the same scalars, found by a cheap hash; the
+          // polynomial hash is computed once per distinct word.
+          let key = RangeInterner.hash(s, w)
+          let tag = key & 0xFFFF_FFFF_0000_0000
+          var slot = Int(truncatingIfNeeded: key) & mask
+          var id = k
+          while true {
+            let v = slots[slot]
+            if v == 0 {
+              slots[slot] = tag | UInt64(k + 1)
+              var h: UInt64 = 0
+              for i in w { h = RangeHasher.add(RangeHasher.mul(h, RangeHasher.base), UInt64(s[i].value) + 1) }
+              polynomial[k] = h
               break
             }
+            if v & 0xFFFF_FFFF_0000_0000 == tag {
+              let first = Int(v & 0xFFFF_FFFF) - 1
+              let o = words[first]
+              if o.count == w.count && (0..<w.count).allSatisfy({ s[o.lowerBound + $0] == s[w.lowerBound + $0] }) {
+                id = first
+                break
+              }
+            }
+            slot = (slot + 1) & mask
           }
-          slot = (slot + 1) & mask
+          ids[k] = UInt32(id)
+          glued[k + 1] = RangeHasher.add(RangeHasher.mul(glued[k], powers[w.count]), polynomial[id])
+          chars[k + 1] = chars[k] + w.count
         }
       }
     }
@@ -286,8 +292,10 @@ private struct WordGrams {
     return true
   }
 
-  /// The first position holding the same n-gram as position `i`, remembering `i` when new.
-  private mutating func intern(_ i: Int, _ n: Int, spacedJoin: Bool) -> Int {
+  /// The first position holding the same n-gram as position `i`, remembering `i` when new,
+  /// in `slots` (this value's table, lent out so the probe loop runs on raw memory).
+  @inline(__always)
+  private func intern(_ i: Int, _ n: Int, spacedJoin: Bool, _ slots: UnsafeMutableBufferPointer<UInt64>) -> Int {
     let h = hash(i, n, spacedJoin: spacedJoin)
     let tag = h & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: h) & mask
@@ -304,17 +312,26 @@ private struct WordGrams {
     return i
   }
 
-  private mutating func clear() {
-    for k in 0...mask { slots[k] = 0 }
+  /// The n-gram table, cleared and lent out (give it back with `slots = table`).
+  private mutating func takeClearTable() -> [UInt64] {
+    var table = slots
+    slots = []
+    for k in table.indices { table[k] = 0 }
+    return table
   }
 
   /// `find_top_duplicate` over `" ".join` n-grams: the most frequent one's length × count
   /// (ties go to the first seen).
   mutating func topDuplicate(_ n: Int) -> Int {
     guard words.count >= n else { return 0 }
-    clear()
     var counts = [Int32](repeating: 0, count: words.count)
-    for i in 0...(words.count - n) { counts[intern(i, n, spacedJoin: true)] += 1 }
+    var table = takeClearTable()
+    table.withUnsafeMutableBufferPointer { table in
+      counts.withUnsafeMutableBufferPointer { counts in
+        for i in 0...(words.count - n) { counts[intern(i, n, spacedJoin: true, table)] += 1 }
+      }
+    }
+    slots = table
     var best = 0
     for i in 1..<counts.count where counts[i] > counts[best] { best = i }
     return spacedLength(best, n) * Int(counts[best])
@@ -323,17 +340,20 @@ private struct WordGrams {
   /// `find_all_duplicate` over `"".join` n-grams: characters in n-grams that repeat an earlier
   /// one, skipping ahead n words after each repeat (the skipped n-grams are not remembered).
   mutating func repeatedCharacters(_ n: Int) -> Int {
-    clear()
     var repeated = 0
-    var i = 0
-    while i < words.count - n + 1 {
-      if intern(i, n, spacedJoin: false) == i {
-        i += 1
-      } else {
-        repeated += gluedLength(i, n)
-        i += n
+    var table = takeClearTable()
+    table.withUnsafeMutableBufferPointer { table in
+      var i = 0
+      while i < words.count - n + 1 {
+        if intern(i, n, spacedJoin: false, table) == i {
+          i += 1
+        } else {
+          repeated += gluedLength(i, n)
+          i += n
+        }
       }
     }
+    slots = table
     return repeated
   }
 }

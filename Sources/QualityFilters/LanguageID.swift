@@ -21,10 +21,10 @@ public struct LanguageGuess: Sendable, Equatable {
 /// then `un` with confidence 0.
 public enum LanguageID {
   /// The most likely language of `text`. A text longer than `maxBytes` is judged from three
-  /// windows of a third of that each, at its start, middle and end (cut at character
+  /// windows of a third of that each (1.3 KB by default), at its start, middle and end (cut at character
   /// boundaries, joined by newlines): enough letters for a sure guess, a cost that does not
   /// grow with the document, and a mixed document is still seen whole.
-  public static func detect(_ text: String, maxBytes: Int = 15 << 10) -> LanguageGuess {
+  public static func detect(_ text: String, maxBytes: Int = 4 << 10) -> LanguageGuess {
     var copy = text
     return copy.withUTF8 { utf8 in
       if utf8.count <= maxBytes { return detect(utf8) }

@@ -26,12 +26,24 @@ enum PunctuationSets {
     return set
   }()
 
-  /// `punctuation` for ASCII as a bitmap, for the hot path.
-  static let asciiPunctuation: [Bool] = (0..<128).map { punctuation.contains(UInt32($0)) }
+  /// `punctuation` over the Basic Multilingual Plane as a bitmap, for the hot path (no
+  /// hashing per scalar).
+  static let bmpPunctuation: [UInt64] = {
+    var bits = [UInt64](repeating: 0, count: 1024)
+    for v in punctuation where v < 0x10000 { bits[Int(v >> 6)] |= 1 << (v & 63) }
+    return bits
+  }()
 
   @inline(__always)
   static func isPunctuation(_ c: Unicode.Scalar) -> Bool {
-    c.value < 128 ? asciiPunctuation[Int(c.value)] : punctuation.contains(c.value)
+    isPunctuation(c, bmpPunctuation)
+  }
+
+  /// `isPunctuation` with the bitmap passed in, for loops that hoist it.
+  @inline(__always)
+  static func isPunctuation(_ c: Unicode.Scalar, _ bmp: [UInt64]) -> Bool {
+    let v = c.value
+    return v < 0x10000 ? bmp[Int(v >> 6)] & (1 << (v & 63)) != 0 : punctuation.contains(v)
   }
 
   @inline(__always)

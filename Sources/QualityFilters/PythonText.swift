@@ -67,15 +67,23 @@ enum PythonText {
   static func splitLines(_ s: [Unicode.Scalar], _ r: Range<Int>) -> [Range<Int>] {
     var out: [Range<Int>] = []
     var start = r.lowerBound
-    var i = r.lowerBound
-    while i < r.upperBound {
-      let c = s[i]
-      if isLineBreak(c) {
-        out.append(start..<i)
-        if c == "\r" && i + 1 < r.upperBound && s[i + 1] == "\n" { i += 1 }
-        start = i + 1
+    s.withUnsafeBufferPointer { s in
+      var i = r.lowerBound
+      while i < r.upperBound {
+        let c = s[i]
+        let v = c.value
+        // Most scalars are no line break: above U+001E, and not U+0085, U+2028 or U+2029.
+        if v > 0x1E && v != 0x85 && (v < 0x2028 || v > 0x2029) {
+          i += 1
+          continue
+        }
+        if isLineBreak(c) {
+          out.append(start..<i)
+          if c == "\r" && i + 1 < r.upperBound && s[i + 1] == "\n" { i += 1 }
+          start = i + 1
+        }
+        i += 1
       }
-      i += 1
     }
     if start < r.upperBound { out.append(start..<r.upperBound) }
     return out
@@ -316,7 +324,13 @@ struct RangeInterner {
   /// A content hash of `s[r]`: two scalars per multiply, mixed with the length.
   @inline(__always)
   static func hash(_ s: [Unicode.Scalar], _ r: Range<Int>) -> UInt64 {
-    s.withUnsafeBufferPointer { s in
+    s.withUnsafeBufferPointer { hash($0, r) }
+  }
+
+  /// `hash` over a buffer.
+  @inline(__always)
+  static func hash(_ s: UnsafeBufferPointer<Unicode.Scalar>, _ r: Range<Int>) -> UInt64 {
+    do {
       var h = UInt64(r.count) &* 0x9E37_79B9_7F4A_7C15
       var i = r.lowerBound
       while i + 1 < r.upperBound {

@@ -62,7 +62,7 @@ public struct QualityFilterStage: DocumentStage {
       reason = "language"
       failing.append("language")
     }
-    let math = mathDensity(view)
+    let math = view.mathDensity
     let code = codeDensity(view)
     doc.metadata["math_density"] = .double(rounded(math))
     doc.metadata["code_density"] = .double(rounded(code))
@@ -116,9 +116,10 @@ public struct QualityFilterStage: DocumentStage {
     var nonSpace = 0
     var punct = 0
     var symbols = 0
+    let bmp = PunctuationSets.bmpPunctuation
     for c in t.s where !PythonText.isSpace(c) {
       nonSpace += 1
-      if PunctuationSets.isPunctuation(c) {
+      if PunctuationSets.isPunctuation(c, bmp) {
         punct += 1
       } else if !PythonText.isAlnum(c) {
         symbols += 1

@@ -33,6 +33,8 @@ final class TextView {
 
   /// The words that lie on prose lines.
   lazy var proseWords: [Range<Int>] = {
+    let lines = self.lines
+    let kinds = self.kinds
     var out: [Range<Int>] = []
     var li = 0
     for w in words {
@@ -74,8 +76,11 @@ final class TextView {
       all += 1
       if k != .prose { technical += 1 }
     }
-    return (technical >= 3 && technical * 10 >= all) || mathDensity(self) >= 1
+    return (technical >= 3 && technical * 10 >= all) || mathDensity >= 1
   }()
+
+  /// LaTeX marks per 1,000 characters (see the free function `mathDensity`).
+  lazy var mathDensity: Double = QualityFilters.mathDensity(self)
 
   /// Whether the document is mostly code or display math (by characters): the prose rules
   /// of the aware filters then stand aside.
@@ -83,9 +88,10 @@ final class TextView {
 
   /// Whether a word token is a symbol in Gopher's sense: made only of datatrove's punctuation.
   func isSymbol(_ w: Range<Int>) -> Bool {
-    for i in w where !PunctuationSets.isPunctuation(s[i]) { return false }
+    for i in w where !PunctuationSets.isPunctuation(s[i], punctuation) { return false }
     return true
   }
+  private let punctuation = PunctuationSets.bmpPunctuation
 
   /// Whether a word token holds a letter (Python `isalpha` on some code point).
   func hasAlpha(_ w: Range<Int>) -> Bool {

@@ -29,18 +29,42 @@ struct LanguageIDTests {
     #expect(g.textBytes >= 0)
   }
 
+  /// `count` words drawn from `vocabulary` by a fixed LCG, in sentences of 12: text that is
+  /// long but not repetitive (CLD2 squeezes out repeated chunks and would score little).
+  static func prose(_ vocabulary: [String], count: Int, seed: UInt64) -> String {
+    var state = seed
+    var out: [String] = []
+    for k in 0..<count {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let w = vocabulary[Int(state >> 33) % vocabulary.count]
+      out.append(k % 12 == 11 ? w + "." : w)
+    }
+    return out.joined(separator: " ")
+  }
+
+  static let english =
+    "the children watch quick brown fox from garden every day while their parents cook dinner and talk about weather school friends work holidays money books music river mountain city"
+    .split(separator: " ").map(String.init)
+  static let german =
+    "die Kinder sehen dem schnellen braunen Fuchs jeden Tag im Garten zu während ihre Eltern das Abendessen kochen und über Wetter Schule Freunde Arbeit Urlaub Geld Bücher Musik sprechen"
+    .split(separator: " ").map(String.init)
+
   @Test("a long text is judged from its start, middle and end, never from more than the cap")
   func windows() {
-    let english = String(repeating: "The children watch the quick brown fox from the garden every day. ", count: 400)
-    let german = String(repeating: "Die Kinder sehen dem schnellen braunen Fuchs jeden Tag im Garten zu. ", count: 400)
-    let both = LanguageID.detect(english + german)
+    let english = Self.prose(Self.english, count: 3000, seed: 1)
+    let german = Self.prose(Self.german, count: 3000, seed: 2)
+    #expect(LanguageID.detect(english).language == "en")
+    #expect(LanguageID.detect(german).language == "de")
+    let both = LanguageID.detect(english + "\n" + german)
     #expect(both.language == "en" || both.language == "de")
-    #expect(both.textBytes <= 15 << 10)
-    // The middle and end windows see German; a guess from the first 15 KB alone could not.
-    let g = LanguageID.detect(english.prefix(6000) + german + german, maxBytes: 15 << 10)
+    #expect(both.textBytes <= 4 << 10)
+    // The middle and end windows see German; a guess from the first 4 KB alone could not.
+    let g = LanguageID.detect(String(english.prefix(6000)) + "\n" + german + "\n" + german)
     #expect(g.language == "de")
     // Multi-byte text cut into windows stays valid UTF-8 (not `un`).
-    let greek = String(repeating: "Η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο. ", count: 800)
+    let greek = Self.prose(
+      "η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο ενώ τα παιδιά παρακολουθούν".split(separator: " ")
+        .map(String.init), count: 2000, seed: 3)
     #expect(LanguageID.detect(greek, maxBytes: 3001).language == "el")
   }
 }
