@@ -168,14 +168,12 @@ public struct BadWordsFilter: DocumentStage {
 
 /// Python's `\w` for one code point: a letter (L*), a number (any numeric type) or `_`.
 func isWordScalar(_ c: Unicode.Scalar) -> Bool {
-  if c.isASCII {
-    let v = c.value
+  let v = c.value
+  if v < 0x80 {
     return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
   }
-  switch c.properties.generalCategory {
-  case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
-  default: return c.properties.numericType != nil
-  }
+  if v < 0x10000 { return ScalarTable.bmp[Int(v)] & ScalarTable.word != 0 }
+  return ScalarTable.isAlpha(c) || c.properties.numericType != nil
 }
 
 extension String {

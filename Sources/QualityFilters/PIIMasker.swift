@@ -82,7 +82,10 @@ public struct PIIMasker: DocumentStage {
         end -= 1  // a trailing sentence dot or colon is not part of the address
       }
       let glued = (i > 0 && isWordByte(bytes[i - 1])) || (end < bytes.count && isWordByte(bytes[end]))
-      if !glued && end > i {
+      // An address has dots (IPv4) or colons (IPv6): words of hex letters and plain numbers
+      // are not parsed at all.
+      let separated = bytes[i..<end].contains { $0 == 0x2E || $0 == 0x3A }
+      if !glued && separated && end > i {
         var candidate = String(decoding: bytes[i..<end], as: UTF8.self)
         var stop = end
         // `1.2.3.4:80`: an IPv4 address with a port.

@@ -21,10 +21,8 @@ enum PythonText {
   static func isAlpha(_ c: Unicode.Scalar) -> Bool {
     let v = c.value
     if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) }
-    switch c.properties.generalCategory {
-    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
-    default: return false
-    }
+    if v < 0x10000 { return ScalarTable.bmp[Int(v)] & ScalarTable.alpha != 0 }
+    return ScalarTable.isAlpha(c)
   }
 
   /// A letter (Unicode Alphabetic) or a number (any numeric type): what "content" means for
@@ -33,6 +31,7 @@ enum PythonText {
   static func isAlnum(_ c: Unicode.Scalar) -> Bool {
     let v = c.value
     if v < 0x80 { return (v >= 0x30 && v <= 0x39) || (v | 0x20 >= 0x61 && v | 0x20 <= 0x7A) }
+    if v < 0x10000 { return ScalarTable.bmp[Int(v)] & ScalarTable.alnum != 0 }
     return c.properties.isAlphabetic || c.properties.numericType != nil
   }
 
@@ -357,5 +356,34 @@ struct RangeInterner {
     slots = newSlots
     keys = newKeys
     mask = newMask
+  }
+}
+
+/// Unicode properties the rules ask about, for the Basic Multilingual Plane as one byte per
+/// code point (64 KB, built once on first use), so hot loops do no property lookups.
+enum ScalarTable {
+  /// General category L* (Python's `isalpha`).
+  static let alpha: UInt8 = 1
+  /// Alphabetic or numeric ("content" for the aware rules).
+  static let alnum: UInt8 = 2
+  /// L*, numeric or `_` (Python's `\w`).
+  static let word: UInt8 = 4
+
+  static let bmp: [UInt8] = (0..<0x10000).map { v in
+    guard let c = Unicode.Scalar(UInt32(v)) else { return 0 }
+    var f: UInt8 = 0
+    if isAlpha(c) { f |= alpha | word }
+    let numeric = c.properties.numericType != nil
+    if c.properties.isAlphabetic || numeric { f |= alnum }
+    if numeric || v == 0x5F { f |= word }
+    return f
+  }
+
+  /// General category L*, by property lookup.
+  static func isAlpha(_ c: Unicode.Scalar) -> Bool {
+    switch c.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+    default: return false
+    }
   }
 }
