@@ -151,7 +151,8 @@ struct SplitMix {
 /// `quarry filter --bench`: documents per second of each filter alone (datatrove's forms, as
 /// datatrove's own throughput is measured) and of each preset's whole stage, on one core.
 public enum FilterBench {
-  /// One measurement: the median of `repeats` timed passes over the documents.
+  /// One measurement: the median of `repeats` timed passes over the documents (five by
+  /// default: one pass takes well under a second, and a shared host varies from pass to pass).
   public struct Row: Sendable {
     public var name: String
     public var documents: Int
@@ -161,7 +162,7 @@ public enum FilterBench {
 
   /// Times every filter and preset on the documents of `file`.
   /// - Throws: `DataError` for an unreadable file or list.
-  public static func run(file: String, badWordsFile: String?, repeats: Int = 3) throws -> [Row] {
+  public static func run(file: String, badWordsFile: String?, repeats: Int = 5) throws -> [Row] {
     var docs: [Document] = []
     try JSONLReader(path: file).forEach { docs.append($0) }
     var rows: [Row] = []
