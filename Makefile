@@ -40,7 +40,8 @@ demo: release
 	@echo "first document:"
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
-	@echo "outputs: out/demo/<step>/ (extract, dedup, tokenizer, annotate, tokenize, heldout, mix, train, sample);"
+	@echo "outputs: out/demo/<step>/ (extract, dedup, filter, tokenizer, annotate, tokenize, heldout, mix, train, sample);"
+	@echo "         dropped documents with their reasons: out/demo/rejected/<step>/;"
 	@echo "         bookkeeping, stats.json, removed.txt, mixture.json: out/demo/_quarry/; progress: quarry status out/demo"
 
 # A real one-node Slurm for the executor tests (root only; ../shared/tools/local-slurm).
