@@ -18,6 +18,8 @@ let package = Package(
     // C libraries: module map + shim header only; each is imported by exactly one module.
     .systemLibrary(
       name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .systemLibrary(
+      name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
@@ -46,6 +48,7 @@ let package = Package(
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim. Optimized
     // in debug builds too: the tests parse the 652 corpus pages (161 MB) more than once.
     .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"], swiftSettings: [.unsafeFlags(["-O"])]),
+    .target(name: "PDFExtract", dependencies: ["DataCore", "CPoppler"], swiftSettings: [.unsafeFlags(["-O"])]),
     // The extract step (WARC/ARC/HTML → documents), warc-stats and batch page extraction.
     .target(
       name: "Extract",
@@ -95,8 +98,8 @@ let package = Package(
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
-        "Model", "Train", .product(name: "Logging", package: "swift-log"),
+        "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "PDFExtract", "WARC", "Dedup", "BPE", "Shards",
+        "Mixture", "Model", "Train", .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Fuzz targets for every reader of untrusted bytes: libFuzzer entry (`make fuzz`) or replay.

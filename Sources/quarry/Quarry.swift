@@ -44,7 +44,7 @@ struct Quarry: AsyncParsableCommand {
       """,
     version: quarryVersion,
     subcommands: [
-      RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, WARCStats.self,
+      RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, ExtractPDF.self, PDFWorkerCommand.self, WARCStats.self,
       Dedup.self, Filter.self, Decontaminate.self, ClassifierCommand.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
       GenerateCommand.self, ModelCommand.self,
     ]
