@@ -105,7 +105,10 @@ let package = Package(
     // Fuzz targets for every reader of untrusted bytes: libFuzzer entry (`make fuzz`) or replay.
     .executableTarget(
       name: "FuzzTargets",
-      dependencies: ["DataCore", "WARC", "HTMLExtract", "Extract", "BPE", "Model", "Shards", "Train", "Mixture", "Pipeline", "ConfigSchema", "QualityFilters"]),
+      dependencies: [
+        "DataCore", "WARC", "HTMLExtract", "Extract", "BPE", "Model", "Shards", "Train", "Mixture", "Pipeline", "ConfigSchema",
+        "QualityFilters", "PDFExtract",
+      ]),
 
     // Helpers shared by the test targets: temporary folders, the repository root, the debug
     // `quarry` binary, running a pipeline YAML, reading a folder's files for byte comparisons.
@@ -114,6 +117,7 @@ let package = Package(
     .testTarget(name: "JobsTests", dependencies: ["Jobs", "DataCore", "TestSupport"]),
     .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore", "TestSupport"]),
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
+    .testTarget(name: "PDFExtractTests", dependencies: ["PDFExtract", "TestSupport"]),
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore", "Pipeline", "TestSupport"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore", "TestSupport"]),

@@ -2,6 +2,8 @@
 // poppler-glib, imported by PDFExtract only. Small helpers for what Swift cannot reach through
 // the GLib macros.
 #include <poppler.h>
+#include <cairo.h>
+#include <cairo-pdf.h>
 
 /// Whether `error` is a poppler error with `code` (POPPLER_ERROR_ENCRYPTED, …).
 static inline int quarry_poppler_error_is(const GError *error, int code) {

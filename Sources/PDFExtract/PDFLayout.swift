@@ -30,7 +30,7 @@ public enum PDFLayout {
   /// The document's text and what the layout found (`columns` per page).
   public static func text(of content: PDFContent) -> (text: String, columns: [Int]) {
     var pages = content.pages.map { lines(of: $0) }
-    removeRunningLines(&pages, heights: content.pages.map(\.height))
+    removeRunningLines(&pages, heights: content.pages.map { $0.height.isFinite ? $0.height : 0 })
     var columns: [Int] = []
     for (k, page) in content.pages.enumerated() {
       let (ordered, count) = readingOrder(pages[k], width: page.width)
@@ -68,7 +68,10 @@ public enum PDFLayout {
   static func lines(of page: PDFPage) -> [Line] {
     var out: [Line] = []
     var current: [PDFWord] = []
-    for w in page.words {
+    for var w in page.words {
+      // Coordinates come from the file: keep them finite and within a sane page.
+      func sane(_ v: Double) -> Double { v.isFinite ? min(max(v, -1e6), 1e6) : 0 }
+      (w.x0, w.y0, w.x1, w.y1, w.size) = (sane(w.x0), sane(w.y0), sane(w.x1), sane(w.y1), sane(w.size))
       if let last = current.last, w.x0 - last.x1 > 2 * max(last.size, w.size, 4) || w.x0 < last.x0 {
         out.append(Line(current))
         current = []
@@ -123,6 +126,8 @@ public enum PDFLayout {
     guard span > 0 else { return (lines, 1) }
     let narrow = lines.filter { $0.x1 - $0.x0 < span * 0.55 }
     var best: (x: Double, leftCount: Int, rightCount: Int)? = nil
+    // At most 400 candidate gutters, whatever the coordinates.
+    let step = max(1, span * 0.4 / 400)
     var x = left + span * 0.3
     while x <= left + span * 0.7 {
       if !narrow.contains(where: { $0.x0 < x && $0.x1 > x }) {
@@ -132,7 +137,7 @@ public enum PDFLayout {
           best = (x, l, r)
         }
       }
-      x += 1
+      x += step
     }
     guard let gutter = best?.x else { return (lines, 1) }
     var marked = lines

@@ -1,10 +1,10 @@
 /// The worker's reply on its pipe: a `PDFContent` or a `PDFFailure`, as length-prefixed
 /// little-endian fields. The parent decodes with bounds on every count, so a worker that dies
 /// mid-write (or writes nonsense) gives `nil`, never a crash.
-enum PDFWire {
+package enum PDFWire {
   static let magic: UInt32 = 0x5144_5046  // "FPDQ"
 
-  static func encode(_ result: Result<PDFContent, PDFFailure>) -> [UInt8] {
+  package static func encode(_ result: Result<PDFContent, PDFFailure>) -> [UInt8] {
     var w = Writer()
     w.u32(magic)
     switch result {
@@ -39,7 +39,7 @@ enum PDFWire {
     return w.bytes
   }
 
-  static func decode(_ bytes: [UInt8]) -> Result<PDFContent, PDFFailure>? {
+  package static func decode(_ bytes: [UInt8]) -> Result<PDFContent, PDFFailure>? {
     var r = Reader(bytes: bytes)
     guard r.u32() == magic, let kind = r.u8() else { return nil }
     if kind == 0 {

@@ -9,7 +9,7 @@ struct ExtractPDF: ParsableCommand {
     abstract: "Print the text of a PDF in reading order (columns, running heads removed, hyphens joined).",
     discussion: """
       Examples:
-        quarry extract-pdf Fixtures/pdf/two-column.pdf
+        quarry extract-pdf Fixtures/pdf/paper.pdf
 
       The PDF is parsed in a worker process with a time and memory limit; a file that crashes,
       hangs or is encrypted exits with status 1 and its reason on stderr.
