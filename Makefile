@@ -3,8 +3,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev libfasttext-dev pkg-config zstd
-PKGS := libxml-2.0 libzstd zlib libisal openblas
+DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev libfasttext-dev libpoppler-glib-dev pkg-config zstd
+PKGS := libxml-2.0 libzstd zlib libisal openblas poppler-glib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared

@@ -18,6 +18,8 @@ let package = Package(
     // C libraries: module map + shim header only; each is imported by exactly one module.
     .systemLibrary(
       name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .systemLibrary(
+      name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
@@ -46,6 +48,7 @@ let package = Package(
     // HTML → main text with libxml2, keeping math as LaTeX and code blocks verbatim. Optimized
     // in debug builds too: the tests parse the 652 corpus pages (161 MB) more than once.
     .target(name: "HTMLExtract", dependencies: ["DataCore", "CLibXML2"], swiftSettings: [.unsafeFlags(["-O"])]),
+    .target(name: "PDFExtract", dependencies: ["DataCore", "CPoppler"], swiftSettings: [.unsafeFlags(["-O"])]),
     // The extract step (WARC/ARC/HTML → documents), warc-stats and batch page extraction.
     .target(
       name: "Extract",
@@ -95,14 +98,17 @@ let package = Package(
     .executableTarget(
       name: "quarry",
       dependencies: [
-        "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "WARC", "Dedup", "BPE", "Shards", "Mixture",
-        "Model", "Train", .product(name: "Logging", package: "swift-log"),
+        "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "PDFExtract", "WARC", "Dedup", "BPE", "Shards",
+        "Mixture", "Model", "Train", .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Fuzz targets for every reader of untrusted bytes: libFuzzer entry (`make fuzz`) or replay.
     .executableTarget(
       name: "FuzzTargets",
-      dependencies: ["DataCore", "WARC", "HTMLExtract", "Extract", "BPE", "Model", "Shards", "Train", "Mixture", "Pipeline", "ConfigSchema", "QualityFilters"]),
+      dependencies: [
+        "DataCore", "WARC", "HTMLExtract", "Extract", "BPE", "Model", "Shards", "Train", "Mixture", "Pipeline", "ConfigSchema",
+        "QualityFilters", "PDFExtract",
+      ]),
 
     // Helpers shared by the test targets: temporary folders, the repository root, the debug
     // `quarry` binary, running a pipeline YAML, reading a folder's files for byte comparisons.
@@ -111,6 +117,7 @@ let package = Package(
     .testTarget(name: "JobsTests", dependencies: ["Jobs", "DataCore", "TestSupport"]),
     .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore", "TestSupport"]),
     .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
+    .testTarget(name: "PDFExtractTests", dependencies: ["PDFExtract", "TestSupport"]),
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore", "Pipeline", "TestSupport"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore", "TestSupport"]),

@@ -15,6 +15,7 @@ import Extract
 import HTMLExtract
 import Mixture
 import Model
+import PDFExtract
 import Pipeline
 import QualityFilters
 import Shards
@@ -45,6 +46,9 @@ enum FuzzTarget: String, CaseIterable {
   /// The quality filters, both presets, on any text (and bad-words matching, decontamination
   /// and PII masking): every rule's scoring must survive any bytes.
   case filter
+  /// The PDF worker's reply as the parent decodes it, then laid out: a worker that a hostile
+  /// PDF took over must not be able to crash or hang the parent.
+  case pdfwire
 
   /// Runs one input; a thrown error is a refusal, the expected answer to bad bytes. Only traps,
   /// hangs and memory blow-ups are findings.
@@ -103,6 +107,9 @@ enum FuzzTarget: String, CaseIterable {
       _ = PIIMasker.mask(text)
       _ = EnglishWordTokenizer.words(text)
       _ = BadWordsFilter(words: ["ass", "2 girls 1 cup", "xxx", "s&m", "\u{1F595}"]).firstMatch(in: text)
+    case .pdfwire:
+      guard case .success(let content)? = PDFWire.decode(bytes) else { throw DataError.invalidInput("not a reply") }
+      _ = PDFLayout.text(of: content)
     }
   }
 }

@@ -22,6 +22,7 @@ struct Quarry: AsyncParsableCommand {
         quarry extract Fixtures/warc Fixtures/html --output out/extract
         quarry extract-html Fixtures/html/katex-softmax.html
         quarry extract-html --list Fixtures/pages.tsv --out-dir out/pages
+        quarry extract-pdf Fixtures/pdf/paper.pdf
         quarry warc-stats --http Fixtures/warc/sample.warc.gz
         quarry dedup --input out/extract --output out/dedup --workers 2
         quarry filter --input out/dedup --output out/filtered
@@ -44,7 +45,7 @@ struct Quarry: AsyncParsableCommand {
       """,
     version: quarryVersion,
     subcommands: [
-      RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, WARCStats.self,
+      RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, ExtractPDF.self, PDFWorkerCommand.self, WARCStats.self,
       Dedup.self, Filter.self, Decontaminate.self, ClassifierCommand.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
       GenerateCommand.self, ModelCommand.self,
     ]

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-TARGETS=${FUZZ_TARGETS:-"warc html jsonl tokenizer safetensors shard config filter"}
+TARGETS=${FUZZ_TARGETS:-"warc html jsonl tokenizer safetensors shard config filter pdfwire"}
 SWIFT=${SWIFT:-swift}
 
 seeds() {

@@ -5,7 +5,7 @@
 set -uo pipefail
 commands() {
   quarry --help
-  for c in run run-task status extract extract-html warc-stats filter decontaminate classifier "classifier train" \
+  for c in run run-task status extract extract-html extract-pdf warc-stats filter decontaminate classifier "classifier train" \
            dedup "dedup signatures" "dedup buckets" \
            "dedup clusters" "dedup filter" "dedup finish" tokenizer "tokenizer train" "tokenizer encode" \
            tokenize shards mix train generate model "model logits" "model init" "model info"; do

@@ -1,0 +1,26 @@
+#pragma once
+// poppler-glib, imported by PDFExtract only. Small helpers for what Swift cannot reach through
+// the GLib macros.
+#include <poppler.h>
+#include <cairo.h>
+#include <cairo-pdf.h>
+
+/// Whether `error` is a poppler error with `code` (POPPLER_ERROR_ENCRYPTED, …).
+static inline int quarry_poppler_error_is(const GError *error, int code) {
+  return error != NULL && error->domain == POPPLER_ERROR && error->code == code;
+}
+
+/// Releases a GObject (document, page).
+static inline void quarry_unref(void *object) { if (object) g_object_unref(object); }
+
+// Process helpers for the worker that runs poppler (PDFWorker).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/// A pipe whose ends close on exec (no other spawned process inherits them).
+static inline int quarry_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/// Asks the kernel to kill this process when its parent dies.
+static inline int quarry_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }

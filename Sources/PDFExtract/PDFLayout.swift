@@ -1,0 +1,217 @@
+/// From a PDF's words to reading-order text: lines, columns, running heads and page numbers
+/// removed, paragraphs joined across lines (line-end hyphens joined where the word is a word),
+/// ligatures expanded.
+public enum PDFLayout {
+  /// A line of text on a page.
+  struct Line {
+    var words: [PDFWord]
+    var x0: Double
+    var y0: Double
+    var x1: Double
+    var y1: Double
+    var size: Double
+    var text: String
+    /// 0: full width (or a one-column page), 1: left column, 2: right column.
+    var column = 0
+
+    init(_ words: [PDFWord]) {
+      self.words = words
+      x0 = words.map(\.x0).min() ?? 0
+      x1 = words.map(\.x1).max() ?? 0
+      y0 = words.map(\.y0).min() ?? 0
+      y1 = words.map(\.y1).max() ?? 0
+      let sizes = words.map(\.size).sorted()
+      size = sizes.isEmpty ? 0 : max(sizes[sizes.count / 2], 1)
+      text = words.map(\.text).joined(separator: " ")
+    }
+    var height: Double { max(y1 - y0, 1) }
+  }
+
+  /// The document's text and what the layout found (`columns` per page).
+  public static func text(of content: PDFContent) -> (text: String, columns: [Int]) {
+    var pages = content.pages.map { lines(of: $0) }
+    removeRunningLines(&pages, heights: content.pages.map { $0.height.isFinite ? $0.height : 0 })
+    var columns: [Int] = []
+    for (k, page) in content.pages.enumerated() {
+      let (ordered, count) = readingOrder(pages[k], width: page.width)
+      pages[k] = ordered
+      columns.append(count)
+    }
+    let vocabulary = Set(pages.joined().flatMap(\.words).map { $0.text.lowercased() })
+    var paragraphs: [String] = []
+    var current = ""
+    var previous: Line? = nil
+    for page in pages {
+      for line in page {
+        let text = expandLigatures(line.text)
+        if let p = previous, continues(p, line) {
+          current = join(current, text, vocabulary: vocabulary)
+        } else {
+          if !current.isEmpty { paragraphs.append(current) }
+          current = text
+        }
+        previous = line
+      }
+      // A paragraph may go on over the page break: the next page's first line decides.
+      previous = previous.map {
+        var p = $0
+        p.y1 = -.infinity
+        return p
+      }
+    }
+    if !current.isEmpty { paragraphs.append(current) }
+    return (paragraphs.joined(separator: "\n\n"), columns)
+  }
+
+  /// Poppler's lines, split where a gap wider than two character heights separates words
+  /// (two columns on one baseline).
+  static func lines(of page: PDFPage) -> [Line] {
+    var out: [Line] = []
+    var current: [PDFWord] = []
+    for var w in page.words {
+      // Coordinates come from the file: keep them finite and within a sane page.
+      func sane(_ v: Double) -> Double { v.isFinite ? min(max(v, -1e6), 1e6) : 0 }
+      (w.x0, w.y0, w.x1, w.y1, w.size) = (sane(w.x0), sane(w.y0), sane(w.x1), sane(w.y1), sane(w.size))
+      if let last = current.last, w.x0 - last.x1 > 2 * max(last.size, w.size, 4) || w.x0 < last.x0 {
+        out.append(Line(current))
+        current = []
+      }
+      current.append(w)
+      if w.endsLine {
+        out.append(Line(current))
+        current = []
+      }
+    }
+    if !current.isEmpty { out.append(Line(current)) }
+    return out
+  }
+
+  /// Lines in the top or bottom 9% of a page that repeat (digits aside) on at least three
+  /// pages, or on every page of a two-page document, and lone page numbers there, are removed.
+  static func removeRunningLines(_ pages: inout [[Line]], heights: [Double]) {
+    func isMargin(_ l: Line, _ h: Double) -> Bool { l.y1 < h * 0.09 || l.y0 > h * 0.91 }
+    func key(_ l: Line) -> String {
+      String(l.text.unicodeScalars.map { $0.properties.numericType != nil ? "#" : Character($0) })
+    }
+    var seen: [String: Int] = [:]
+    for (k, page) in pages.enumerated() {
+      for l in Set(page.filter { isMargin($0, heights[k]) }.map(key)) { seen[l, default: 0] += 1 }
+    }
+    let needed = pages.count <= 2 ? max(pages.count, 2) : 3
+    for k in pages.indices {
+      pages[k].removeAll { l in
+        guard isMargin(l, heights[k]) else { return false }
+        return seen[key(l), default: 0] >= needed || isPageNumber(l.text)
+      }
+    }
+  }
+
+  /// `12`, `xii`, `Page 3`, `- 4 -`, `3 / 10`.
+  static func isPageNumber(_ s: String) -> Bool {
+    let t = s.lowercased().filter { $0 != " " && $0 != "-" && $0 != "–" }
+    let body = t.hasPrefix("page") ? String(t.dropFirst(4)) : t
+    if !body.isEmpty && body.allSatisfy({ $0.isNumber || $0 == "/" }) && body.count <= 9 { return true }
+    return !body.isEmpty && body.count <= 6 && body.allSatisfy { "ivxlc".contains($0) }
+  }
+
+  /// Lines in reading order, and how many columns the page has. A page has two columns when
+  /// a vertical gutter near its middle is crossed by no narrow line; then full-width lines
+  /// (titles, abstracts, figures) cut it into bands, and each band reads its left column, then
+  /// its right.
+  static func readingOrder(_ lines: [Line], width: Double) -> ([Line], Int) {
+    guard lines.count >= 6 else { return (lines, 1) }
+    let left = lines.map(\.x0).min()!
+    let right = lines.map(\.x1).max()!
+    let span = right - left
+    guard span > 0 else { return (lines, 1) }
+    let narrow = lines.filter { $0.x1 - $0.x0 < span * 0.55 }
+    var best: (x: Double, leftCount: Int, rightCount: Int)? = nil
+    // At most 400 candidate gutters, whatever the coordinates.
+    let step = max(1, span * 0.4 / 400)
+    var x = left + span * 0.3
+    while x <= left + span * 0.7 {
+      if !narrow.contains(where: { $0.x0 < x && $0.x1 > x }) {
+        let l = narrow.filter { $0.x1 <= x }.count
+        let r = narrow.filter { $0.x0 >= x }.count
+        if l >= 3 && r >= 3 && (best == nil || min(l, r) > min(best!.leftCount, best!.rightCount)) {
+          best = (x, l, r)
+        }
+      }
+      x += step
+    }
+    guard let gutter = best?.x else { return (lines, 1) }
+    var marked = lines
+    for k in marked.indices {
+      let l = marked[k]
+      marked[k].column = l.x1 <= gutter ? 1 : l.x0 >= gutter ? 2 : 0
+    }
+    // Bands between full-width lines, top to bottom.
+    let full = marked.filter { $0.column == 0 }.sorted { $0.y0 < $1.y0 }
+    var out: [Line] = []
+    var top = -Double.infinity
+    for cut in full + [nil] {
+      let bottom = cut?.y0 ?? .infinity
+      let band = marked.filter { $0.column != 0 && $0.y0 >= top && $0.y0 < bottom }
+      out += band.filter { $0.column == 1 }.sorted { ($0.y0, $0.x0) < ($1.y0, $1.x0) }
+      out += band.filter { $0.column == 2 }.sorted { ($0.y0, $0.x0) < ($1.y0, $1.x0) }
+      if let cut {
+        out.append(cut)
+        top = cut.y0
+      }
+    }
+    return (out, 2)
+  }
+
+  /// Whether `next` continues the paragraph of `line`: the same column, close below it, about
+  /// the same size.
+  static func continues(_ line: Line, _ next: Line) -> Bool {
+    if line.y1 == -.infinity || (line.column != 0 && next.column != 0 && line.column != next.column)
+      || next.y0 < line.y0 - line.height
+    {
+      // Over a page or column break: a line that did not end a sentence, and a next one in
+      // lowercase.
+      guard let end = line.text.last, let start = next.text.first else { return false }
+      return !".!?:".contains(end) && start.isLowercase
+    }
+    guard line.column == next.column, abs(line.size - next.size) <= max(line.size, next.size) * 0.15 else {
+      return false
+    }
+    let gap = next.y0 - line.y1
+    return gap >= -line.height * 0.5 && gap <= line.height * 0.7
+  }
+
+  /// `paragraph` + `line`, with a line-end hyphen joined when the joined word is used in the
+  /// document (or the hyphenated one is not), kept without the break when the hyphenated form
+  /// is itself used.
+  static func join(_ paragraph: String, _ line: String, vocabulary: Set<String>) -> String {
+    guard paragraph.hasSuffix("-"), paragraph.count >= 3,
+      let before = paragraph.dropLast().last, before.isLetter,
+      let first = line.first, first.isLowercase
+    else { return paragraph + " " + line }
+    let head = paragraph.dropLast().reversed().prefix { $0.isLetter }
+    let leftPart = String(head.reversed()).lowercased()
+    let rightPart = String(line.prefix { $0.isLetter }).lowercased()
+    if vocabulary.contains(leftPart + "-" + rightPart) && !vocabulary.contains(leftPart + rightPart) {
+      return paragraph + line
+    }
+    return String(paragraph.dropLast()) + line
+  }
+
+  /// U+FB00–FB06 as their letters (NFKC of those alone; other compatibility characters stay).
+  static func expandLigatures(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: { $0.value >= 0xFB00 && $0.value <= 0xFB06 }) else { return s }
+    var out = String.UnicodeScalarView()
+    for c in s.unicodeScalars {
+      switch c.value {
+      case 0xFB00: out.append(contentsOf: "ff".unicodeScalars)
+      case 0xFB01: out.append(contentsOf: "fi".unicodeScalars)
+      case 0xFB02: out.append(contentsOf: "fl".unicodeScalars)
+      case 0xFB03: out.append(contentsOf: "ffi".unicodeScalars)
+      case 0xFB04: out.append(contentsOf: "ffl".unicodeScalars)
+      case 0xFB05, 0xFB06: out.append(contentsOf: "st".unicodeScalars)
+      default: out.append(c)
+      }
+    }
+    return String(out)
+  }
+}

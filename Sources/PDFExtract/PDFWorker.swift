@@ -1,0 +1,140 @@
+internal import CPoppler
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Poppler parses untrusted bytes in C++, so every PDF is read in a worker process: a crash,
+/// a hang or a memory blow-up there is one counted error for that file, never the end of the
+/// run.
+///
+/// The parent starts `quarry pdf-worker FILE` (`posix_spawn`, safe from a threaded process),
+/// reads its reply from a pipe until a deadline, then kills it if it is still running and
+/// always reaps it, so no process outlives the call. The worker limits its own address space
+/// and CPU time, asks to die with its parent, and never returns into the caller's code.
+public enum PDFWorker {
+  public struct Limits: Sendable {
+    /// Wall-clock seconds per file.
+    public var seconds: Double = 30
+    /// The worker's address-space limit.
+    public var memoryBytes = 2 << 30
+    /// Bytes of the file.
+    public var maxFileBytes = 256 << 20
+    /// Pages read per file.
+    public var maxPages = 2000
+
+    public init() {}
+  }
+
+  /// The worker's entry point (`quarry pdf-worker FILE`): reads `path` under `limits` and
+  /// writes the encoded result to standard output, then exits.
+  public static func serve(path: String, password: String?, limits: Limits) -> Never {
+    var core = rlimit(rlim_cur: 0, rlim_max: 0)
+    setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &core)
+    var memory = rlimit(rlim_cur: rlim_t(limits.memoryBytes), rlim_max: rlim_t(limits.memoryBytes))
+    setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &memory)
+    let cpu = rlim_t(max(1, Int(limits.seconds.rounded(.up)) + 1))
+    var cpuLimit = rlimit(rlim_cur: cpu, rlim_max: cpu + 2)
+    setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpuLimit)
+    _ = quarry_die_with_parent()
+    var readerLimits = PopplerReader.Limits()
+    readerLimits.maxFileBytes = limits.maxFileBytes
+    readerLimits.maxPages = limits.maxPages
+    let bytes = PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits))
+    var at = 0
+    while at < bytes.count {
+      let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + at, $0.count - at) }
+      if n <= 0 { break }
+      at += n
+    }
+    _exit(0)
+  }
+
+  /// Reads `path` in a worker started as `command + [path]` (by default this executable's
+  /// `pdf-worker` subcommand).
+  public static func read(
+    path: String, password: String? = nil, limits: Limits = Limits(), command: [String]? = nil
+  ) -> Result<PDFContent, PDFFailure> {
+    var argv = command ?? [selfExecutable(), "pdf-worker"]
+    argv += [
+      "--seconds", String(limits.seconds), "--max-memory-mb", String(limits.memoryBytes >> 20),
+      "--max-pages", String(limits.maxPages), "--max-file-mb", String(max(1, limits.maxFileBytes >> 20)),
+    ]
+    if let password { argv += ["--password", password] }
+    argv.append(path)
+
+    var pipeFDs: [Int32] = [-1, -1]
+    guard quarry_pipe_cloexec(&pipeFDs) == 0 else { return .failure(.crash) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    posix_spawnattr_setsigmask(&attributes, &mask)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+    var pid: pid_t = 0
+    let cArgs = argv.map { strdup($0) } + [nil]
+    defer { for p in cArgs { free(p) } }
+    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
+    close(pipeFDs[1])
+    guard spawned == 0 else {
+      close(pipeFDs[0])
+      return .failure(.crash)
+    }
+
+    // Read until end of file or the deadline.
+    let deadline = monotonic() + limits.seconds
+    var reply: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    var timedOut = false
+    while true {
+      let left = deadline - monotonic()
+      if left <= 0 {
+        timedOut = true
+        break
+      }
+      var poller = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, Int32(min(left * 1000, 1000).rounded(.up)))
+      if ready < 0 && errno != EINTR { break }
+      if ready <= 0 { continue }
+      let n = buffer.withUnsafeMutableBytes { Glibc.read(pipeFDs[0], $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      reply += buffer[0..<n]
+    }
+    close(pipeFDs[0])
+    if timedOut { kill(pid, SIGKILL) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if timedOut { return .failure(.timeout) }
+    if let result = PDFWire.decode(reply) { return result }
+    // No whole reply: killed by a signal (SIGXCPU: out of CPU time; SIGKILL/SIGABRT/SIGSEGV
+    // near the memory limit are indistinguishable from a crash), or an exit without output.
+    let signal = status & 0x7F
+    if signal == SIGXCPU { return .failure(.timeout) }
+    return .failure(.crash)
+  }
+
+  /// This process's executable.
+  static func selfExecutable() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    return n > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+  }
+
+  private static func monotonic() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+}

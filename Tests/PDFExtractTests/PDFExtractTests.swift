@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import PDFExtract
+
+/// PDFs written here with cairo, read back through the isolated worker (the built `quarry
+/// pdf-worker`), checked for exact text.
+@Suite("PDF extraction")
+struct PDFExtractTests {
+  let worker = [quarryBinary, "pdf-worker"]
+
+  /// Writes `pages` to a temporary PDF and extracts its text.
+  func text(_ pages: [[PDFWriter.Run]]) throws -> String {
+    let path = makeTempDir("quarry-pdf") + "/doc.pdf"
+    #expect(PDFWriter().write(pages, to: path))
+    return try PDFExtractor.extract(path: path, workerCommand: worker).get().text
+  }
+
+  /// Lines of `size`-point text from `(x, y)` down, 14 points apart.
+  func lines(_ texts: [String], x: Double, y: Double, size: Double = 10) -> [PDFWriter.Run] {
+    texts.enumerated().map { PDFWriter.Run(x: x, y: y + Double($0.offset) * 14, size: size, text: $0.element) }
+  }
+
+  @Test("two columns read left, then right, under a full-width title")
+  func twoColumns() throws {
+    let page =
+      [PDFWriter.Run(x: 150, y: 80, size: 18, text: "A Study of Two Columns in Reading Order")]
+      + lines(["The left column starts here and", "goes on for a few lines of", "plain text that ends here."], x: 72, y: 140)
+      + lines(["The right column comes second,", "and it is read after the left", "one, as a reader would."], x: 320, y: 140)
+    #expect(
+      try text([page]) == """
+        A Study of Two Columns in Reading Order
+
+        The left column starts here and goes on for a few lines of plain text that ends here.
+
+        The right column comes second, and it is read after the left one, as a reader would.
+        """)
+  }
+
+  @Test("running heads and page numbers repeated on every page are removed")
+  func headersAndFooters() throws {
+    let bodies = ["The first page holds one sentence.", "The second page holds another one.", "The third page ends the document."]
+    let pages = bodies.enumerated().map { k, body in
+      [
+        PDFWriter.Run(x: 72, y: 40, size: 9, text: "Journal of Synthetic Tests, Volume 3"),
+        PDFWriter.Run(x: 72, y: 200, size: 11, text: body),
+        PDFWriter.Run(x: 300, y: 760, size: 9, text: String(k + 1)),
+      ]
+    }
+    #expect(
+      try text(pages) == """
+        The first page holds one sentence.
+
+        The second page holds another one.
+
+        The third page ends the document.
+        """)
+  }
+
+  @Test("ligatures are expanded; line-end hyphens are joined, real compounds keep theirs")
+  func ligaturesAndHyphens() throws {
+    let page =
+      lines(["The \u{FB01}rst experi-", "ment was a success, and the", "well-known result held."], x: 72, y: 100)
+      + lines(["A self-contained proof is given here."], x: 72, y: 180)
+      + lines(["It is self-", "contained too."], x: 72, y: 240)
+    #expect(
+      try text([page]) == """
+        The first experiment was a success, and the well-known result held.
+
+        A self-contained proof is given here.
+
+        It is self-contained too.
+        """)
+  }
+
+  @Test("the worker's reply survives a round trip; a cut or foreign reply is refused")
+  func wire() {
+    let content = PDFContent(
+      pageCount: 2, title: "T", producer: "P", fonts: ["CMR10", "CMSY10"],
+      pages: [
+        PDFPage(width: 612, height: 792, words: [PDFWord(text: "‖x‖", x0: 1, y0: 2, x1: 3, y1: 4, font: 1, size: 10, endsLine: true)])
+      ], truncated: "pages")
+    let bytes = PDFWire.encode(.success(content))
+    #expect(PDFWire.decode(bytes) == .success(content))
+    #expect(PDFWire.decode(PDFWire.encode(.failure(.encrypted))) == .failure(.encrypted))
+    for cut in [0, 3, 5, bytes.count / 2, bytes.count - 1] { #expect(PDFWire.decode(Array(bytes.prefix(cut))) == nil) }
+    #expect(PDFWire.decode(Array("not a reply at all".utf8)) == nil)
+  }
+
+  @Test("bad files are counted errors: not a PDF, missing, encrypted, and a hang past the deadline")
+  func failures() throws {
+    let dir = makeTempDir("quarry-pdf")
+    let junk = dir + "/junk.pdf"
+    try Data("%PDF-1.4 this is not a PDF".utf8).write(to: URL(fileURLWithPath: junk))
+    #expect(PDFExtractor.extract(path: junk, workerCommand: worker).failure == .damaged)
+    #expect(PDFExtractor.extract(path: dir + "/missing.pdf", workerCommand: worker).failure == .unreadable)
+    guard let hostile = sharedCorpus("pdf/hostile") else { return }
+    #expect(PDFExtractor.extract(path: hostile + "/qpdf-encrypted-40-bit-R3.pdf", workerCommand: worker).failure == .encrypted)
+    var limits = PDFWorker.Limits()
+    limits.seconds = 2
+    let start = Date()
+    #expect(PDFExtractor.extract(path: hostile + "/pdfjs-bomb_giant.pdf", limits: limits, workerCommand: worker).failure == .timeout)
+    #expect(Date().timeIntervalSince(start) < 6)
+  }
+}
+
+extension Result {
+  var failure: Failure? {
+    if case .failure(let f) = self { return f }
+    return nil
+  }
+}
