@@ -20,7 +20,7 @@ readme() {
 # Example lines start with "quarry " (or "for … quarry"); a trailing backslash continues a line.
 mapfile -t examples < <((commands | awk '
   cont { s = $0; sub(/^ +/, "", s); line = line " " s }
-  !cont && /^  +(quarry |for )/ { line = $0; sub(/^ +/, "", line); cont = 1 }
+  !cont && /^  +(quarry |for [A-Za-z_]+ in )/ { line = $0; sub(/^ +/, "", line); cont = 1 }
   cont && /\\$/ { sub(/\\$/, "", line); next }
   cont { print line; cont = 0; line = "" }'; readme) | awk '!seen[$0]++')
 passed=0; failed=0
