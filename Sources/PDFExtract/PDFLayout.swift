@@ -103,7 +103,63 @@ public enum PDFLayout {
         guard isMargin(l, heights[k]) else { return false }
         return seen[key(l), default: 0] >= needed || isPageNumber(l.text)
       }
+      peelMargins(&pages[k], height: heights[k])
     }
+  }
+
+  /// Running heads and feet that do not repeat (a one-page document, a first page), peeled
+  /// row by row from the page's top and bottom edges inward. A row (lines on one baseline) in
+  /// the outer 4% goes; one in the top or bottom 12% goes when it holds a page number (and is
+  /// no bigger than 1.6× the body size), or, no bigger than 1.3× the body size, is made of
+  /// short pieces spread along the row or stands apart from the next row inward (a gap of at
+  /// least 0.8 of its height). Peeling stops at the first row that stays, so a footnote
+  /// block or a title is never cut out of the middle.
+  static func peelMargins(_ lines: inout [Line], height: Double) {
+    guard height > 0, lines.count >= 3 else { return }
+    let sizes = lines.flatMap(\.words).map(\.size).sorted()
+    let body = sizes[sizes.count / 2]
+    // Rows: lines whose vertical middles are within 0.3 of a line height.
+    var rows: [[Int]] = []
+    for i in lines.indices.sorted(by: { lines[$0].y0 < lines[$1].y0 }) {
+      let mid = (lines[i].y0 + lines[i].y1) / 2
+      if let last = rows.last, let j = last.first,
+        abs((lines[j].y0 + lines[j].y1) / 2 - mid) <= max(2, 0.3 * lines[j].height)
+      {
+        rows[rows.count - 1].append(i)
+      } else {
+        rows.append([i])
+      }
+    }
+    func top(_ r: [Int]) -> Double { r.map { lines[$0].y0 }.min()! }
+    func bottom(_ r: [Int]) -> Double { r.map { lines[$0].y1 }.max()! }
+    func removable(_ r: [Int], neighbour: [Int]?, fromTop: Bool) -> Bool {
+      if fromTop ? bottom(r) < height * 0.04 : top(r) > height * 0.96 { return true }
+      let inBand = fromTop ? bottom(r) < height * 0.12 : top(r) > height * 0.88
+      let largest = r.map { lines[$0].size }.max()!
+      guard inBand, largest <= body * 1.6 else { return false }
+      // A page number marks its row as a running head (`400  BRITISH HUSBANDRY.  [Ch. XIX.`).
+      if r.contains(where: { isPageNumber(lines[$0].text) }) { return true }
+      guard largest <= body * 1.3 else { return false }
+      // Short pieces spread along one row: `Revision 2.4 … P/N 119-036 … 10 June 2019`.
+      if r.count >= 2 && r.allSatisfy({ lines[$0].text.count <= 40 }) { return true }
+      guard let n = neighbour else { return false }
+      let rowHeight = bottom(r) - top(r)
+      let gap = fromTop ? top(n) - bottom(r) : top(r) - bottom(n)
+      return gap >= 0.8 * rowHeight
+    }
+    var drop = Set<Int>()
+    var i = 0
+    while i < rows.count - 1, removable(rows[i], neighbour: rows[i + 1], fromTop: true) {
+      drop.formUnion(rows[i])
+      i += 1
+    }
+    var j = rows.count - 1
+    while j > i + 1, removable(rows[j], neighbour: rows[j - 1], fromTop: false) {
+      drop.formUnion(rows[j])
+      j -= 1
+    }
+    guard !drop.isEmpty else { return }
+    lines = lines.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
   }
 
   /// `12`, `xii`, `Page 3`, `- 4 -`, `3 / 10`.

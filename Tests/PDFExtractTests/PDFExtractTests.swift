@@ -58,6 +58,28 @@ struct PDFExtractTests {
         """)
   }
 
+  @Test("a single page's running head and foot go by position; its title stays")
+  func singlePageMargins() throws {
+    let page =
+      [
+        PDFWriter.Run(x: 72, y: 30, size: 9, text: "Technical Note 7"),
+        PDFWriter.Run(x: 540, y: 30, size: 9, text: "12"),
+        PDFWriter.Run(x: 72, y: 90, size: 18, text: "A Single Page"),
+      ]
+      + lines(["The body of a single page is kept", "whole, and only its margins go."], x: 72, y: 140)
+      + [
+        PDFWriter.Run(x: 72, y: 740, size: 9, text: "Revision: 2.4"),
+        PDFWriter.Run(x: 276, y: 740, size: 9, text: "P/N 119-036"),
+        PDFWriter.Run(x: 468, y: 740, size: 9, text: "10 June 2019"),
+      ]
+    #expect(
+      try text([page]) == """
+        A Single Page
+
+        The body of a single page is kept whole, and only its margins go.
+        """)
+  }
+
   @Test("ligatures are expanded; line-end hyphens are joined, real compounds keep theirs")
   func ligaturesAndHyphens() throws {
     let page =
