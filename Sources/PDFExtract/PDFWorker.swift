@@ -1,4 +1,5 @@
 internal import CPoppler
+import DataCore
 
 #if canImport(Glibc)
   import Glibc
@@ -93,12 +94,12 @@ public enum PDFWorker {
     }
 
     // Read until end of file or the deadline.
-    let deadline = monotonic() + limits.seconds
+    let deadline = monotonicSeconds() + limits.seconds
     var reply: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     var timedOut = false
     while true {
-      let left = deadline - monotonic()
+      let left = deadline - monotonicSeconds()
       if left <= 0 {
         timedOut = true
         break
@@ -130,11 +131,5 @@ public enum PDFWorker {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     return n > 0 ? String(cString: buffer) : CommandLine.arguments[0]
-  }
-
-  private static func monotonic() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 }

@@ -94,7 +94,7 @@ public struct BadWordsFilter: DocumentStage {
   /// The listed entries found in `text`, one per match, left to right (matches may overlap),
   /// at most `limit`.
   public func matches(in text: String, ignoring: Set<String> = [], limit: Int = .max) -> [String] {
-    matches(in: Array(text.unicodeScalars), ignoring: ignoring, limit: limit)
+    matches(in: PythonText.scalars(text), ignoring: ignoring, limit: limit)
   }
 
   /// The listed entries found in the text of `scalars`, as `matches(in:)`.

@@ -193,11 +193,4 @@ public enum FilterBench {
     }
     return rows
   }
-
-  /// Monotonic clock, in seconds.
-  static func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-  }
 }
