@@ -520,19 +520,6 @@ func collapseSpaces(_ s: String) -> String {
 
 extension String {
   func replacingSpaces() -> String { String(unicodeScalars.filter { !isHTMLSpace($0) }.map(Character.init)) }
-
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    guard !target.isEmpty, has(target) else { return self }
-    var out = ""
-    var rest = self[...]
-    while let r = rest.range(of: target) {
-      out += rest[..<r.lowerBound]
-      out += replacement
-      rest = rest[r.upperBound...]
-    }
-    out += rest
-    return out
-  }
 }
 
 extension Substring {

@@ -8,9 +8,7 @@ struct MathMLConverter {
   let tree: HTMLTree
 
   func latex(_ i: Int) -> String {
-    var out = convert(i, depth: 0)
-    while out.has("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
-    return out.trim(" ")
+    convert(i, depth: 0).collapsingSpaces().trim(" ")
   }
 
   private func name(_ i: Int) -> String { tree.attrs(i)?.name ?? "" }
@@ -25,10 +23,7 @@ struct MathMLConverter {
     if node.tag == .text { return escapeText(tree.text(i)) }
     let kids = elementChildren(i)
     func arg(_ k: Int) -> String { k < kids.count ? convert(kids[k], depth: depth + 1) : "" }
-    func group(_ k: Int) -> String {
-      let s = arg(k).trim(" ")
-      return s.count == 1 ? s : "{" + s + "}"
-    }
+    func group(_ k: Int) -> String { braced(arg(k)) }
     switch name(i) {
     case "math", "mrow", "mstyle", "mpadded", "semantics", "mtd", "merror", "menclose", "maction":
       if name(i) == "semantics", let first = kids.first { return convert(first, depth: depth + 1) }
@@ -67,7 +62,9 @@ struct MathMLConverter {
       }
       return "\\underset{\(arg(1))}{\(base)}"
     case "mover":
-      let base = group(0)
+      // Each child is converted once: a nested chain must not double the work per level.
+      let inner = arg(0)
+      let base = braced(inner)
       let accent = arg(1).trim(" ")
       switch accent {
       case "^", "\\hat{}", "ˆ": return "\\hat\(base)"
@@ -75,12 +72,14 @@ struct MathMLConverter {
       case "→", "\\rightarrow", "\\to": return "\\vec\(base)"
       case "~", "˜": return "\\tilde\(base)"
       case ".", "˙": return "\\dot\(base)"
-      default: return "\\overset{\(accent)}{\(arg(0))}"
+      default: return "\\overset{\(accent)}{\(inner)}"
       }
     case "munderover":
       let base = arg(0)
-      if base.hasPrefix("\\") { return "\(base)_\(group(1))^\(group(2))" }
-      return "\\overset{\(arg(2))}{\\underset{\(arg(1))}{\(base)}}"
+      let under = arg(1)
+      let over = arg(2)
+      if base.hasPrefix("\\") { return "\(base)_\(braced(under))^\(braced(over))" }
+      return "\\overset{\(over)}{\\underset{\(under)}{\(base)}}"
     case "mmultiscripts":
       return kids.map { convert($0, depth: depth + 1) }.joined(separator: " ")
     case "mfenced":
@@ -95,6 +94,12 @@ struct MathMLConverter {
     default:
       return kids.map { convert($0, depth: depth + 1) }.joined(separator: " ")
     }
+  }
+
+  /// A script argument: one character bare, anything else in braces.
+  private func braced(_ s: String) -> String {
+    let t = s.trim(" ")
+    return t.count == 1 ? t : "{" + t + "}"
   }
 
   private func escapeText(_ s: String) -> String {

@@ -87,6 +87,66 @@ func byteSearch(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UIn
   return false
 }
 
+/// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes.
+func byteIndex(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+  let m = nd.count
+  let n = hay.count
+  guard m > 0, n - from >= m, let h = hay.baseAddress, let p = nd.baseAddress else { return nil }
+  let first = Int32(p[0])
+  var i = from
+  let last = n - m
+  while i <= last {
+    guard let hit = memchr(h + i, first, last - i + 1) else { return nil }
+    let j = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    if memcmp(h + j, p, m) == 0 { return j }
+    i = j + 1
+  }
+  return nil
+}
+
+extension String {
+  /// Replaces every occurrence of `target`, matching UTF-8 bytes (so, like `has`, a match may
+  /// sit inside a grapheme cluster: the two always agree, and a loop of them ends).
+  func replacingOccurrences(of target: String, with replacement: String) -> String {
+    guard !target.isEmpty, has(target) else { return self }
+    let hay = Array(utf8)
+    let nd = Array(target.utf8)
+    let rep = Array(replacement.utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(hay.count)
+    hay.withUnsafeBufferPointer { h in
+      nd.withUnsafeBufferPointer { p in
+        var start = 0
+        while let j = byteIndex(h, p, from: start) {
+          out.append(contentsOf: h[start..<j])
+          out.append(contentsOf: rep)
+          start = j + p.count
+        }
+        out.append(contentsOf: h[start...])
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Runs of spaces (U+0020) collapsed to one, in one pass.
+  func collapsingSpaces() -> String {
+    guard has("  ") else { return self }
+    var out: [UInt8] = []
+    out.reserveCapacity(utf8.count)
+    var lastSpace = false
+    for b in utf8 {
+      if b == 0x20 {
+        if lastSpace { continue }
+        lastSpace = true
+      } else {
+        lastSpace = false
+      }
+      out.append(b)
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
+
 extension StringProtocol {
   /// Byte-level substring test; far faster than the generic `contains`.
   @inline(__always)

@@ -97,4 +97,24 @@ struct HostileInputTests {
     let cyrillic: [UInt8] = Array("<p>".utf8) + [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x20, 0xEC, 0xE8, 0xF0] + Array("</p>".utf8)
     #expect(HTMLExtractor().extract(bytes: cyrillic).text.contains("Привет мир"))
   }
+
+  @Test("MathML whose double space sits before a combining mark ends", .timeLimit(.minutes(1)))
+  func mathSpacesBeforeCombiningMark() {
+    // Space collapsing once looped forever: a byte search saw "  " that a Character search,
+    // reading " \u{301}" as one grapheme, never found to replace (a fuzzer finding).
+    let html = "<html><body><p>Text <math><mi>a</mi><mtext> </mtext><mo>\u{301}</mo></math> after.</p></body></html>"
+    let text = HTMLExtractor().extract(bytes: Array(html.utf8)).text
+    #expect(text.contains("after."))
+    #expect(!text.contains("a  "))
+  }
+
+  @Test("a deep chain of MathML accents converts in linear work", .timeLimit(.minutes(1)))
+  func deepMover() {
+    // Each <mover> with an unknown accent converted its base twice: 2^depth work.
+    var m = "<mi>x</mi>"
+    for _ in 0..<60 { m = "<mover>" + m + "<mo>*</mo></mover>" }
+    let html = "<html><body><p>Formula <math>\(m)</math> here.</p></body></html>"
+    let text = HTMLExtractor().extract(bytes: Array(html.utf8)).text
+    #expect(text.ranges(of: "\\overset{*}").count == 60)
+  }
 }
