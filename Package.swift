@@ -52,7 +52,7 @@ let package = Package(
     // The extract step (WARC/ARC/HTML → documents), warc-stats and batch page extraction.
     .target(
       name: "Extract",
-      dependencies: ["DataCore", "Jobs", "WARC", "HTMLExtract", .product(name: "Logging", package: "swift-log")]),
+      dependencies: ["DataCore", "Jobs", "WARC", "HTMLExtract", "PDFExtract", .product(name: "Logging", package: "swift-log")]),
     // Global deduplication: exact + MinHash LSH in four phases joined by files on disk.
     .target(name: "Dedup", dependencies: ["DataCore", "Jobs", "CMinHash"]),
     // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).

@@ -16,7 +16,9 @@ static inline void quarry_unref(void *object) { if (object) g_object_unref(objec
 // Process helpers for the worker that runs poppler (PDFWorker).
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/memfd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /// A pipe whose ends close on exec (no other spawned process inherits them).
@@ -24,3 +26,6 @@ static inline int quarry_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC)
 
 /// Asks the kernel to kill this process when its parent dies.
 static inline int quarry_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }
+
+/// An anonymous in-memory file (a PDF held in memory, handed to the worker as a file).
+static inline int quarry_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC); }

@@ -103,11 +103,14 @@ package func formatRate(_ x: Double) -> String {
   return String((x * 100).rounded() / 100)
 }
 
-/// Peak resident set size of this process, in bytes.
+/// Peak resident set size of this process, or of the largest child process it has reaped
+/// (a PDF worker) when that was larger, in bytes.
 public func peakRSSBytes() -> Int {
   var usage = rusage()
   getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-  return Int(usage.ru_maxrss) * 1024
+  var children = rusage()
+  getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+  return Int(max(usage.ru_maxrss, children.ru_maxrss)) * 1024
 }
 
 /// Monotonic seconds, for throughput.

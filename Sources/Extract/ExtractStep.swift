@@ -1,20 +1,25 @@
 import DataCore
 import HTMLExtract
 import Jobs
+import PDFExtract
 import WARC
 
-/// The `extract` step: WARC/ARC/HTML files → documents with main text, as JSONL.zst shards.
+/// The `extract` step: WARC/ARC/HTML/PDF files → documents with main text, as JSONL.zst shards.
 ///
 /// Input files are listed and sorted at plan time; task `r` of `tasks` takes every `tasks`-th
 /// file and writes `<data>/<r:05d>.jsonl.zst`. The number of tasks depends only on the inputs,
 /// never on the worker count, so the output is byte-identical for any `--workers`.
 ///
 /// Per record: responses are parsed as HTTP (chunked and gzip/deflate bodies decoded); non-200
-/// statuses, non-HTML types and pages without main text are dropped with a reason; request,
+/// statuses, types other than HTML and PDF, and pages without main text are dropped with a reason; request,
 /// metadata, revisit and other records are counted and skipped; damaged records are counted
 /// under `error.warc_<reason>` and logged once per reason. Every document gets dolma's
 /// `source` (`warc` or `html`) and a `url` in metadata (the WARC target URI, else a `file://`
 /// URL of the input).
+///
+/// PDFs (files, or `application/pdf` responses in a WARC) are read in an isolated worker
+/// process with a time and memory limit; a PDF that is encrypted, damaged, too large, or whose
+/// worker hangs or crashes is counted under `error.pdf_<reason>` and the run goes on.
 public struct ExtractStep: Step {
   /// Input files, sorted.
   public var files: [String]
@@ -28,10 +33,15 @@ public struct ExtractStep: Step {
   public var httpLimits = HTTPLimits()
   /// The HTML extractor.
   public var extractor = HTMLExtractor()
+  /// Limits for each PDF's worker process.
+  public var pdfLimits = PDFWorker.Limits()
+  /// How a PDF worker is started (nil: this executable's `pdf-worker`; tests give `quarry`'s).
+  public var pdfWorkerCommand: [String]? = nil
 
   /// File name endings taken from folders.
   public static let extensions = [
     ".warc", ".warc.gz", ".arc", ".arc.gz", ".html", ".htm", ".html.gz", ".htm.gz", ".xhtml",
+    ".pdf",
   ]
 
   /// Creates the step over listed `files`.
@@ -46,7 +56,7 @@ public struct ExtractStep: Step {
     let files = try listInputFiles(inputs, extensions: extensions)
     guard !files.isEmpty else {
       throw .invalidInput(
-        "no WARC/ARC/HTML files found in \(inputs.joined(separator: ", ")); "
+        "no WARC/ARC/HTML/PDF files found in \(inputs.joined(separator: ", ")); "
           + "pass files ending in \(extensions.joined(separator: " "))")
     }
     return files
@@ -69,6 +79,15 @@ public struct ExtractStep: Step {
     for path in context.select(files) {
       if isWARCPath(path) {
         try extractWARC(path, writer: writer, stats: &stats, context: context)
+      } else if path.lowercased().hasSuffix(".pdf") {
+        stats.count("total")
+        stats.bytesIn += fileSize(path)
+        let metadata: [String: JSONValue] = [
+          "source_file": .string(path), "url": .string(fileURL(path)), "content_type": .string("application/pdf"),
+        ]
+        try extractPDF(.path(path), id: fileStem(path), source: "pdf", metadata: metadata, place: path,
+          writer: writer, stats: &stats, context: context)
+        context.progress(docs: 1, bytes: fileSize(path))
       } else {
         try extractHTMLFile(path, writer: writer, stats: &stats, context: context)
       }
@@ -122,7 +141,7 @@ public struct ExtractStep: Step {
     context.note("truncated.html_limits", "\(place): over the parser's size, depth or node limits; the text is cut")
   }
 
-  private func keep(
+  func keep(
     _ text: String, id: String, source: String, metadata: [String: JSONValue], writer: JSONLWriter,
     stats: inout StageStats
   ) throws {
@@ -192,15 +211,25 @@ public struct ExtractStep: Step {
       return
     }
     let mime = response.contentType ?? ""
+    var id = record.recordID ?? "\(fileStem(path))/\(record.offset)"
+    if id.hasPrefix("<") && id.hasSuffix(">") { id = String(id.dropFirst().dropLast()) }
+    let url = record.targetURI ?? fileURL(path) + "#" + String(record.offset)
+    if isPDFResponse(mime: mime, body: response.body) {
+      let metadata: [String: JSONValue] = [
+        "url": .string(url), "warc_record_id": record.recordID.map { .string($0) } ?? .null,
+        "warc_date": record.date.map { .string($0) } ?? .null, "content_type": .string("application/pdf"),
+      ]
+      try extractPDF(.bytes(response.body), id: id, source: "warc", metadata: metadata,
+        place: "\(path) record \(record.recordID ?? "?")", writer: writer, stats: &stats, context: context)
+      return
+    }
     guard mime.isEmpty || mime.contains("html") else {
       stats.drop("not_html")
       return
     }
     let page = extractor.extract(bytes: response.body, httpCharset: response.charset)
-    var id = record.recordID ?? "\(fileStem(path))/\(record.offset)"
-    if id.hasPrefix("<") && id.hasSuffix(">") { id = String(id.dropFirst().dropLast()) }
     var metadata: [String: JSONValue] = [
-      "url": .string(record.targetURI ?? fileURL(path) + "#" + String(record.offset)),
+      "url": .string(url),
       "warc_record_id": record.recordID.map { .string($0) } ?? .null,
       "warc_date": record.date.map { .string($0) } ?? .null,
       "content_type": .string(mime.isEmpty ? "text/html" : mime),
@@ -210,6 +239,43 @@ public struct ExtractStep: Step {
     ]
     if page.truncated { markTruncated(&metadata, &stats, context, where: "\(path)@\(record.offset)") }
     try keep(page.text, id: id, source: "warc", metadata: metadata, writer: writer, stats: &stats)
+  }
+}
+
+extension ExtractStep {
+  /// A PDF response: declared `application/pdf` (or `x-pdf`), or undeclared/generic bytes
+  /// that start like a PDF.
+  func isPDFResponse(mime: String, body: [UInt8]) -> Bool {
+    let m = mime.lowercased()
+    if m.contains("pdf") { return true }
+    guard m.isEmpty || m.hasPrefix("application/octet-stream") || m.hasPrefix("binary/") else { return false }
+    return body.starts(with: Array("%PDF-".utf8))
+  }
+
+  /// Reads one PDF in a worker and keeps its text with the document's metadata; a PDF that
+  /// cannot be read is one counted error (`error.pdf_<reason>`), noted once per reason.
+  func extractPDF(
+    _ input: PDFWorker.Source, id: String, source: String, metadata: [String: JSONValue], place: String,
+    writer: JSONLWriter, stats: inout StageStats, context: TaskContext
+  ) throws {
+    switch PDFExtractor.extract(input, limits: pdfLimits, workerCommand: pdfWorkerCommand) {
+    case .failure(let failure):
+      let reason = "pdf_" + failure.rawValue
+      stats.error(reason)
+      context.note(reason, "\(place): \(failure.explanation)")
+    case .success(let pdf):
+      var metadata = metadata
+      metadata["pages"] = .int(Int64(pdf.pageCount))
+      if !pdf.title.isEmpty { metadata["title"] = .string(pdf.title) }
+      if !pdf.producer.isEmpty { metadata["producer"] = .string(pdf.producer) }
+      metadata["columns_per_page"] = .array(pdf.columns.map { .int(Int64($0)) })
+      if let cut = pdf.truncated {
+        metadata["truncated"] = .string(cut)
+        stats.count("truncated.pdf_" + cut)
+        context.note("truncated.pdf_" + cut, "\(place): over the PDF limit on \(cut); the text is cut")
+      }
+      try keep(pdf.text, id: id, source: source, metadata: metadata, writer: writer, stats: &stats)
+    }
   }
 }
 

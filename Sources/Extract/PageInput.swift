@@ -43,18 +43,8 @@ public struct HTMLBatchJob {
     try makeDirectories(outputDir)
     var stats = StageStats(stage: "extract-html")
     let start = monotonicSeconds()
-    let list = try readFile(listPath)
-    for rawLine in list.split(separator: 0x0A) {
-      let line = String(decoding: rawLine, as: UTF8.self).trim()
-      guard !line.isEmpty, let tab = line.firstIndex(of: "\t") else { continue }
-      let id = String(line[..<tab])
-      let path = String(line[line.index(after: tab)...])
-      stats.count("total")
-      guard isSafeName(id) else {
-        stats.error("unsafe_id")
-        Logger(label: "extract-html").warning("\(listPath): id '\(id)' cannot be a file name (no '/', '..' or control characters); skipped")
-        continue
-      }
+    for entry in try readBatchList(listPath, stage: "extract-html", stats: &stats) {
+      let (id, path) = (entry.id, entry.path)
       var text = ""
       do {
         let (bytes, cut) = try readPage(path)
@@ -77,6 +67,31 @@ public struct HTMLBatchJob {
     stats.peakRSSBytes = peakRSSBytes()
     return stats
   }
+}
+
+/// One line of a batch list: an output id and an input path.
+struct BatchEntry {
+  var id: String
+  var path: String
+}
+
+/// The `<id>\t<path>` lines of a batch list. Every line counts in `total`; an id that cannot be
+/// a file name is counted as `error.unsafe_id`, logged, and left out.
+func readBatchList(_ listPath: String, stage: String, stats: inout StageStats) throws -> [BatchEntry] {
+  var entries: [BatchEntry] = []
+  for rawLine in try readFile(listPath).split(separator: 0x0A) {
+    let line = String(decoding: rawLine, as: UTF8.self).trim()
+    guard !line.isEmpty, let tab = line.firstIndex(of: "\t") else { continue }
+    let id = String(line[..<tab])
+    stats.count("total")
+    guard isSafeName(id) else {
+      stats.error("unsafe_id")
+      Logger(label: stage).warning("\(listPath): id '\(id)' cannot be a file name (no '/', '..' or control characters); skipped")
+      continue
+    }
+    entries.append(BatchEntry(id: id, path: String(line[line.index(after: tab)...])))
+  }
+  return entries
 }
 
 /// Pages of a batch that could not be read (their outputs were not written).

@@ -79,3 +79,18 @@ public enum PDFFailure: String, Error, Sendable, Equatable {
   /// The file could not be read.
   case unreadable
 }
+
+extension PDFFailure {
+  /// One line for a log: what happened and what to do.
+  public var explanation: String {
+    switch self {
+    case .encrypted: return "encrypted; give its password (extract-pdf --password) or leave it out"
+    case .damaged: return "not a PDF, or too damaged to open"
+    case .tooLarge: return "over the PDF size cap; raise it (--max-file-mb) if the file is trusted"
+    case .timeout: return "the worker ran past its time limit and was killed; raise --seconds if the file is trusted"
+    case .memory: return "the worker ran out of its memory limit; raise --max-memory-mb if the file is trusted"
+    case .crash: return "the worker crashed while parsing (poppler); the file is skipped"
+    case .unreadable: return "the file could not be read"
+    }
+  }
+}

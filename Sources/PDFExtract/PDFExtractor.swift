@@ -18,7 +18,15 @@ public enum PDFExtractor {
   public static func extract(
     path: String, password: String? = nil, limits: PDFWorker.Limits = .init(), workerCommand: [String]? = nil
   ) -> Result<Extraction, PDFFailure> {
-    PDFWorker.read(path: path, password: password, limits: limits, command: workerCommand).map { content in
+    extract(.path(path), password: password, limits: limits, workerCommand: workerCommand)
+  }
+
+  /// The text of a PDF file or of PDF bytes held in memory.
+  public static func extract(
+    _ source: PDFWorker.Source, password: String? = nil, limits: PDFWorker.Limits = .init(),
+    workerCommand: [String]? = nil
+  ) -> Result<Extraction, PDFFailure> {
+    PDFWorker.read(source, password: password, limits: limits, command: workerCommand).map { content in
       let (text, columns) = PDFLayout.text(of: content)
       return Extraction(
         text: text, pageCount: content.pageCount, title: content.title, producer: content.producer,

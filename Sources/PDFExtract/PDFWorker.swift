@@ -41,22 +41,55 @@ public enum PDFWorker {
     var readerLimits = PopplerReader.Limits()
     readerLimits.maxFileBytes = limits.maxFileBytes
     readerLimits.maxPages = limits.maxPages
-    let bytes = PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits))
-    var at = 0
-    while at < bytes.count {
-      let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + at, $0.count - at) }
-      if n <= 0 { break }
-      at += n
-    }
+    _ = writeAll(1, PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits)))
     _exit(0)
   }
 
-  /// Reads `path` in a worker started as `command + [path]` (by default this executable's
-  /// `pdf-worker` subcommand).
+  /// Writes all of `bytes` to `fd`; false on an error.
+  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var at = 0
+    while at < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + at, $0.count - at) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { return false }
+      at += n
+    }
+    return true
+  }
+
+  /// Where a PDF comes from: a file, or bytes in memory (a PDF inside a WARC record).
+  public enum Source: Sendable {
+    case path(String)
+    case bytes([UInt8])
+  }
+
+  /// Reads the PDF at `path` in a worker.
   public static func read(
     path: String, password: String? = nil, limits: Limits = Limits(), command: [String]? = nil
   ) -> Result<PDFContent, PDFFailure> {
-    var argv = command ?? [selfExecutable(), "pdf-worker"]
+    read(.path(path), password: password, limits: limits, command: command)
+  }
+
+  /// Reads `source` in a worker started as `command + [FILE]` (by default this executable's
+  /// `pdf-worker` subcommand). Bytes reach the worker as an in-memory file on its descriptor 3,
+  /// so nothing is written to disk.
+  public static func read(
+    _ source: Source, password: String? = nil, limits: Limits = Limits(), command: [String]? = nil
+  ) -> Result<PDFContent, PDFFailure> {
+    var memoryFile: Int32 = -1
+    defer { if memoryFile >= 0 { close(memoryFile) } }
+    let path: String
+    switch source {
+    case .path(let p):
+      path = p
+    case .bytes(let bytes):
+      guard bytes.count <= limits.maxFileBytes else { return .failure(.tooLarge) }
+      memoryFile = quarry_memfd("quarry-pdf")
+      guard memoryFile >= 0, writeAll(memoryFile, bytes) else { return .failure(.unreadable) }
+      path = "/dev/fd/3"
+    }
+    guard let executable = command?.first ?? workerExecutable() else { return .failure(.crash) }
+    var argv = command ?? [executable, "pdf-worker"]
     argv += [
       "--seconds", String(limits.seconds), "--max-memory-mb", String(limits.memoryBytes >> 20),
       "--max-pages", String(limits.maxPages), "--max-file-mb", String(max(1, limits.maxFileBytes >> 20)),
@@ -71,6 +104,7 @@ public enum PDFWorker {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if memoryFile >= 0 { posix_spawn_file_actions_adddup2(&actions, memoryFile, 3) }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -124,6 +158,16 @@ public enum PDFWorker {
     let signal = status & 0x7F
     if signal == SIGXCPU { return .failure(.timeout) }
     return .failure(.crash)
+  }
+
+  /// The `quarry` executable that serves `pdf-worker`: `$QUARRY_PDF_WORKER` when set (a test
+  /// process, whose own executable is the test runner), else this process's executable; nil
+  /// in a test runner without the variable (it must never be started as a worker).
+  static func workerExecutable() -> String? {
+    if let p = getenv("QUARRY_PDF_WORKER"), p.pointee != 0 { return String(cString: p) }
+    let own = selfExecutable()
+    if own.hasSuffix(".xctest") || own.hasSuffix("swiftpm-testing-helper") { return nil }
+    return own
   }
 
   /// This process's executable.

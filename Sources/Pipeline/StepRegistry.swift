@@ -19,7 +19,12 @@ public struct StepRegistry: StepBuilder {
 
   /// Every kind with its own keys (besides `step`, `name`, `input`/`inputs`).
   static let kinds: [String: (keys: [String: Schema], required: Set<String>)] = [
-    "extract": (["max_tasks": .int(min: 1)], []),
+    "extract": (
+      [
+        "max_tasks": .int(min: 1), "pdf_seconds": .number(min: 0.1, max: 3600),
+        "pdf_max_memory_mb": .int(min: 64), "pdf_max_pages": .int(min: 1),
+      ], []
+    ),
     "dedup": (
       [
         "bands": .int(min: 1, max: 1024), "rows": .int(min: 1, max: 64), "ngram": .int(min: 1, max: 64), "threshold": .number(min: 0.01, max: 1),
@@ -70,6 +75,9 @@ public struct StepRegistry: StepBuilder {
     case "extract":
       var step = ExtractStep(files: spec.inputs, paths: paths)
       step.maxTasks = p.int("max_tasks") ?? step.maxTasks
+      step.pdfLimits.seconds = p.double("pdf_seconds") ?? step.pdfLimits.seconds
+      step.pdfLimits.memoryBytes = p.int("pdf_max_memory_mb").map { $0 << 20 } ?? step.pdfLimits.memoryBytes
+      step.pdfLimits.maxPages = p.int("pdf_max_pages") ?? step.pdfLimits.maxPages
       return step
     case "dedup":
       var c = MinHashConfig()

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Extract
 import Logging
 import PDFExtract
 
-/// `quarry extract-pdf`: the text of one PDF, read in an isolated worker.
+/// `quarry extract-pdf`: the text of one PDF, or of many PDFs listed in a file, each read in
+/// an isolated worker.
 struct ExtractPDF: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "extract-pdf",
@@ -10,14 +12,23 @@ struct ExtractPDF: ParsableCommand {
     discussion: """
       Examples:
         quarry extract-pdf Fixtures/pdf/paper.pdf
+        quarry extract-pdf --list Fixtures/pdf/papers.tsv --out-dir out/pdf
 
-      The PDF is parsed in a worker process with a time and memory limit; a file that crashes,
-      hangs or is encrypted exits with status 1 and its reason on stderr.
+      A --list file has one `<id>\\t<path>` line per PDF; each text goes to <out-dir>/<id>.txt.
+      Every PDF is parsed in a worker process with a time and memory limit. A single FILE that
+      crashes, hangs or is encrypted exits with status 1 and its reason on stderr; in a --list
+      batch such files are counted and logged, and the batch goes on.
       """
   )
 
   @Argument(help: "The PDF file.")
-  var file: String
+  var file: String?
+
+  @Option(help: "A TSV file of '<id>\\t<path>' lines to extract in one run.")
+  var list: String?
+
+  @Option(name: [.customLong("out-dir"), .customLong("out")], help: "Output folder for --list; writes <id>.txt.")
+  var outDir: String?
 
   @Option(help: "Password of an encrypted PDF.")
   var password: String?
@@ -28,15 +39,34 @@ struct ExtractPDF: ParsableCommand {
   @Option(name: .customLong("max-memory-mb"), help: "The worker's memory limit, in MiB.")
   var maxMemoryMB = 2048
 
+  @OptionGroup var log: LogOptions
+
+  func validate() throws {
+    if list == nil && file == nil { throw ValidationError("give a FILE, or --list LIST.tsv --out-dir DIR") }
+    if list != nil && outDir == nil { throw ValidationError("--list needs --out-dir DIR") }
+    if seconds <= 0 { throw ValidationError("--seconds must be above 0") }
+    if maxMemoryMB < 64 { throw ValidationError("--max-memory-mb must be at least 64") }
+  }
+
   func run() throws {
+    log.bootstrap()
     var limits = PDFWorker.Limits()
     limits.seconds = seconds
     limits.memoryBytes = maxMemoryMB << 20
+    if let list, let outDir {
+      var job = PDFBatchJob(listPath: list, outputDir: outDir)
+      job.limits = limits
+      job.password = password
+      let stats = try job.run()
+      Logger(label: "extract-pdf").info("\(stats.summary(unit: "PDFs"))")
+      return
+    }
+    guard let file else { return }
     switch PDFExtractor.extract(path: file, password: password, limits: limits) {
     case .success(let e):
       print(e.text)
     case .failure(let f):
-      Logger(label: "extract-pdf").error("\(file): \(f.rawValue)")
+      Logger(label: "extract-pdf").error("\(file): \(f.explanation)")
       throw ExitCode(1)
     }
   }

@@ -18,24 +18,33 @@ func runSingle(
 /// `quarry extract`: WARC/HTML inputs → JSONL.zst documents with main text.
 struct Extract: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Extract main text from WARC/WARC.gz/ARC/HTML files or folders into JSONL.zst shards.",
+    abstract: "Extract main text from WARC/WARC.gz/ARC/HTML/PDF files or folders into JSONL.zst shards.",
     discussion: """
       Writes <output>/extract/<rank>.jsonl.zst (one task per input file, at most 256) and the
       bookkeeping under <output>/_quarry/. A rerun skips finished tasks; output is identical
-      for any --workers.
+      for any --workers. Each PDF (a file, or a PDF response in a WARC) is parsed in a worker
+      process with a time and memory limit; one that is encrypted, damaged, or hangs or crashes
+      its worker is counted under error.pdf_<reason>.
 
-      Example:
+      Examples:
         quarry extract Fixtures/warc Fixtures/html --output out/extract --workers 2
+        quarry extract Fixtures/pdf --output out/extract-pdf --pdf-seconds 10
       """
   )
-  @Argument(help: "WARC, WARC.gz, ARC or HTML files, or folders of them.") var inputs: [String]
+  @Argument(help: "WARC, WARC.gz, ARC, HTML or PDF files, or folders of them.") var inputs: [String]
   @Option(help: "The run folder.") var output: String
+  @Option(name: .customLong("pdf-seconds"), help: "Seconds allowed per PDF (default 30).") var pdfSeconds: Double?
+  @Option(name: .customLong("pdf-max-memory-mb"), help: "Memory limit of a PDF worker, in MiB (default 2048).")
+  var pdfMaxMemoryMB: Int?
   @OptionGroup var workers: WorkerOptions
   @OptionGroup var log: LogOptions
 
   func run() async throws {
     log.bootstrap()
-    try await runSingle("extract", inputs: inputs, params: [:], output: output, workers: workers.workers)
+    var params: [String: JSONValue] = [:]
+    if let pdfSeconds { params["pdf_seconds"] = .double(pdfSeconds) }
+    if let pdfMaxMemoryMB { params["pdf_max_memory_mb"] = .int(Int64(pdfMaxMemoryMB)) }
+    try await runSingle("extract", inputs: inputs, params: params, output: output, workers: workers.workers)
   }
 }
 

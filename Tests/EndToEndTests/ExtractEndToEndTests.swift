@@ -125,4 +125,39 @@ struct WARCStatsTests {
     #expect(stats["http.decoded_body_bytes"] > 0)
     #expect(stats.bytesIn == Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
   }
+
+  @Test("PDF files and a PDF response in a WARC become documents; a damaged PDF is one counted error")
+  func pdfInputs() async throws {
+    let dir = tempDir()
+    let input = dir + "/in"
+    try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+    let paper = try [UInt8](Data(contentsOf: repoRoot.appendingPathComponent("Fixtures/pdf/paper.pdf")))
+    try writeFileAtomically(input + "/paper.pdf", paper)
+    try writeFileAtomically(input + "/junk.pdf", Array("%PDF-1.4 not really a PDF".utf8))
+    // One WARC response carrying the same PDF over HTTP.
+    let http = Array("HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: \(paper.count)\r\n\r\n".utf8) + paper
+    let head = "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\n"
+      + "WARC-Target-URI: https://example.org/paper.pdf\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+      + "Content-Type: application/http; msgtype=response\r\nContent-Length: \(http.count)\r\n\r\n"
+    try writeFileAtomically(input + "/crawl.warc", Array(head.utf8) + http + Array("\r\n\r\n".utf8))
+
+    let stats = try await extract([input], output: dir + "/run", workers: 2)
+    #expect(stats["total"] == 3)
+    #expect(stats["kept"] == 2)
+    #expect(stats["error.pdf_damaged"] == 1)
+    var docs: [Document] = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/run/extract").sorted() where name.hasSuffix(".jsonl.zst") {
+      docs += try JSONLReader(path: dir + "/run/extract/" + name).readAll()
+    }
+    #expect(docs.count == 2)
+    for doc in docs {
+      #expect(doc.text.hasPrefix("Reading Order in Two-Column Papers"))
+      #expect(doc.text.contains("Ligatures such as the fi in find are written as their letters"))
+      #expect(doc.metadata["content_type"] == .string("application/pdf"))
+      #expect(doc.metadata["pages"] == .int(2))
+      #expect(doc.metadata["columns_per_page"] == .array([.int(2), .int(2)]))
+    }
+    #expect(docs.contains { $0.source == "pdf" && $0.id == "paper.pdf" })
+    #expect(docs.contains { $0.source == "warc" && $0.metadata["url"] == .string("https://example.org/paper.pdf") })
+  }
 }

@@ -127,6 +127,40 @@ struct PDFExtractTests {
   }
 }
 
+@Suite("Hostile PDFs")
+struct HostilePDFTests {
+  @Test("every hostile file ends in time as text or a counted error, and no worker is left behind")
+  func hostileFolder() throws {
+    guard let hostile = sharedCorpus("pdf/hostile") else { return }
+    var limits = PDFWorker.Limits()
+    limits.seconds = 4
+    let expected: [String: PDFFailure] = [
+      "pdfjs-bomb_giant.pdf": .timeout, "qpdf-encrypted-40-bit-R3.pdf": .encrypted,
+      "pypdf-libreoffice-writer-password.pdf": .encrypted, "syn_zero_bytes.pdf": .damaged,
+      "syn_not_a_pdf.pdf": .damaged,
+    ]
+    let files = try FileManager.default.contentsOfDirectory(atPath: hostile).filter { $0.hasSuffix(".pdf") }.sorted()
+    #expect(files.count >= 60)
+    for name in files {
+      let start = Date()
+      let result = PDFExtractor.extract(path: hostile + "/" + name, limits: limits, workerCommand: [quarryBinary, "pdf-worker"])
+      #expect(Date().timeIntervalSince(start) < limits.seconds + 3, "\(name)")
+      if let want = expected[name] { #expect(result.failure == want, "\(name)") }
+    }
+    // Every worker was reaped: no process whose parent is this one runs `pdf-worker`.
+    let me = getpid()
+    let workers = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+      guard Int32(pid) != nil, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return false }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      guard fields.count > 1, Int32(fields[1]) == me else { return false }
+      return ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").contains("pdf-worker")
+    }
+    #expect(workers.isEmpty)
+  }
+}
+
 extension Result {
   var failure: Failure? {
     if case .failure(let f) = self { return f }
