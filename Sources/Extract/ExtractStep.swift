@@ -269,6 +269,13 @@ extension ExtractStep {
       if !pdf.title.isEmpty { metadata["title"] = .string(pdf.title) }
       if !pdf.producer.isEmpty { metadata["producer"] = .string(pdf.producer) }
       metadata["columns_per_page"] = .array(pdf.columns.map { .int(Int64($0)) })
+      metadata["text_quality"] = .double((pdf.quality.score * 1000).rounded() / 1000)
+      metadata["garbage_text_layer"] = .bool(pdf.quality.garbage)
+      metadata["unmapped_glyphs"] = .int(Int64(pdf.unmappedGlyphs))
+      if pdf.quality.garbage {
+        stats.count("pdf_garbage_text_layer")
+        context.note("pdf_garbage_text_layer", "\(place): the text layer does not read as language (shifted or unmapped glyphs); kept, flagged garbage_text_layer")
+      }
       if let cut = pdf.truncated {
         metadata["truncated"] = .string(cut)
         stats.count("truncated.pdf_" + cut)

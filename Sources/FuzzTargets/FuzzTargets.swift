@@ -108,8 +108,9 @@ enum FuzzTarget: String, CaseIterable {
       _ = EnglishWordTokenizer.words(text)
       _ = BadWordsFilter(words: ["ass", "2 girls 1 cup", "xxx", "s&m", "\u{1F595}"]).firstMatch(in: text)
     case .pdfwire:
-      guard case .success(let content)? = PDFWire.decode(bytes) else { throw DataError.invalidInput("not a reply") }
-      _ = PDFLayout.text(of: content)
+      guard case .success(var content)? = PDFWire.decode(bytes) else { throw DataError.invalidInput("not a reply") }
+      let glyphs = PDFGlyphs.repair(&content)
+      _ = PDFTextQuality(text: PDFLayout.text(of: content).text, unmapped: glyphs.unmapped)
     }
   }
 }

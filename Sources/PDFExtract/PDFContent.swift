@@ -14,8 +14,14 @@ public struct PDFWord: Sendable, Equatable {
   public var size: Double
   /// Poppler ended a line after this word.
   public var endsLine: Bool
+  /// The font of each scalar of `text`, when the word mixes fonts (`‖x‖`: CMSY, CMMI, CMSY);
+  /// empty when every scalar is in `font`.
+  public var glyphFonts: [Int32]
 
-  public init(text: String, x0: Double, y0: Double, x1: Double, y1: Double, font: Int, size: Double, endsLine: Bool) {
+  public init(
+    text: String, x0: Double, y0: Double, x1: Double, y1: Double, font: Int, size: Double, endsLine: Bool,
+    glyphFonts: [Int32] = []
+  ) {
     self.text = text
     self.x0 = x0
     self.y0 = y0
@@ -24,6 +30,7 @@ public struct PDFWord: Sendable, Equatable {
     self.font = font
     self.size = size
     self.endsLine = endsLine
+    self.glyphFonts = glyphFonts
   }
 }
 

@@ -11,6 +11,14 @@ public enum PDFExtractor {
     public var columns: [Int]
     /// Why reading stopped early ("pages", "characters"), if it did.
     public var truncated: String?
+    /// Glyphs mapped from raw TeX font codes or private-use pieces.
+    public var mappedGlyphs = 0
+    /// Glyphs dropped because nothing maps them (control codes, private use, U+FFFD).
+    public var unmappedGlyphs = 0
+    /// Fonts read as raw codes (no usable ToUnicode map).
+    public var rawFonts: [String] = []
+    /// How much the text reads like language, and whether the text layer is garbage.
+    public var quality = PDFTextQuality(text: "", unmapped: 0)
   }
 
   /// The text of the PDF at `path`; `workerCommand` overrides how the worker is started (tests
@@ -26,11 +34,18 @@ public enum PDFExtractor {
     _ source: PDFWorker.Source, password: String? = nil, limits: PDFWorker.Limits = .init(),
     workerCommand: [String]? = nil
   ) -> Result<Extraction, PDFFailure> {
-    PDFWorker.read(source, password: password, limits: limits, command: workerCommand).map { content in
+    PDFWorker.read(source, password: password, limits: limits, command: workerCommand).map { read in
+      var content = read
+      let glyphs = PDFGlyphs.repair(&content)
       let (text, columns) = PDFLayout.text(of: content)
-      return Extraction(
+      var e = Extraction(
         text: text, pageCount: content.pageCount, title: content.title, producer: content.producer,
         columns: columns, truncated: content.truncated)
+      e.mappedGlyphs = glyphs.mapped
+      e.unmappedGlyphs = glyphs.unmapped
+      e.rawFonts = glyphs.rawFonts
+      e.quality = PDFTextQuality(text: text, unmapped: glyphs.unmapped)
+      return e
     }
   }
 }

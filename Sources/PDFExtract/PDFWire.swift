@@ -33,6 +33,8 @@ package enum PDFWire {
           w.u32(UInt32(clamping: word.font))
           w.f32(word.size)
           w.u8(word.endsLine ? 1 : 0)
+          w.u32(UInt32(word.glyphFonts.count))
+          for f in word.glyphFonts { w.u32(UInt32(bitPattern: f)) }
         }
       }
     }
@@ -57,15 +59,25 @@ package enum PDFWire {
     guard let pageCount2 = r.count(min: 20) else { return nil }
     var pages: [PDFPage] = []
     for _ in 0..<pageCount2 {
-      guard let width = r.f64(), let height = r.f64(), let n = r.count(min: 29) else { return nil }
+      guard let width = r.f64(), let height = r.f64(), let n = r.count(min: 33) else { return nil }
       var words: [PDFWord] = []
       words.reserveCapacity(n)
       for _ in 0..<n {
         guard let text = r.string(), let x0 = r.f32(), let y0 = r.f32(), let x1 = r.f32(), let y1 = r.f32(),
-          let font = r.u32(), let size = r.f32(), let ends = r.u8(), Int(font) < max(fonts.count, 1)
+          let font = r.u32(), let size = r.f32(), let ends = r.u8(), Int(font) < max(fonts.count, 1),
+          let glyphCount = r.count(min: 4)
         else { return nil }
+        var glyphFonts: [Int32] = []
+        glyphFonts.reserveCapacity(glyphCount)
+        for _ in 0..<glyphCount {
+          guard let f = r.u32(), Int(f) < max(fonts.count, 1) else { return nil }
+          glyphFonts.append(Int32(f))
+        }
+        if glyphFonts.count != text.unicodeScalars.count { glyphFonts = [] }
         words.append(
-          PDFWord(text: text, x0: x0, y0: y0, x1: x1, y1: y1, font: Int(font), size: size, endsLine: ends != 0))
+          PDFWord(
+            text: text, x0: x0, y0: y0, x1: x1, y1: y1, font: Int(font), size: size, endsLine: ends != 0,
+            glyphFonts: glyphFonts))
       }
       pages.append(PDFPage(width: width, height: height, words: words))
     }

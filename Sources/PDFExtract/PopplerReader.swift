@@ -140,10 +140,14 @@ enum PopplerReader {
         y1 = y0 + 10
       }
       let font = fontOf[start] >= 0 ? Int(fontOf[start]) : 0
+      var glyphFonts: [Int32] = []
+      if fontOf[start..<end].contains(where: { $0 != fontOf[start] }) {
+        glyphFonts = fontOf[start..<end].map { $0 >= 0 ? $0 : Int32(font) }
+      }
       words.append(
         PDFWord(
           text: String(out), x0: x0, y0: y0, x1: x1, y1: y1, font: font, size: Double(sizeOf[start]),
-          endsLine: endsLine))
+          endsLine: endsLine, glyphFonts: glyphFonts))
     }
     for (k, c) in text.enumerated() {
       if c == "\n" {

@@ -101,7 +101,7 @@ struct PDFExtractTests {
     let content = PDFContent(
       pageCount: 2, title: "T", producer: "P", fonts: ["CMR10", "CMSY10"],
       pages: [
-        PDFPage(width: 612, height: 792, words: [PDFWord(text: "‖x‖", x0: 1, y0: 2, x1: 3, y1: 4, font: 1, size: 10, endsLine: true)])
+        PDFPage(width: 612, height: 792, words: [PDFWord(text: "‖x‖", x0: 1, y0: 2, x1: 3, y1: 4, font: 1, size: 10, endsLine: true, glyphFonts: [1, 0, 1])])
       ], truncated: "pages")
     let bytes = PDFWire.encode(.success(content))
     #expect(PDFWire.decode(bytes) == .success(content))
