@@ -1,7 +1,14 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// From a PDF's words to reading-order text: lines, columns, running heads and page numbers
 /// removed, paragraphs joined across lines (line-end hyphens joined where the word is a word),
 /// ligatures expanded.
 public enum PDFLayout {
+  /// `QUARRY_PDF_DEBUG=1` prints every page's lines in reading order to stderr.
+  static let debug = getenv("QUARRY_PDF_DEBUG") != nil
+
   /// A line of text on a page.
   struct Line {
     var words: [PDFWord]
@@ -36,6 +43,13 @@ public enum PDFLayout {
       let (ordered, count) = readingOrder(pages[k], width: page.width)
       pages[k] = ordered
       columns.append(count)
+      if debug {
+        for l in ordered {
+          let box = [l.x0, l.y0, l.x1, l.y1].map { String(Int($0.rounded())) }.joined(separator: ",")
+          let message = "p\(k + 1) c\(l.column) [\(box)] s\(Int(l.size)) \(l.text.prefix(70))\n"
+          _ = message.withCString { write(2, $0, strlen($0)) }
+        }
+      }
     }
     let vocabulary = Set(pages.joined().flatMap(\.words).map { $0.text.lowercased() })
     var paragraphs: [String] = []
@@ -181,25 +195,57 @@ public enum PDFLayout {
     let span = right - left
     guard span > 0 else { return (lines, 1) }
     let narrow = lines.filter { $0.x1 - $0.x0 < span * 0.55 }
-    var best: (x: Double, leftCount: Int, rightCount: Int)? = nil
+    // The gutter: the x crossed by the fewest narrow lines (a few may cross it: author blocks
+    // in three columns, a centred caption), with the most lines on its lesser side.
+    func crossing(_ x: Double) -> Int { narrow.reduce(0) { $0 + ($1.x0 < x && $1.x1 > x ? 1 : 0) } }
+    var best: (x: Double, crossing: Int, score: Int)? = nil
     // At most 400 candidate gutters, whatever the coordinates.
     let step = max(1, span * 0.4 / 400)
     var x = left + span * 0.3
     while x <= left + span * 0.7 {
-      if !narrow.contains(where: { $0.x0 < x && $0.x1 > x }) {
-        let l = narrow.filter { $0.x1 <= x }.count
-        let r = narrow.filter { $0.x0 >= x }.count
-        if l >= 3 && r >= 3 && (best == nil || min(l, r) > min(best!.leftCount, best!.rightCount)) {
-          best = (x, l, r)
-        }
+      let c = crossing(x)
+      let l = narrow.filter { $0.x1 <= x }.count
+      let r = narrow.filter { $0.x0 >= x }.count
+      let score = min(l, r) - 3 * c
+      // Column lines (a third of the text width or more) hold most of the page's lines; a
+      // few lines cross the gutter (c), most are beside it.
+      let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
+      let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
+      if columnLeft >= 3 && columnRight >= 3 && c * 7 <= l + r && (columnLeft + columnRight) * 5 >= lines.count * 2
+        && (best == nil || score > best!.score)
+      {
+        best = (x, c, score)
       }
       x += step
     }
-    guard let gutter = best?.x else { return (lines, 1) }
-    var marked = lines
+    guard let found = best else { return (lines, 1) }
+    let gutter = found.x
+    // The band around the gutter crossed by no more lines; a line that crosses it with a word
+    // gap straddling its middle is two column lines poppler joined on one baseline.
+    func free(_ x: Double) -> Bool { crossing(x) <= found.crossing }
+    var bandLeft = gutter
+    var bandRight = gutter
+    while bandLeft - step >= left + span * 0.25 && free(bandLeft - step) { bandLeft -= step }
+    while bandRight + step <= left + span * 0.75 && free(bandRight + step) { bandRight += step }
+    let middle = (bandLeft + bandRight) / 2
+    var marked: [Line] = []
+    for line in lines {
+      if line.x0 < middle && line.x1 > middle,
+        let k = line.words.indices.dropLast().first(where: { k in
+          let (a, b) = (line.words[k], line.words[k + 1])
+          return a.x1 < middle && b.x0 > middle && b.x0 - a.x1 >= 0.8 * max(a.size, b.size, 1)
+        })
+      {
+        marked.append(Line(Array(line.words[...k])))
+        marked.append(Line(Array(line.words[(k + 1)...])))
+      } else {
+        marked.append(line)
+      }
+    }
+    let gutterX = middle
     for k in marked.indices {
       let l = marked[k]
-      marked[k].column = l.x1 <= gutter ? 1 : l.x0 >= gutter ? 2 : 0
+      marked[k].column = l.x1 <= gutterX ? 1 : l.x0 >= gutterX ? 2 : 0
     }
     // Bands between full-width lines, top to bottom.
     let full = marked.filter { $0.column == 0 }.sorted { $0.y0 < $1.y0 }
