@@ -34,7 +34,15 @@ public enum PDFExtractor {
     _ source: PDFWorker.Source, password: String? = nil, limits: PDFWorker.Limits = .init(),
     workerCommand: [String]? = nil
   ) -> Result<Extraction, PDFFailure> {
-    PDFWorker.read(source, password: password, limits: limits, command: workerCommand).map { read in
+    extract(source, password: password, limits: limits, launch: .spawn(workerCommand))
+  }
+
+  /// The text of a PDF, read in a worker started by `launch`.
+  public static func extract(
+    _ source: PDFWorker.Source, password: String? = nil, limits: PDFWorker.Limits = .init(),
+    launch: PDFWorker.Launch
+  ) -> Result<Extraction, PDFFailure> {
+    PDFWorker.read(source, password: password, limits: limits, launch: launch).map { read in
       var content = read
       let glyphs = PDFGlyphs.repair(&content)
       let (text, columns) = PDFLayout.text(of: content)

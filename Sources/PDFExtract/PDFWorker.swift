@@ -30,6 +30,12 @@ public enum PDFWorker {
   /// The worker's entry point (`quarry pdf-worker FILE`): reads `path` under `limits` and
   /// writes the encoded result to standard output, then exits.
   public static func serve(path: String, password: String?, limits: Limits) -> Never {
+    serve(path: path, password: password, limits: limits, output: 1)
+  }
+
+  /// Reads `path` under `limits`, writes the encoded result to `output`, and exits: the body
+  /// of a worker, exec'd or forked.
+  static func serve(path: String, password: String?, limits: Limits, output: Int32) -> Never {
     var core = rlimit(rlim_cur: 0, rlim_max: 0)
     setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &core)
     var memory = rlimit(rlim_cur: rlim_t(limits.memoryBytes), rlim_max: rlim_t(limits.memoryBytes))
@@ -41,7 +47,7 @@ public enum PDFWorker {
     var readerLimits = PopplerReader.Limits()
     readerLimits.maxFileBytes = limits.maxFileBytes
     readerLimits.maxPages = limits.maxPages
-    _ = writeAll(1, PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits)))
+    _ = writeAll(output, PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits)))
     _exit(0)
   }
 
@@ -70,15 +76,33 @@ public enum PDFWorker {
     read(.path(path), password: password, limits: limits, command: command)
   }
 
+  /// How a worker starts.
+  public enum Launch: Sendable {
+    /// `posix_spawn` of `command + [FILE]` (nil: this executable's `pdf-worker`), safe from
+    /// a process with running threads (the extract step's tasks, a batch).
+    case spawn([String]?)
+    /// `fork` without exec: no second program start. For a process that runs no other work
+    /// at the time (`quarry extract-pdf FILE`); a child stuck on a lock another thread held is
+    /// still bounded by the deadline.
+    case fork
+  }
+
   /// Reads `source` in a worker started as `command + [FILE]` (by default this executable's
   /// `pdf-worker` subcommand). Bytes reach the worker as an in-memory file on its descriptor 3,
   /// so nothing is written to disk.
   public static func read(
     _ source: Source, password: String? = nil, limits: Limits = Limits(), command: [String]? = nil
   ) -> Result<PDFContent, PDFFailure> {
+    read(source, password: password, limits: limits, launch: .spawn(command))
+  }
+
+  /// Reads `source` in a worker started by `launch`.
+  public static func read(
+    _ source: Source, password: String? = nil, limits: Limits = Limits(), launch: Launch
+  ) -> Result<PDFContent, PDFFailure> {
     var memoryFile: Int32 = -1
     defer { if memoryFile >= 0 { close(memoryFile) } }
-    let path: String
+    var path = ""
     switch source {
     case .path(let p):
       path = p
@@ -86,9 +110,41 @@ public enum PDFWorker {
       guard bytes.count <= limits.maxFileBytes else { return .failure(.tooLarge) }
       memoryFile = quarry_memfd("quarry-pdf")
       guard memoryFile >= 0, writeAll(memoryFile, bytes) else { return .failure(.unreadable) }
-      path = "/dev/fd/3"
     }
-    guard let executable = command?.first ?? workerExecutable() else { return .failure(.crash) }
+    var pipeFDs: [Int32] = [-1, -1]
+    guard quarry_pipe_cloexec(&pipeFDs) == 0 else { return .failure(.crash) }
+    let pid: pid_t
+    switch launch {
+    case .fork:
+      if memoryFile >= 0 { path = "/proc/self/fd/\(memoryFile)" }
+      pid = fork()
+      if pid == 0 {
+        // The child: poppler's complaints go nowhere; the reply goes up the pipe.
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 {
+          dup2(null, 0)
+          dup2(null, 2)
+        }
+        close(pipeFDs[0])
+        serve(path: path, password: password, limits: limits, output: pipeFDs[1])
+      }
+    case .spawn(let command):
+      if memoryFile >= 0 { path = "/dev/fd/3" }
+      pid = spawn(command: command, path: path, password: password, limits: limits, output: pipeFDs[1], memoryFile: memoryFile)
+    }
+    close(pipeFDs[1])
+    guard pid > 0 else {
+      close(pipeFDs[0])
+      return .failure(.crash)
+    }
+    return collect(pid: pid, from: pipeFDs[0], limits: limits)
+  }
+
+  /// Starts `command + [path]` with its standard output on `output`; the new pid, or -1.
+  static func spawn(
+    command: [String]?, path: String, password: String?, limits: Limits, output: Int32, memoryFile: Int32
+  ) -> pid_t {
+    guard let executable = command?.first ?? workerExecutable() else { return -1 }
     var argv = command ?? [executable, "pdf-worker"]
     argv += [
       "--seconds", String(limits.seconds), "--max-memory-mb", String(limits.memoryBytes >> 20),
@@ -97,12 +153,10 @@ public enum PDFWorker {
     if let password { argv += ["--password", password] }
     argv.append(path)
 
-    var pipeFDs: [Int32] = [-1, -1]
-    guard quarry_pipe_cloexec(&pipeFDs) == 0 else { return .failure(.crash) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     if memoryFile >= 0 { posix_spawn_file_actions_adddup2(&actions, memoryFile, 3) }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
@@ -120,13 +174,12 @@ public enum PDFWorker {
     var pid: pid_t = 0
     let cArgs = argv.map { strdup($0) } + [nil]
     defer { for p in cArgs { free(p) } }
-    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
-    close(pipeFDs[1])
-    guard spawned == 0 else {
-      close(pipeFDs[0])
-      return .failure(.crash)
-    }
+    return posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ) == 0 ? pid : -1
+  }
 
+  /// Reads worker `pid`'s reply from `fd` until the deadline, kills it if it is still running,
+  /// reaps it, and classifies the outcome.
+  static func collect(pid: pid_t, from fd: Int32, limits: Limits) -> Result<PDFContent, PDFFailure> {
     // Read until end of file or the deadline.
     let deadline = monotonicSeconds() + limits.seconds
     var reply: [UInt8] = []
@@ -138,25 +191,28 @@ public enum PDFWorker {
         timedOut = true
         break
       }
-      var poller = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
       let ready = poll(&poller, 1, Int32(min(left * 1000, 1000).rounded(.up)))
       if ready < 0 && errno != EINTR { break }
       if ready <= 0 { continue }
-      let n = buffer.withUnsafeMutableBytes { Glibc.read(pipeFDs[0], $0.baseAddress, $0.count) }
+      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
       if n <= 0 { break }
       reply += buffer[0..<n]
     }
-    close(pipeFDs[0])
+    close(fd)
     if timedOut { kill(pid, SIGKILL) }
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     if timedOut { return .failure(.timeout) }
     if let result = PDFWire.decode(reply) { return result }
-    // No whole reply: killed by a signal (SIGXCPU: out of CPU time; SIGKILL/SIGABRT/SIGSEGV
-    // near the memory limit are indistinguishable from a crash), or an exit without output.
+    // No whole reply: killed by a signal (SIGXCPU: out of CPU time), or an exit without
+    // output. A death with the resident set near the address-space limit is a failed
+    // allocation (poppler aborts on bad_alloc; Swift traps), counted as memory.
     let signal = status & 0x7F
     if signal == SIGXCPU { return .failure(.timeout) }
+    if Int(usage.ru_maxrss) * 1024 >= limits.memoryBytes / 2 { return .failure(.memory) }
     return .failure(.crash)
   }
 

@@ -62,7 +62,8 @@ struct ExtractPDF: ParsableCommand {
       return
     }
     guard let file else { return }
-    switch PDFExtractor.extract(path: file, password: password, limits: limits) {
+    // One file, nothing else running: the worker is forked, not started anew.
+    switch PDFExtractor.extract(.path(file), password: password, limits: limits, launch: .fork) {
     case .success(let e):
       print(e.text)
     case .failure(let f):
