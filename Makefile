@@ -27,7 +27,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product quarry
+	$(SWIFT) build -c release --product quarry --static-swift-stdlib
 
 # The main job on the bundled fixtures, as one resumable run: WARC + HTML → documents → dedup →
 # tokenizer → annotate → tokenize → three-stage mixture → tiny MiMo → a generated sample.

@@ -23,8 +23,8 @@ let package = Package(
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
-    .systemLibrary(
-      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    // OpenBLAS is loaded on first use (dlopen in the shim), not linked: no pkg-config flags.
+    .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas0"])]),
 
     // C++ libraries behind small C shims, linked by name (CLD2 has no pkg-config file).
     .target(

@@ -272,6 +272,7 @@ extension ExtractStep {
       metadata["text_quality"] = .double((pdf.quality.score * 1000).rounded() / 1000)
       metadata["garbage_text_layer"] = .bool(pdf.quality.garbage)
       metadata["unmapped_glyphs"] = .int(Int64(pdf.unmappedGlyphs))
+      if let r = pdf.referencesStart { metadata["references_start"] = .int(Int64(r)) }
       if pdf.quality.garbage {
         stats.count("pdf_garbage_text_layer")
         context.note("pdf_garbage_text_layer", "\(place): the text layer does not read as language (shifted or unmapped glyphs); kept, flagged garbage_text_layer")

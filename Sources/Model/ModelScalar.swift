@@ -28,10 +28,10 @@ extension Float: ModelScalar {
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    cblas_sgemm(
-      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
-      blasint(ldc))
+    quarry_cblas_sgemm(
+      Int32(QuarryCblasRowMajor), Int32(transA ? QuarryCblasTrans : QuarryCblasNoTrans),
+      Int32(transB ? QuarryCblasTrans : QuarryCblasNoTrans),
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
   @inline(__always) package static func exp(_ x: Float) -> Float { Foundation.expf(x) }
   @inline(__always) package static func log(_ x: Float) -> Float { Foundation.logf(x) }
@@ -96,10 +96,10 @@ extension Double: ModelScalar {
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
-    cblas_dgemm(
-      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
-      blasint(ldc))
+    quarry_cblas_dgemm(
+      Int32(QuarryCblasRowMajor), Int32(transA ? QuarryCblasTrans : QuarryCblasNoTrans),
+      Int32(transB ? QuarryCblasTrans : QuarryCblasNoTrans),
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
   @inline(__always) package static func exp(_ x: Double) -> Double { Foundation.exp(x) }
   @inline(__always) package static func log(_ x: Double) -> Double { Foundation.log(x) }
@@ -123,9 +123,9 @@ extension Double: ModelScalar {
 /// multi-threaded sgemm may sum in another order, and results must not depend on the thread
 /// count. Parallelism comes from data-parallel replicas and the row-parallel kernels instead.
 public enum BLASThreads {
-  public static var count: Int { Int(openblas_get_num_threads()) }
+  public static var count: Int { Int(quarry_openblas_get_num_threads()) }
   /// Single-threaded OpenBLAS (the model's setting).
-  public static func useOne() { openblas_set_num_threads(1) }
+  public static func useOne() { quarry_openblas_set_num_threads(1) }
 }
 
 extension BLASThreads {
@@ -134,8 +134,8 @@ extension BLASThreads {
   /// With `threads` > 1, OpenBLAS runs multi-threaded for the measurement only; do not call it
   /// while a model computes on another thread.
   public static func sgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5, threads: Int = 1) -> Double {
-    openblas_set_num_threads(Int32(max(1, threads)))
-    defer { openblas_set_num_threads(1) }
+    quarry_openblas_set_num_threads(Int32(max(1, threads)))
+    defer { quarry_openblas_set_num_threads(1) }
     let a = Buffer<Float>(n * n), b = Buffer<Float>(n * n), c = Buffer<Float>(n * n)
     var rng = SplitMix64(seed: 1)
     for i in 0..<(n * n) {

@@ -11,6 +11,8 @@ public enum PDFExtractor {
     public var columns: [Int]
     /// Why reading stopped early ("pages", "characters"), if it did.
     public var truncated: String?
+    /// Where the references section starts in `text` (Unicode scalars), if found.
+    public var referencesStart: Int?
     /// Glyphs mapped from raw TeX font codes or private-use pieces.
     public var mappedGlyphs = 0
     /// Glyphs dropped because nothing maps them (control codes, private use, U+FFFD).
@@ -45,10 +47,12 @@ public enum PDFExtractor {
     PDFWorker.read(source, password: password, limits: limits, launch: launch).map { read in
       var content = read
       let glyphs = PDFGlyphs.repair(&content)
-      let (text, columns) = PDFLayout.text(of: content)
+      let layout = PDFLayout.layout(content)
+      let text = layout.text
       var e = Extraction(
         text: text, pageCount: content.pageCount, title: content.title, producer: content.producer,
-        columns: columns, truncated: content.truncated)
+        columns: layout.columns, truncated: content.truncated)
+      e.referencesStart = layout.referencesStart
       e.mappedGlyphs = glyphs.mapped
       e.unmappedGlyphs = glyphs.unmapped
       e.rawFonts = glyphs.rawFonts

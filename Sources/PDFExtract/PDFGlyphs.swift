@@ -10,15 +10,15 @@ import Foundation
 /// - Adobe Symbol's private-use delimiter pieces become the delimiter they build.
 /// - What stays unusable (control characters, private use, U+FFFD) is dropped and counted.
 /// - TeX quote pairs (` `` ` and `''`) become “ ”, and combining accents are composed (NFC).
-enum PDFGlyphs {
+package enum PDFGlyphs {
   /// What the repair did over a document.
-  struct Report: Equatable {
+  package struct Report: Equatable {
     /// Glyphs mapped through a TeX font table or a private-use piece table.
-    var mapped = 0
+    package var mapped = 0
     /// Glyphs dropped because nothing maps them.
-    var unmapped = 0
+    package var unmapped = 0
     /// Fonts whose codes were read raw.
-    var rawFonts: [String] = []
+    package var rawFonts: [String] = []
   }
 
   /// The TeX font families with tables, by name prefix (poppler strips the subset tag).
@@ -74,7 +74,7 @@ enum PDFGlyphs {
   }
 
   /// Repairs every word of `content` in place.
-  static func repair(_ content: inout PDFContent) -> Report {
+  package static func repair(_ content: inout PDFContent) -> Report {
     var report = Report()
     // Which fonts read raw: judged over all of each font's glyphs.
     let families: [Family?] = content.fonts.map { Family(fontName: $0) }

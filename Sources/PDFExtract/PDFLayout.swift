@@ -34,8 +34,25 @@ public enum PDFLayout {
     var height: Double { max(y1 - y0, 1) }
   }
 
+  /// The document's text and what the layout found.
+  public struct Result: Sendable, Equatable {
+    public var text: String
+    /// Columns found on each page.
+    public var columns: [Int]
+    /// Where the references section starts in `text` (an offset in Unicode scalars), if a
+    /// heading names it.
+    public var referencesStart: Int?
+  }
+
   /// The document's text and what the layout found (`columns` per page).
   public static func text(of content: PDFContent) -> (text: String, columns: [Int]) {
+    let r = layout(content)
+    return (r.text, r.columns)
+  }
+
+  /// The document's text with its structure: headings (by size and weight) as Markdown `#`,
+  /// `##` and `###`, list items as `- `, paragraphs joined across lines, columns and pages.
+  public static func layout(_ content: PDFContent) -> Result {
     var pages = content.pages.map { lines(of: $0) }
     removeRunningLines(&pages, heights: content.pages.map { $0.height.isFinite ? $0.height : 0 })
     var columns: [Int] = []
@@ -52,17 +69,24 @@ public enum PDFLayout {
       }
     }
     let vocabulary = Set(pages.joined().flatMap(\.words).map { $0.text.lowercased() })
-    var paragraphs: [String] = []
+    let body = bodySize(pages.joined())
+    let bold = content.fonts.map(isBoldFont)
+    var paragraphs: [(text: String, lines: [Line])] = []
     var current = ""
+    var currentLines: [Line] = []
     var previous: Line? = nil
     for page in pages {
       for line in page {
-        let text = expandLigatures(line.text)
-        if let p = previous, continues(p, line) {
+        var text = expandLigatures(line.text)
+        let item = listItem(text)
+        if let item { text = "- " + item }
+        if item == nil, let p = previous, continues(p, line) {
           current = join(current, text, vocabulary: vocabulary)
+          currentLines.append(line)
         } else {
-          if !current.isEmpty { paragraphs.append(current) }
+          if !current.isEmpty { paragraphs.append((current, currentLines)) }
           current = text
+          currentLines = [line]
         }
         previous = line
       }
@@ -73,8 +97,74 @@ public enum PDFLayout {
         return p
       }
     }
-    if !current.isEmpty { paragraphs.append(current) }
-    return (paragraphs.joined(separator: "\n\n"), columns)
+    if !current.isEmpty { paragraphs.append((current, currentLines)) }
+    var out = ""
+    var scalars = 0
+    var referencesStart: Int? = nil
+    for (k, paragraph) in paragraphs.enumerated() {
+      var text = paragraph.text
+      if let level = headingLevel(text, paragraph.lines, body: body, bold: bold) {
+        if referencesStart == nil, isReferencesHeading(text) { referencesStart = scalars + (k > 0 ? 2 : 0) }
+        text = String(repeating: "#", count: level) + " " + text
+      }
+      if k > 0 {
+        out += "\n\n"
+        scalars += 2
+      }
+      out += text
+      scalars += text.unicodeScalars.count
+    }
+    return Result(text: out, columns: columns, referencesStart: referencesStart)
+  }
+
+  /// The size most of the document's characters are set in (the body text), to half a point.
+  static func bodySize(_ lines: some Sequence<Line>) -> Double {
+    var weight: [Int: Int] = [:]
+    for l in lines { weight[Int((l.size * 2).rounded()), default: 0] += l.text.count }
+    return Double(weight.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 20) / 2
+  }
+
+  /// Whether a font's name says bold.
+  static func isBoldFont(_ name: String) -> Bool {
+    let n = name.lowercased()
+    return ["bold", "black", "heavy", "semibold", "demi", "-bd", "cmbx", "cmb10", "nimbussanl-bold"].contains { n.contains($0) }
+  }
+
+  /// The Markdown heading level of a paragraph, or nil: one or two short lines, not a
+  /// sentence, set larger than the body (`#` from 1.5×, `##` from 1.15×) or bold at body size
+  /// (`###`, when numbered or at most eight words).
+  static func headingLevel(_ text: String, _ lines: [Line], body: Double, bold: [Bool]) -> Int? {
+    guard lines.count <= 2, text.count <= 120, let first = text.first, first.isUppercase || first.isNumber,
+      let last = text.last, !",;:".contains(last), !text.hasPrefix("- ")
+    else { return nil }
+    let words = text.split(separator: " ")
+    guard words.count <= 15, text.contains(where: \.isLetter) else { return nil }
+    // A sentence that happens to be short ("It holds.") is not a heading.
+    if last == ".", words.count > 3, !(words.first.map { $0.allSatisfy { $0.isNumber || $0 == "." } } ?? false) { return nil }
+    let size = lines.map(\.size).max() ?? body
+    if size >= body * 1.5 { return 1 }
+    if size >= body * 1.15 { return 2 }
+    let allBold = lines.allSatisfy { l in l.words.allSatisfy { $0.font >= 0 && $0.font < bold.count && bold[$0.font] } }
+    let numbered = words.first.map { w in w.first?.isNumber == true && w.allSatisfy { $0.isNumber || $0 == "." } } ?? false
+    if allBold && size >= body * 0.95 && (numbered || words.count <= 8) { return 3 }
+    return nil
+  }
+
+  /// Whether a heading names the references section.
+  static func isReferencesHeading(_ text: String) -> Bool {
+    let name = text.lowercased().drop { !$0.isLetter }.trimmingSuffix(while: { $0 == "." || $0 == ":" || $0 == " " })
+    return [
+      "references", "reference", "bibliography", "literature", "literatur", "literaturverzeichnis", "références",
+      "referencias", "bibliografia", "works cited", "literature cited", "references and notes",
+    ].contains(String(name))
+  }
+
+  /// The text of a list item without its bullet, or nil when `line` is not one.
+  static func listItem(_ line: String) -> String? {
+    guard let first = line.unicodeScalars.first, "•◦▪‣∙·●○■□–".unicodeScalars.contains(first) else { return nil }
+    let rest = line.unicodeScalars.dropFirst().drop { $0 == " " }
+    guard !rest.isEmpty else { return nil }
+    return String(String.UnicodeScalarView(rest))
   }
 
   /// Poppler's lines, split where a gap wider than two character heights separates words
@@ -211,7 +301,7 @@ public enum PDFLayout {
       // few lines cross the gutter (c), most are beside it.
       let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
       let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
-      if columnLeft >= 3 && columnRight >= 3 && c * 7 <= l + r && (columnLeft + columnRight) * 5 >= lines.count * 2
+      if columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r && (columnLeft + columnRight) * 5 >= lines.count * 2
         && (best == nil || score > best!.score)
       {
         best = (x, c, score)
@@ -315,5 +405,14 @@ public enum PDFLayout {
       }
     }
     return String(out)
+  }
+}
+
+extension Substring {
+  /// This text without the trailing characters that satisfy `drop`.
+  func trimmingSuffix(while drop: (Character) -> Bool) -> Substring {
+    var end = endIndex
+    while end > startIndex, drop(self[index(before: end)]) { end = index(before: end) }
+    return self[..<end]
   }
 }

@@ -23,30 +23,44 @@ public struct PDFTextQuality: Sendable, Equatable {
     var characters = 0
     var longWords = 0
     var vowelless = 0
-    var word = String.UnicodeScalarView()
+    // The current word: its length, whether it is all Latin, whether it has a vowel, and its
+    // first letters (lowercase) for the function-word lookup (all of those are short).
+    var length = 0
+    var allLatin = true
+    var hasVowel = false
+    var short = String.UnicodeScalarView()
     func endWord() {
-      if word.count >= 1 {
-        words += 1
-        if PDFTextQuality.functionWords.contains(String(word)) { function += 1 }
-        if word.count >= 3, word.allSatisfy({ $0.value < 0x250 }) {
-          longWords += 1
-          if !word.contains(where: { PDFTextQuality.vowels.contains($0.value) }) { vowelless += 1 }
-        }
+      guard length > 0 else { return }
+      words += 1
+      if length <= 8, PDFTextQuality.functionWords.contains(String(short)) { function += 1 }
+      if length >= 3 && allLatin {
+        longWords += 1
+        if !hasVowel { vowelless += 1 }
       }
-      word.removeAll(keepingCapacity: true)
+      length = 0
+      allLatin = true
+      hasVowel = false
+      short.removeAll(keepingCapacity: true)
     }
     for s in text.unicodeScalars {
       characters += 1
-      if s.properties.isAlphabetic {
-        if s.value < 0x250 { latinLetters += 1 } else { otherLetters += 1 }
-        if s.value < 0x80 {
-          word.append(Unicode.Scalar(UInt8(s.value) | (s.value >= 0x41 && s.value <= 0x5A ? 0x20 : 0)))
-        } else {
-          word.append(s)
-        }
+      let v = s.value
+      let letter: Bool
+      if v < 0x80 {
+        letter = (v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A
       } else {
-        endWord()
+        letter = s.properties.isAlphabetic
       }
+      guard letter else {
+        endWord()
+        continue
+      }
+      if v < 0x250 { latinLetters += 1 } else { otherLetters += 1 }
+      let lower = v < 0x80 ? Unicode.Scalar(UInt8(v | 0x20)) : s
+      length += 1
+      if length <= 8 { short.append(lower) }
+      if v >= 0x250 { allLatin = false }
+      if !hasVowel && PDFTextQuality.vowels.contains(lower.value) { hasVowel = true }
     }
     endWord()
     let unmappedPenalty = 1 - min(1, 20 * Double(unmapped) / Double(max(characters, 1)))

@@ -157,6 +157,21 @@ enum PopplerReader {
         finish(k, endsLine: false)
       } else if start < 0 {
         start = k
+      } else if haveLayout, let rects, k > start {
+        // Poppler glues blocks that touch in its text flow ("screen.When", a heading and the
+        // next column's first word): a gap, a step back or a jump in height inside a word is
+        // a word break (and a jump in height, a line break).
+        let (a, b) = (rects[k - 1], rects[k])
+        let size = Double(max(sizeOf[k - 1], sizeOf[k], 4))
+        let gap = min(b.x1, b.x2) - max(a.x1, a.x2)
+        let rise = abs((a.y1 + a.y2) - (b.y1 + b.y2)) / 2
+        if rise > 0.8 * size {
+          finish(k, endsLine: true)
+          start = k
+        } else if gap > 0.35 * size || gap < -2 * size {
+          finish(k, endsLine: false)
+          start = k
+        }
       }
     }
     finish(text.count, endsLine: true)

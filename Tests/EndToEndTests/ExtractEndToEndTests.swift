@@ -151,7 +151,7 @@ struct WARCStatsTests {
     }
     #expect(docs.count == 2)
     for doc in docs {
-      #expect(doc.text.hasPrefix("Reading Order in Two-Column Papers"))
+      #expect(doc.text.hasPrefix("# Reading Order in Two-Column Papers"))
       #expect(doc.text.contains("Ligatures such as the fi in find are written as their letters"))
       #expect(doc.metadata["content_type"] == .string("application/pdf"))
       #expect(doc.metadata["pages"] == .int(2))

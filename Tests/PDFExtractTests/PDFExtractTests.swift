@@ -30,7 +30,7 @@ struct PDFExtractTests {
       + lines(["The right column comes second,", "and it is read after the left", "one, as a reader would."], x: 320, y: 140)
     #expect(
       try text([page]) == """
-        A Study of Two Columns in Reading Order
+        # A Study of Two Columns in Reading Order
 
         The left column starts here and goes on for a few lines of plain text that ends here.
 
@@ -74,7 +74,7 @@ struct PDFExtractTests {
       ]
     #expect(
       try text([page]) == """
-        A Single Page
+        # A Single Page
 
         The body of a single page is kept whole, and only its margins go.
         """)
@@ -94,6 +94,46 @@ struct PDFExtractTests {
 
         It is self-contained too.
         """)
+  }
+
+  @Test("headings by size and weight, list items and the references section")
+  func structure() throws {
+    let page =
+      [
+        PDFWriter.Run(x: 72, y: 80, size: 20, text: "Structure of a Paper"),
+        PDFWriter.Run(x: 72, y: 120, size: 13, text: "1 Introduction"),
+      ]
+      + lines(["A paper opens with a short paragraph that", "runs over two lines of body text."], x: 72, y: 145)
+      + lines(["• the first item of a list", "• the second item"], x: 72, y: 185)
+      + [PDFWriter.Run(x: 72, y: 230, size: 10, text: "2.1 Method", bold: true)]
+      + lines(["The method is described in one sentence."], x: 72, y: 250)
+      + [PDFWriter.Run(x: 72, y: 290, size: 13, text: "References")]
+      + lines(["[1] A. Author. A cited work. 2020."], x: 72, y: 315)
+    let path = makeTempDir("quarry-pdf") + "/doc.pdf"
+    #expect(PDFWriter().write([page], to: path))
+    let e = try PDFExtractor.extract(path: path, workerCommand: worker).get()
+    #expect(
+      e.text == """
+        # Structure of a Paper
+
+        ## 1 Introduction
+
+        A paper opens with a short paragraph that runs over two lines of body text.
+
+        - the first item of a list
+
+        - the second item
+
+        ### 2.1 Method
+
+        The method is described in one sentence.
+
+        ## References
+
+        [1] A. Author. A cited work. 2020.
+        """)
+    let start = try #require(e.referencesStart)
+    #expect(String(String.UnicodeScalarView(e.text.unicodeScalars.dropFirst(start))).hasPrefix("## References"))
   }
 
   @Test("the worker's reply survives a round trip; a cut or foreign reply is refused")
