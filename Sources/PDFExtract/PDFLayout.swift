@@ -29,7 +29,37 @@ public enum PDFLayout {
       y1 = words.map(\.y1).max() ?? 0
       let sizes = words.map(\.size).sorted()
       size = sizes.isEmpty ? 0 : max(sizes[sizes.count / 2], 1)
-      text = words.map(\.text).joined(separator: " ")
+      text = Line.join(words, lineSize: size)
+    }
+
+    /// The words' text, a space between words, except before a sub- or superscript set
+    /// against its base (`t` `2` → `t2`), before punctuation set against a script (`i2` `,`
+    /// → `i2,`), and inside a spaced ellipsis (`. . .` → `...`).
+    static func join(_ words: [PDFWord], lineSize: Double) -> String {
+      // Lone dots in runs of exactly three are a spaced ellipsis; longer runs are leaders.
+      var inEllipsis = [Bool](repeating: false, count: words.count)
+      var k = 0
+      while k < words.count {
+        var e = k
+        while e < words.count && words[e].text == "." { e += 1 }
+        if e - k == 3 { for j in k..<e { inEllipsis[j] = true } }
+        k = max(e, k + 1)
+      }
+      var out = ""
+      for (k, w) in words.enumerated() {
+        if k > 0 {
+          let prev = words[k - 1]
+          let gap = w.x0 - prev.x1
+          let small = max(lineSize, 1) * 0.85
+          let script = (w.size < small || prev.size < small) && gap < 0.25 * max(lineSize, 1)
+          let punctuation = w.text.first.map { ",.;:)]".contains($0) } ?? false
+          let scriptWord = w.size < small && w.text.allSatisfy { $0.isNumber || $0.isLetter }
+          let ellipsis = inEllipsis[k] && inEllipsis[k - 1]
+          if !(script && (punctuation || scriptWord || prev.size < small)) && !ellipsis { out += " " }
+        }
+        out += w.text
+      }
+      return out
     }
     var height: Double { max(y1 - y0, 1) }
   }
@@ -301,7 +331,8 @@ public enum PDFLayout {
       // few lines cross the gutter (c), most are beside it.
       let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
       let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
-      if columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r && (columnLeft + columnRight) * 5 >= lines.count * 2
+      if columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r
+        && (columnLeft + columnRight) * 5 >= lines.count * 2
         && (best == nil || score > best!.score)
       {
         best = (x, c, score)
