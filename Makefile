@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev libfasttext-dev libpoppler-glib-dev pkg-config zstd
+DEBS := libxml2-dev libzstd-dev zlib1g-dev libisal-dev libopenblas-dev libcld2-dev libfasttext-dev libpoppler-glib-dev poppler-utils pkg-config zstd
 PKGS := libxml-2.0 libzstd zlib libisal openblas poppler-glib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUARRY_RELEASE := .build/release/quarry
@@ -102,6 +102,15 @@ bench: release
 	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
 	  --extractors trafilatura,resiliparse \
 	  --batch-cmd 'quarry=$(abspath $(QUARRY_RELEASE)) extract-html --list {list} --out-dir {outdir}'
+	@echo "== PDF extraction: $(SHARED)/corpus/pdf papers (55, 590 pages), one process per file, next to pdftotext and pymupdf (measure.py)"
+	@command -v pdftotext >/dev/null || { echo "pdftotext is missing: apt-get install poppler-utils"; exit 1; }
+	$(BENCH_PY) $(SHARED)/bench/pdf/measure.py --manifest $(SHARED)/corpus/pdf/manifest.jsonl --only papers \
+	  --tools pdftotext,pymupdf --cmd quarry='$(abspath $(QUARRY_RELEASE)) extract-pdf {file}' --out /tmp/quarry-bench/pdf
+	@echo "== PDF speed: interleaved rounds, whole process per file (pages/s; peak RSS per file is in /tmp/quarry-bench/pdf/results.json)"
+	$(BENCH_PY) $(SHARED)/bench/pdf/measure.py --manifest $(SHARED)/corpus/pdf/manifest.jsonl --only papers \
+	  --tools pdftotext --cmd quarry='$(abspath $(QUARRY_RELEASE)) extract-pdf {file}' --out /tmp/quarry-bench/pdf-speed --speed-rounds 3
+	@echo "== PDF hostile files through quarry extract (every file ends as a document or a counted error; peak RSS)"
+	@rm -rf /tmp/quarry-bench/pdf-hostile && $(QUARRY_RELEASE) extract $(SHARED)/corpus/pdf/hostile --output /tmp/quarry-bench/pdf-hostile --workers 2
 
 # Tokenizer parity with Hugging Face tokenizers (needs ../shared and a venv; not part of CI).
 parity-tokenizer: release
@@ -129,7 +138,8 @@ examples: release slurm
 bench-env:
 	python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install -q --upgrade pip && \
 	/tmp/benchenv/bin/pip install -q trafilatura resiliparse lxml lxml_html_clean fastwarc warcio \
-	  rensa datasketch xxhash numpy zstandard tokenizers tiktoken datatrove==0.10.1 spacy==3.8.*
+	  rensa datasketch xxhash numpy zstandard tokenizers tiktoken datatrove==0.10.1 spacy==3.8.* \
+	  rapidfuzz pymupdf
 
 clean:
 	rm -rf .build out
