@@ -128,13 +128,24 @@ public enum PDFLayout {
       }
     }
     if !current.isEmpty { paragraphs.append((current, currentLines)) }
+    // A drop cap: one large capital, then its word's rest in the next paragraph.
+    var k = 0
+    while k + 1 < paragraphs.count {
+      let (cap, next) = (paragraphs[k].text, paragraphs[k + 1].text)
+      if cap.count == 1, cap.first!.isUppercase, next.first?.isLowercase == true {
+        paragraphs[k] = (cap + next, paragraphs[k + 1].lines)
+        paragraphs.remove(at: k + 1)
+      }
+      k += 1
+    }
     var out = ""
     var scalars = 0
     var referencesStart: Int? = nil
     for (k, paragraph) in paragraphs.enumerated() {
       var text = paragraph.text
       if let level = headingLevel(text, paragraph.lines, body: body, bold: bold) {
-        if referencesStart == nil, isReferencesHeading(text) { referencesStart = scalars + (k > 0 ? 2 : 0) }
+        // The last such heading: a table of contents names the section first.
+        if isReferencesHeading(text) { referencesStart = scalars + (k > 0 ? 2 : 0) }
         text = String(repeating: "#", count: level) + " " + text
       }
       if k > 0 {
@@ -232,8 +243,23 @@ public enum PDFLayout {
       for l in Set(page.filter { isMargin($0, heights[k]) }.map(key)) { seen[l, default: 0] += 1 }
     }
     let needed = pages.count <= 2 ? max(pages.count, 2) : 3
+    // Anywhere on the page (a journal's code up the side margin): the same short line at the
+    // same place on at least half the pages, and on three or more.
+    func place(_ l: Line, _ h: Double) -> String {
+      let unit = max(h, 1) * 0.02
+      return key(l) + "@" + String(Int((l.x0 / unit).rounded())) + "," + String(Int((l.y0 / unit).rounded()))
+    }
+    var placed: [String: Int] = [:]
+    if pages.count >= 3 {
+      for (k, page) in pages.enumerated() {
+        for l in Set(page.filter { $0.text.count <= 80 }.map { place($0, heights[k]) }) { placed[l, default: 0] += 1 }
+      }
+    }
+    let neededPlaced = max(3, (pages.count + 1) / 2)
+    let manyPages = pages.count >= 3
     for k in pages.indices {
       pages[k].removeAll { l in
+        if manyPages, l.text.count <= 80, placed[place(l, heights[k]), default: 0] >= neededPlaced { return true }
         guard isMargin(l, heights[k]) else { return false }
         return seen[key(l), default: 0] >= needed || isPageNumber(l.text)
       }
@@ -319,31 +345,54 @@ public enum PDFLayout {
     // in three columns, a centred caption), with the most lines on its lesser side.
     func crossing(_ x: Double) -> Int { narrow.reduce(0) { $0 + ($1.x0 < x && $1.x1 > x ? 1 : 0) } }
     var best: (x: Double, crossing: Int, score: Int)? = nil
-    // At most 400 candidate gutters, whatever the coordinates.
-    let step = max(1, span * 0.4 / 400)
-    var x = left + span * 0.3
-    while x <= left + span * 0.7 {
+    // Every count below changes only at a line's edge, so candidates between the same edges
+    // share one evaluation (keyed by how many edges lie below and at-or-below x).
+    let edges = narrow.flatMap { [$0.x0, $0.x1] }.sorted()
+    func key(_ x: Double) -> Int {
+      var lo = 0
+      var hi = edges.count
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if edges[mid] < x { lo = mid + 1 } else { hi = mid }
+      }
+      let below = lo
+      hi = edges.count
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if edges[mid] <= x { lo = mid + 1 } else { hi = mid }
+      }
+      return below * (edges.count + 1) + lo
+    }
+    var evaluated: [Int: (crossing: Int, score: Int, ok: Bool)] = [:]
+    func evaluate(_ x: Double) -> (crossing: Int, score: Int, ok: Bool) {
+      let k = key(x)
+      if let known = evaluated[k] { return known }
       let c = crossing(x)
       let l = narrow.filter { $0.x1 <= x }.count
       let r = narrow.filter { $0.x0 >= x }.count
-      let score = min(l, r) - 3 * c
       // Column lines (a third of the text width or more) hold most of the page's lines; a
       // few lines cross the gutter (c), most are beside it.
       let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
       let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
-      if columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r
+      let ok = columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r
         && (columnLeft + columnRight) * 5 >= lines.count * 2
-        && (best == nil || score > best!.score)
-      {
-        best = (x, c, score)
-      }
+      let result = (c, min(l, r) - 3 * c, ok)
+      evaluated[k] = result
+      return result
+    }
+    // At most 400 candidate gutters, whatever the coordinates.
+    let step = max(1, span * 0.4 / 400)
+    var x = left + span * 0.3
+    while x <= left + span * 0.7 {
+      let e = evaluate(x)
+      if e.ok && (best == nil || e.score > best!.score) { best = (x, e.crossing, e.score) }
       x += step
     }
     guard let found = best else { return (lines, 1) }
     let gutter = found.x
     // The band around the gutter crossed by no more lines; a line that crosses it with a word
     // gap straddling its middle is two column lines poppler joined on one baseline.
-    func free(_ x: Double) -> Bool { crossing(x) <= found.crossing }
+    func free(_ x: Double) -> Bool { evaluate(x).crossing <= found.crossing }
     var bandLeft = gutter
     var bandRight = gutter
     while bandLeft - step >= left + span * 0.25 && free(bandLeft - step) { bandLeft -= step }

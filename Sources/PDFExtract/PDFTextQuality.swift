@@ -28,11 +28,13 @@ public struct PDFTextQuality: Sendable, Equatable {
     var length = 0
     var allLatin = true
     var hasVowel = false
-    var short = String.UnicodeScalarView()
+    // The word's lowercase UTF-8, packed while it fits in 8 bytes (every function word does).
+    var packed: UInt64 = 0
+    var bytes = 0
     func endWord() {
       guard length > 0 else { return }
       words += 1
-      if length <= 8, PDFTextQuality.functionWords.contains(String(short)) { function += 1 }
+      if bytes <= 8, PDFTextQuality.functionWords.contains(packed) { function += 1 }
       if length >= 3 && allLatin {
         longWords += 1
         if !hasVowel { vowelless += 1 }
@@ -40,7 +42,8 @@ public struct PDFTextQuality: Sendable, Equatable {
       length = 0
       allLatin = true
       hasVowel = false
-      short.removeAll(keepingCapacity: true)
+      packed = 0
+      bytes = 0
     }
     for s in text.unicodeScalars {
       characters += 1
@@ -56,11 +59,11 @@ public struct PDFTextQuality: Sendable, Equatable {
         continue
       }
       if v < 0x250 { latinLetters += 1 } else { otherLetters += 1 }
-      let lower = v < 0x80 ? Unicode.Scalar(UInt8(v | 0x20)) : s
+      let lower = PDFTextQuality.lowercase(v)
       length += 1
-      if length <= 8 { short.append(lower) }
+      if bytes <= 8 { PDFTextQuality.pack(lower, into: &packed, bytes: &bytes) }
       if v >= 0x250 { allLatin = false }
-      if !hasVowel && PDFTextQuality.vowels.contains(lower.value) { hasVowel = true }
+      if !hasVowel && PDFTextQuality.vowels.contains(lower) { hasVowel = true }
     }
     endWord()
     let unmappedPenalty = 1 - min(1, 20 * Double(unmapped) / Double(max(characters, 1)))
@@ -77,11 +80,44 @@ public struct PDFTextQuality: Sendable, Equatable {
     garbage = (share < 0.03 && noVowel > 0.1) || noVowel > 0.3
   }
 
+  /// ASCII and Latin-1 capitals lowercased; other scalars as they are.
+  static func lowercase(_ v: UInt32) -> UInt32 {
+    if v >= 0x41 && v <= 0x5A { return v | 0x20 }
+    if v >= 0xC0 && v <= 0xDE && v != 0xD7 { return v + 0x20 }
+    return v
+  }
+
+  /// Appends `v`'s UTF-8 bytes to `packed` (first byte lowest); `bytes` counts past 8 when
+  /// the word no longer fits.
+  static func pack(_ v: UInt32, into packed: inout UInt64, bytes: inout Int) {
+    if v < 0x80 {
+      if bytes < 8 { packed |= UInt64(v) << (8 * UInt64(bytes)) }
+      bytes += 1
+      return
+    }
+    var utf8: [UInt8] = []
+    if let scalar = Unicode.Scalar(v) { utf8 = Array(String(scalar).utf8) }
+    for b in utf8 {
+      if bytes < 8 { packed |= UInt64(b) << (8 * UInt64(bytes)) }
+      bytes += 1
+    }
+  }
+
+  /// `word`'s UTF-8 packed as `pack` does, or nil when longer than 8 bytes.
+  static func packed(_ word: String) -> UInt64? {
+    var p: UInt64 = 0
+    var n = 0
+    for s in word.unicodeScalars { pack(s.value, into: &p, bytes: &n) }
+    return n <= 8 ? p : nil
+  }
+
   /// Vowels of the seven languages (and y), lowercase.
   static let vowels: Set<UInt32> = Set("aeiouyäöüàâéèêëîïôûùœæáíóúãõåøý".unicodeScalars.map(\.value))
 
   /// Short, frequent function words of seven Latin-script languages (lowercase).
-  static let functionWords: Set<String> = Set(
+  static let functionWords: Set<UInt64> = Set(functionWordList.compactMap(packed))
+
+  static let functionWordList: [String] = (
     """
     the of and to in a is that for it as was with be by on not he this are or his from at which but have an they \
     you were her she there been one all we their has would when if more no can its also than into these our \
