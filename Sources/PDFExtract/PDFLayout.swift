@@ -340,7 +340,11 @@ public enum PDFLayout {
     let right = lines.map(\.x1).max()!
     let span = right - left
     guard span > 0 else { return (lines, 1) }
-    let narrow = lines.filter { $0.x1 - $0.x0 < span * 0.55 }
+    // Figure labels and other tiny text (under 0.7 of the body size) neither make nor break
+    // columns.
+    let body = bodySize(lines)
+    let text = lines.filter { $0.size >= body * 0.7 }
+    let narrow = text.filter { $0.x1 - $0.x0 < span * 0.55 }
     // The gutter: the x crossed by the fewest narrow lines (a few may cross it: author blocks
     // in three columns, a centred caption), with the most lines on its lesser side.
     func crossing(_ x: Double) -> Int { narrow.reduce(0) { $0 + ($1.x0 < x && $1.x1 > x ? 1 : 0) } }
@@ -375,7 +379,7 @@ public enum PDFLayout {
       let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
       let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
       let ok = columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r
-        && (columnLeft + columnRight) * 5 >= lines.count * 2
+        && (columnLeft + columnRight) * 5 >= text.count * 2
       let result = (c, min(l, r) - 3 * c, ok)
       evaluated[k] = result
       return result
