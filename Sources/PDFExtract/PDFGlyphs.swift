@@ -118,8 +118,8 @@ package enum PDFGlyphs {
     var needs = false
     for (k, s) in text.unicodeScalars.enumerated() {
       let v = s.value
-      if v < 0x20 || (v >= 0xE000 && v <= 0xF8FF) || v == 0xFFFD || v == 0x60 || v == 0x27 || (v >= 0x300 && v <= 0x36F)
-        || (v < 0x80 && family(k) != nil)
+      if v < 0x20 || (v >= 0xE000 && v <= 0xF8FF) || v == 0xFFFD || v == 0x60 || v == 0x27 || v == 0x2018
+        || v == 0x2019 || (v >= 0x300 && v <= 0x36F) || (v < 0x80 && family(k) != nil)
       {
         needs = true
         break
@@ -155,6 +155,8 @@ package enum PDFGlyphs {
     var fixed = String(out)
     if fixed.contains("``") { fixed = fixed.replacingOccurrences(of: "``", with: "“") }
     if fixed.contains("''") { fixed = fixed.replacingOccurrences(of: "''", with: "”") }
+    if fixed.contains("‘‘") { fixed = fixed.replacingOccurrences(of: "‘‘", with: "“") }
+    if fixed.contains("’’") { fixed = fixed.replacingOccurrences(of: "’’", with: "”") }
     if combining { fixed = fixed.precomposedStringWithCanonicalMapping }
     return fixed
   }

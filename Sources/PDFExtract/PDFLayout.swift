@@ -85,6 +85,7 @@ public enum PDFLayout {
   public static func layout(_ content: PDFContent) -> Result {
     var pages = content.pages.map { lines(of: $0) }
     removeRunningLines(&pages, heights: content.pages.map { $0.height.isFinite ? $0.height : 0 })
+    for k in pages.indices { attachDropCaps(&pages[k]) }
     var columns: [Int] = []
     for (k, page) in content.pages.enumerated() {
       let (ordered, count) = readingOrder(pages[k], width: page.width)
@@ -156,6 +157,37 @@ public enum PDFLayout {
       scalars += text.unicodeScalars.count
     }
     return Result(text: out, columns: columns, referencesStart: referencesStart)
+  }
+
+  /// A drop cap (one capital letter, set at least 1.8× the body size) joined to the first
+  /// word of the line that starts right beside its top, so "O" + "ver the past" reads "Over".
+  static func attachDropCaps(_ lines: inout [Line]) {
+    guard lines.count >= 2 else { return }
+    let body = bodySize(lines)
+    var k = 0
+    while k < lines.count {
+      let cap = lines[k]
+      guard cap.words.count == 1, cap.text.count == 1, cap.text.first!.isUppercase, cap.size >= body * 1.8 else {
+        k += 1
+        continue
+      }
+      let beside = lines.indices.filter { j in
+        let l = lines[j]
+        return j != k && l.x0 >= cap.x1 - 2 && l.x0 - cap.x1 <= cap.size * 0.6
+          && l.y0 >= cap.y0 - cap.height * 0.2 && l.y0 <= cap.y0 + cap.height * 0.5
+      }
+      guard let j = beside.min(by: { (lines[$0].y0, lines[$0].x0) < (lines[$1].y0, lines[$1].x0) }),
+        lines[j].text.first?.isLowercase == true
+      else {
+        k += 1
+        continue
+      }
+      var words = lines[j].words
+      words[0].text = cap.text + words[0].text
+      words[0].glyphFonts = []
+      lines[j] = Line(words)
+      lines.remove(at: k)
+    }
   }
 
   /// The size most of the document's characters are set in (the body text), to half a point.

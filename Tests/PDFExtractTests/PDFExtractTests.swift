@@ -136,6 +136,14 @@ struct PDFExtractTests {
     #expect(String(String.UnicodeScalarView(e.text.unicodeScalars.dropFirst(start))).hasPrefix("## References"))
   }
 
+  @Test("a drop cap joins the first word beside it")
+  func dropCap() throws {
+    let page =
+      [PDFWriter.Run(x: 72, y: 128, size: 30, text: "O")]
+      + lines(["ver the years the method was used", "on many kinds of documents, and it", "held up on every one of them."], x: 96, y: 110)
+    #expect(try text([page]) == "Over the years the method was used on many kinds of documents, and it held up on every one of them.")
+  }
+
   @Test("the worker's reply survives a round trip; a cut or foreign reply is refused")
   func wire() {
     let content = PDFContent(

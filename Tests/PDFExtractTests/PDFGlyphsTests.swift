@@ -52,8 +52,9 @@ struct PDFGlyphsTests {
 
   @Test("TeX quote pairs and combining accents are normalized")
   func quotesAndAccents() {
-    let (texts, _) = repaired([word("``quoted''", font: 0), word("Ja\u{301}n", font: 0)], fonts: ["Times-Roman"])
-    #expect(texts == ["“quoted”", "J\u{E1}n"])
+    let (texts, _) = repaired(
+      [word("``quoted''", font: 0), word("Ja\u{301}n", font: 0), word("‘‘typeset’’", font: 0)], fonts: ["Times-Roman"])
+    #expect(texts == ["“quoted”", "J\u{E1}n", "“typeset”"])
     #expect(texts[1].unicodeScalars.count == 3)
   }
 
