@@ -20,6 +20,8 @@ public enum PDFLayout {
     var text: String
     /// 0: full width (or a one-column page), 1: left column, 2: right column.
     var column = 0
+    /// A display equation: set apart on its own line, never joined to a paragraph.
+    var display = false
 
     init(_ words: [PDFWord]) {
       self.words = words
@@ -91,6 +93,7 @@ public enum PDFLayout {
       let (ordered, count) = readingOrder(pages[k], width: page.width)
       pages[k] = ordered
       columns.append(count)
+      markDisplayEquations(&pages[k])
       if debug {
         for l in ordered {
           let box = [l.x0, l.y0, l.x1, l.y1].map { String(Int($0.rounded())) }.joined(separator: ",")
@@ -189,6 +192,31 @@ public enum PDFLayout {
       lines.remove(at: k)
     }
   }
+
+  /// Marks display equations: short lines indented from both edges of their column (by an
+  /// eighth of its width or more) that hold a relation or a big operator.
+  static func markDisplayEquations(_ lines: inout [Line]) {
+    for column in 0...2 {
+      let body = lines.filter { $0.column == column && $0.text.count >= 30 }
+      guard body.count >= 3 else { continue }
+      let lefts = body.map(\.x0).sorted()
+      let rights = body.map(\.x1).sorted()
+      let left = lefts[lefts.count / 10]
+      let right = rights[rights.count * 9 / 10]
+      let width = right - left
+      guard width > 0 else { continue }
+      for k in lines.indices where lines[k].column == column {
+        let l = lines[k]
+        guard l.x0 - left >= width / 8, right - l.x1 >= width / 8, l.text.count <= 120,
+          l.text.unicodeScalars.contains(where: { mathSigns.contains($0) })
+        else { continue }
+        lines[k].display = true
+      }
+    }
+  }
+
+  /// Relations and big operators that mark a line as an equation.
+  static let mathSigns: Set<Unicode.Scalar> = Set("=≤≥≈≡≠∑∏∫∮√→⇒⇔∀∃∈⊂⊆".unicodeScalars)
 
   /// The size most of the document's characters are set in (the body text), to half a point.
   static func bodySize(_ lines: some Sequence<Line>) -> Double {
@@ -473,6 +501,7 @@ public enum PDFLayout {
   /// Whether `next` continues the paragraph of `line`: the same column, close below it, about
   /// the same size.
   static func continues(_ line: Line, _ next: Line) -> Bool {
+    if line.display || next.display { return false }
     if line.y1 == -.infinity || (line.column != 0 && next.column != 0 && line.column != next.column)
       || next.y0 < line.y0 - line.height
     {

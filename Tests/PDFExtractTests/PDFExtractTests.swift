@@ -144,6 +144,22 @@ struct PDFExtractTests {
     #expect(try text([page]) == "Over the years the method was used on many kinds of documents, and it held up on every one of them.")
   }
 
+  @Test("a display equation stands on its own line between the paragraphs around it")
+  func displayEquation() throws {
+    let page =
+      lines(["The energy of a body at rest follows from", "its mass and the speed of light, as in"], x: 72, y: 100)
+      + [PDFWriter.Run(x: 150, y: 128, size: 10, text: "E = m c2 + 0")]
+      + lines(["where the constant is the same for every", "observer, whatever the frame of reference."], x: 72, y: 142)
+    #expect(
+      try text([page]) == """
+        The energy of a body at rest follows from its mass and the speed of light, as in
+
+        E = m c2 + 0
+
+        where the constant is the same for every observer, whatever the frame of reference.
+        """)
+  }
+
   @Test("the worker's reply survives a round trip; a cut or foreign reply is refused")
   func wire() {
     let content = PDFContent(
