@@ -15,8 +15,9 @@ struct ExtractPDF: ParsableCommand {
         quarry extract-pdf --list Fixtures/pdf/papers.tsv --out-dir out/pdf
 
       A --list file has one `<id>\\t<path>` line per PDF; each text goes to <out-dir>/<id>.txt.
-      Every PDF is parsed in a worker process with a time and memory limit. A single FILE that
-      crashes, hangs or is encrypted exits with status 1 and its reason on stderr; in a --list
+
+      Every PDF is parsed in a worker process with a time and memory limit. A single FILE that \
+      crashes, hangs or is encrypted exits with status 1 and its reason on stderr; in a --list \
       batch such files are counted and logged, and the batch goes on.
       """
   )

@@ -20,10 +20,10 @@ struct Extract: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Extract main text from WARC/WARC.gz/ARC/HTML/PDF files or folders into JSONL.zst shards.",
     discussion: """
-      Writes <output>/extract/<rank>.jsonl.zst (one task per input file, at most 256) and the
-      bookkeeping under <output>/_quarry/. A rerun skips finished tasks; output is identical
-      for any --workers. Each PDF (a file, or a PDF response in a WARC) is parsed in a worker
-      process with a time and memory limit; one that is encrypted, damaged, or hangs or crashes
+      Writes <output>/extract/<rank>.jsonl.zst (one task per input file, at most 256) and the \
+      bookkeeping under <output>/_quarry/. A rerun skips finished tasks; output is identical \
+      for any --workers. Each PDF (a file, or a PDF response in a WARC) is parsed in a worker \
+      process with a time and memory limit; one that is encrypted, damaged, or hangs or crashes \
       its worker is counted under error.pdf_<reason>.
 
       Examples:
