@@ -29,7 +29,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product quarry --static-swift-stdlib
 
-# The main job on the bundled fixtures, as one resumable run: WARC + HTML → documents → dedup →
+# The main job on the bundled fixtures, as one resumable run: WARC + HTML + PDF → documents → dedup →
 # tokenizer → annotate → tokenize → three-stage mixture → tiny MiMo → a generated sample.
 # A rerun resumes (or says it is complete); a changed Pipelines/demo.yaml starts afresh.
 demo: release
