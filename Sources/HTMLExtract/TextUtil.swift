@@ -67,27 +67,14 @@ func isHTMLSpace(_ s: Unicode.Scalar) -> Bool {
   import Glibc
 #endif
 
-/// Finds `needle` in `hay` (both UTF-8 bytes) with memchr on the first byte.
+/// Whether `nd` occurs in `hay` (both UTF-8 bytes); an empty needle always does.
 @inline(__always)
 func byteSearch(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>) -> Bool {
-  let m = nd.count
-  if m == 0 { return true }
-  let n = hay.count
-  if n < m { return false }
-  guard let h = hay.baseAddress, let p = nd.baseAddress else { return false }
-  let first = Int32(p[0])
-  var i = 0
-  let last = n - m
-  while i <= last {
-    guard let hit = memchr(h + i, first, last - i + 1) else { return false }
-    let j = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-    if memcmp(h + j, p, m) == 0 { return true }
-    i = j + 1
-  }
-  return false
+  nd.isEmpty || byteIndex(hay, nd, from: 0) != nil
 }
 
-/// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes.
+/// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes (memchr on
+/// the first byte, then memcmp).
 func byteIndex(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
   let m = nd.count
   let n = hay.count
