@@ -15,6 +15,9 @@ public struct PDFBatchJob {
   public var limits = PDFWorker.Limits()
   /// The password tried on encrypted files.
   public var password: String?
+  /// How each worker starts: spawned by default; a command-line batch, which runs nothing
+  /// else meanwhile, forks (no program start per file).
+  public var launch = PDFWorker.Launch.spawn(nil)
 
   /// Creates a batch job.
   public init(listPath: String, outputDir: String) {
@@ -31,7 +34,7 @@ public struct PDFBatchJob {
     let log = Logger(label: "extract-pdf")
     for entry in try readBatchList(listPath, stage: "extract-pdf", stats: &stats) {
       stats.bytesIn += fileSize(entry.path)
-      switch PDFExtractor.extract(path: entry.path, password: password, limits: limits) {
+      switch PDFExtractor.extract(.path(entry.path), password: password, limits: limits, launch: launch) {
       case .failure(let failure):
         stats.error(failure.rawValue)
         log.warning("\(entry.path): \(failure.explanation)")

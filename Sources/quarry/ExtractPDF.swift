@@ -58,6 +58,7 @@ struct ExtractPDF: ParsableCommand {
       var job = PDFBatchJob(listPath: list, outputDir: outDir)
       job.limits = limits
       job.password = password
+      job.launch = .fork
       let stats = try job.run()
       Logger(label: "extract-pdf").info("\(stats.summary(unit: "PDFs"))")
       return

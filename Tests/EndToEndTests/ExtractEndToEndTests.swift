@@ -160,4 +160,21 @@ struct WARCStatsTests {
     #expect(docs.contains { $0.source == "pdf" && $0.id == "paper.pdf" })
     #expect(docs.contains { $0.source == "warc" && $0.metadata["url"] == .string("https://example.org/paper.pdf") })
   }
+
+  @Test("extract-pdf --list: one text per readable PDF; a damaged one is counted and gets no file")
+  func pdfBatch() throws {
+    setenv("QUARRY_PDF_WORKER", quarryBinary, 0)
+    let dir = tempDir()
+    try writeFileAtomically(dir + "/junk.pdf", Array("%PDF-1.4 not really a PDF".utf8))
+    let paper = repoRoot.appendingPathComponent("Fixtures/pdf/paper.pdf").path
+    try writeFileAtomically(dir + "/list.tsv", Array("paper\t\(paper)\njunk\t\(dir)/junk.pdf\n../up\t\(paper)\n".utf8))
+    let stats = try PDFBatchJob(listPath: dir + "/list.tsv", outputDir: dir + "/out").run()
+    #expect(stats["total"] == 3)
+    #expect(stats["kept"] == 1)
+    #expect(stats["error.damaged"] == 1)
+    #expect(stats["error.unsafe_id"] == 1)
+    let text = try String(contentsOfFile: dir + "/out/paper.txt", encoding: .utf8)
+    #expect(text.hasPrefix("# Reading Order in Two-Column Papers\n\nQuarry reads the words"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out/junk.txt"))
+  }
 }
