@@ -18,6 +18,8 @@ public enum PDFLayout {
     var y1: Double
     var size: Double
     var text: String
+    /// `text.count`, counted once.
+    var length: Int
     /// 0: full width (or a one-column page), 1: left column, 2: right column.
     var column = 0
     /// A display equation: set apart on its own line, never joined to a paragraph.
@@ -32,6 +34,7 @@ public enum PDFLayout {
       let sizes = words.map(\.size).sorted()
       size = sizes.isEmpty ? 0 : max(sizes[sizes.count / 2], 1)
       text = Line.join(words, lineSize: size)
+      length = text.count
     }
 
     /// The words' text, a space between words, except before a sub- or superscript set
@@ -115,7 +118,7 @@ public enum PDFLayout {
         let item = listItem(text)
         if let item { text = "- " + item }
         if item == nil, let p = previous, continues(p, line) {
-          current = join(current, text, vocabulary: vocabulary)
+          append(text, to: &current, vocabulary: vocabulary)
           currentLines.append(line)
         } else {
           if !current.isEmpty { paragraphs.append((current, currentLines)) }
@@ -170,7 +173,7 @@ public enum PDFLayout {
     var k = 0
     while k < lines.count {
       let cap = lines[k]
-      guard cap.words.count == 1, cap.text.count == 1, cap.text.first!.isUppercase, cap.size >= body * 1.8 else {
+      guard cap.words.count == 1, cap.length == 1, cap.text.first!.isUppercase, cap.size >= body * 1.8 else {
         k += 1
         continue
       }
@@ -197,7 +200,7 @@ public enum PDFLayout {
   /// eighth of its width or more) that hold a relation or a big operator.
   static func markDisplayEquations(_ lines: inout [Line]) {
     for column in 0...2 {
-      let body = lines.filter { $0.column == column && $0.text.count >= 30 }
+      let body = lines.filter { $0.column == column && $0.length >= 30 }
       guard body.count >= 3 else { continue }
       let lefts = body.map(\.x0).sorted()
       let rights = body.map(\.x1).sorted()
@@ -207,7 +210,7 @@ public enum PDFLayout {
       guard width > 0 else { continue }
       for k in lines.indices where lines[k].column == column {
         let l = lines[k]
-        guard l.x0 - left >= width / 8, right - l.x1 >= width / 8, l.text.count <= 120,
+        guard l.x0 - left >= width / 8, right - l.x1 >= width / 8, l.length <= 120,
           l.text.unicodeScalars.contains(where: { mathSigns.contains($0) })
         else { continue }
         lines[k].display = true
@@ -221,7 +224,7 @@ public enum PDFLayout {
   /// The size most of the document's characters are set in (the body text), to half a point.
   static func bodySize(_ lines: some Sequence<Line>) -> Double {
     var weight: [Int: Int] = [:]
-    for l in lines { weight[Int((l.size * 2).rounded()), default: 0] += l.text.count }
+    for l in lines { weight[Int((l.size * 2).rounded()), default: 0] += l.length }
     return Double(weight.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 20) / 2
   }
 
@@ -295,36 +298,50 @@ public enum PDFLayout {
   /// pages, or on every page of a two-page document, and lone page numbers there, are removed.
   static func removeRunningLines(_ pages: inout [[Line]], heights: [Double]) {
     func isMargin(_ l: Line, _ h: Double) -> Bool { l.y1 < h * 0.09 || l.y0 > h * 0.91 }
-    func key(_ l: Line) -> String {
-      String(l.text.unicodeScalars.map { $0.properties.numericType != nil ? "#" : Character($0) })
-    }
+    let keys = pages.map { $0.map { repetitionKey($0.text) } }
     var seen: [String: Int] = [:]
     for (k, page) in pages.enumerated() {
-      for l in Set(page.filter { isMargin($0, heights[k]) }.map(key)) { seen[l, default: 0] += 1 }
+      for l in Set(page.indices.filter { isMargin(page[$0], heights[k]) }.map { keys[k][$0] }) { seen[l, default: 0] += 1 }
     }
     let needed = pages.count <= 2 ? max(pages.count, 2) : 3
     // Anywhere on the page (a journal's code up the side margin): the same short line at the
     // same place on at least half the pages, and on three or more.
-    func place(_ l: Line, _ h: Double) -> String {
-      let unit = max(h, 1) * 0.02
-      return key(l) + "@" + String(Int((l.x0 / unit).rounded())) + "," + String(Int((l.y0 / unit).rounded()))
+    let manyPages = pages.count >= 3
+    let places: [[String?]] = pages.enumerated().map { k, page in
+      let unit = max(heights[k], 1) * 0.02
+      return page.indices.map { i in
+        guard manyPages, page[i].length <= 80 else { return nil }
+        return keys[k][i] + "@" + String(Int((page[i].x0 / unit).rounded())) + "," + String(Int((page[i].y0 / unit).rounded()))
+      }
     }
     var placed: [String: Int] = [:]
-    if pages.count >= 3 {
-      for (k, page) in pages.enumerated() {
-        for l in Set(page.filter { $0.text.count <= 80 }.map { place($0, heights[k]) }) { placed[l, default: 0] += 1 }
-      }
+    for page in places {
+      for l in Set(page.compactMap { $0 }) { placed[l, default: 0] += 1 }
     }
     let neededPlaced = max(3, (pages.count + 1) / 2)
-    let manyPages = pages.count >= 3
     for k in pages.indices {
-      pages[k].removeAll { l in
-        if manyPages, l.text.count <= 80, placed[place(l, heights[k]), default: 0] >= neededPlaced { return true }
-        guard isMargin(l, heights[k]) else { return false }
-        return seen[key(l), default: 0] >= needed || isPageNumber(l.text)
-      }
+      pages[k] = pages[k].indices.filter { i in
+        let l = pages[k][i]
+        if let place = places[k][i], placed[place, default: 0] >= neededPlaced { return false }
+        guard isMargin(l, heights[k]) else { return true }
+        return !(seen[keys[k][i], default: 0] >= needed || isPageNumber(l.text))
+      }.map { pages[k][$0] }
       peelMargins(&pages[k], height: heights[k])
     }
+  }
+
+  /// A line's text with every digit as `#`: running heads match across pages whatever their
+  /// page numbers.
+  static func repetitionKey(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for c in text.unicodeScalars {
+      if c.isASCII {
+        out.append(c.value >= 0x30 && c.value <= 0x39 ? "#" : c)
+      } else {
+        out.append(c.properties.numericType != nil ? "#" : c)
+      }
+    }
+    return String(out)
   }
 
   /// Running heads and feet that do not repeat (a one-page document, a first page), peeled
@@ -361,7 +378,7 @@ public enum PDFLayout {
       if r.contains(where: { isPageNumber(lines[$0].text) }) { return true }
       guard largest <= body * 1.3 else { return false }
       // Short pieces spread along one row: `Revision 2.4 … P/N 119-036 … 10 June 2019`.
-      if r.count >= 2 && r.allSatisfy({ lines[$0].text.count <= 40 }) { return true }
+      if r.count >= 2 && r.allSatisfy({ lines[$0].length <= 40 }) { return true }
       guard let n = neighbour else { return false }
       let rowHeight = bottom(r) - top(r)
       let gap = fromTop ? top(n) - bottom(r) : top(r) - bottom(n)
@@ -432,12 +449,20 @@ public enum PDFLayout {
       let k = key(x)
       if let known = evaluated[k] { return known }
       let c = crossing(x)
-      let l = narrow.filter { $0.x1 <= x }.count
-      let r = narrow.filter { $0.x0 >= x }.count
       // Column lines (a third of the text width or more) hold most of the page's lines; a
       // few lines cross the gutter (c), most are beside it.
-      let columnLeft = narrow.filter { $0.x1 <= x && $0.x1 - $0.x0 >= span * 0.3 }.count
-      let columnRight = narrow.filter { $0.x0 >= x && $0.x1 - $0.x0 >= span * 0.3 }.count
+      var (l, r, columnLeft, columnRight) = (0, 0, 0, 0)
+      for line in narrow {
+        let wide = line.x1 - line.x0 >= span * 0.3
+        if line.x1 <= x {
+          l += 1
+          if wide { columnLeft += 1 }
+        }
+        if line.x0 >= x {
+          r += 1
+          if wide { columnRight += 1 }
+        }
+      }
       let ok = columnLeft >= 2 && columnRight >= 2 && l >= 3 && r >= 3 && c * 7 <= l + r
         && (columnLeft + columnRight) * 5 >= text.count * 2
       let result = (c, min(l, r) - 3 * c, ok)
@@ -520,18 +545,25 @@ public enum PDFLayout {
   /// `paragraph` + `line`, with a line-end hyphen joined when the joined word is used in the
   /// document (or the hyphenated one is not), kept without the break when the hyphenated form
   /// is itself used.
-  static func join(_ paragraph: String, _ line: String, vocabulary: Set<String>) -> String {
-    guard paragraph.hasSuffix("-"), paragraph.count >= 3,
-      let before = paragraph.dropLast().last, before.isLetter,
+  static func append(_ line: String, to paragraph: inout String, vocabulary: Set<String>) {
+    // The paragraph's last three characters at most: never a walk over the whole paragraph.
+    let tail = paragraph.suffix(3)
+    guard tail.count == 3, tail.last == "-", let before = tail.dropLast().last, before.isLetter,
       let first = line.first, first.isLowercase
-    else { return paragraph + " " + line }
+    else {
+      paragraph += " "
+      paragraph += line
+      return
+    }
     let head = paragraph.dropLast().reversed().prefix { $0.isLetter }
     let leftPart = String(head.reversed()).lowercased()
     let rightPart = String(line.prefix { $0.isLetter }).lowercased()
     if vocabulary.contains(leftPart + "-" + rightPart) && !vocabulary.contains(leftPart + rightPart) {
-      return paragraph + line
+      paragraph += line
+      return
     }
-    return String(paragraph.dropLast()) + line
+    paragraph.removeLast()
+    paragraph += line
   }
 
   /// U+FB00–FB06 as their letters (NFKC of those alone; other compatibility characters stay).

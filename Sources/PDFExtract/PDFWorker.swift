@@ -23,6 +23,12 @@ public enum PDFWorker {
     public var maxFileBytes = 256 << 20
     /// Pages read per file.
     public var maxPages = 2000
+    /// Processes that read one file's pages side by side (for a lone file on an idle machine;
+    /// a batch keeps 1 and runs files side by side instead). The text does not depend on it.
+    public var pageProcesses = 1
+
+    /// `pageProcesses` for a lone file on an otherwise idle machine: its CPUs, at most 4.
+    public static var idleProcesses: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
 
     public init() {}
   }
@@ -47,8 +53,87 @@ public enum PDFWorker {
     var readerLimits = PopplerReader.Limits()
     readerLimits.maxFileBytes = limits.maxFileBytes
     readerLimits.maxPages = limits.maxPages
-    _ = writeAll(output, PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits)))
+    _ = writeAll(output, PDFWire.encode(PopplerReader.read(path: path, password: password, limits: readerLimits, shards: limits.pageProcesses)))
     _exit(0)
+  }
+
+  /// The processes that read one document's pages: this worker (shard 0) and its helpers.
+  struct FanOut {
+    /// This process's shard.
+    var shard = 0
+    var count = 1
+    /// In a helper: where its pages go.
+    var output: Int32? = nil
+    /// In the worker: each helper's pid and the pipe its pages come on.
+    var helpers: [(pid: pid_t, input: Int32)] = []
+  }
+
+  /// Forks `count - 1` helpers from a worker that has opened its document (they share it
+  /// copy-on-write). A helper dies with the worker, so killing the worker ends them all.
+  static func fanOut(_ count: Int) -> FanOut {
+    var out = FanOut()
+    guard count > 1 else { return out }
+    for shard in 1..<count {
+      var fds: [Int32] = [-1, -1]
+      guard quarry_pipe_cloexec(&fds) == 0 else { break }
+      let pid = fork()
+      if pid == 0 {
+        _ = quarry_die_with_parent()
+        close(fds[0])
+        for h in out.helpers { close(h.input) }
+        return FanOut(shard: shard, count: count, output: fds[1], helpers: [])
+      }
+      close(fds[1])
+      guard pid > 0 else {
+        close(fds[0])
+        break
+      }
+      out.helpers.append((pid, fds[0]))
+    }
+    out.count = out.helpers.count + 1
+    return out
+  }
+
+  /// A helper's reply: how many pages, their indices (u32 each), then the pages as `PDFWire`.
+  static func encodeShard(_ shard: (content: PDFContent, indices: [Int])) -> [UInt8] {
+    var out: [UInt8] = []
+    for v in [shard.indices.count] + shard.indices { withUnsafeBytes(of: UInt32(clamping: v).littleEndian) { out += $0 } }
+    return out + PDFWire.encode(.success(shard.content))
+  }
+
+  static func decodeShard(_ bytes: [UInt8]) -> (content: PDFContent, indices: [Int])? {
+    func u32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+    guard bytes.count >= 4 else { return nil }
+    let n = u32(0)
+    guard n <= (bytes.count - 4) / 4 else { return nil }
+    let indices = (0..<n).map { u32(4 + 4 * $0) }
+    guard case .success(let content)? = PDFWire.decode(Array(bytes[(4 + 4 * n)...])), content.pages.count == n else {
+      return nil
+    }
+    return (content, indices)
+  }
+
+  /// A helper's pages, read to the end of its pipe; the helper is reaped. A helper that died
+  /// of a signal takes the worker with it by the same signal, so the parent classifies the
+  /// death (out of CPU time, out of memory) as it would the worker's own.
+  static func collectHelper(_ helper: (pid: pid_t, input: Int32)) -> Result<(content: PDFContent, indices: [Int]), PDFFailure> {
+    var reply: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { Glibc.read(helper.input, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      reply += buffer[0..<n]
+    }
+    close(helper.input)
+    var status: Int32 = 0
+    while waitpid(helper.pid, &status, 0) < 0 && errno == EINTR {}
+    let signal = status & 0x7F
+    if signal != 0 && signal != 0x7F {
+      Glibc.signal(signal, SIG_DFL)
+      raise(signal)
+    }
+    return decodeShard(reply).map { .success($0) } ?? .failure(.crash)
   }
 
   /// Writes all of `bytes` to `fd`; false on an error.
@@ -149,6 +234,7 @@ public enum PDFWorker {
     argv += [
       "--seconds", String(limits.seconds), "--max-memory-mb", String(limits.memoryBytes >> 20),
       "--max-pages", String(limits.maxPages), "--max-file-mb", String(max(1, limits.maxFileBytes >> 20)),
+      "--page-processes", String(limits.pageProcesses),
     ]
     if let password { argv += ["--password", password] }
     argv.append(path)

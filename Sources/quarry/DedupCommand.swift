@@ -30,6 +30,7 @@ struct DedupIO: ParsableArguments {
 /// `quarry dedup`: exact + MinHash near-duplicate removal across the whole corpus.
 struct Dedup: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "dedup",
     abstract: "Remove exact and near duplicates across all input files (MinHash LSH, verified).",
     discussion: """
       `quarry dedup --input … --output …` runs the four phases and finish; each phase can also

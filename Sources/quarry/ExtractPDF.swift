@@ -40,9 +40,13 @@ struct ExtractPDF: ParsableCommand {
   @Option(name: .customLong("max-memory-mb"), help: "The worker's memory limit, in MiB.")
   var maxMemoryMB = 2048
 
+  @Option(help: "Processes that read a lone FILE's pages side by side (default: the CPUs, at most 4).")
+  var pageProcesses: Int?
+
   @OptionGroup var log: LogOptions
 
   func validate() throws {
+    if let pageProcesses, pageProcesses < 1 { throw ValidationError("--page-processes must be at least 1") }
     if list == nil && file == nil { throw ValidationError("give a FILE, or --list LIST.tsv --out-dir DIR") }
     if list != nil && outDir == nil { throw ValidationError("--list needs --out-dir DIR") }
     if seconds <= 0 { throw ValidationError("--seconds must be above 0") }
@@ -64,7 +68,9 @@ struct ExtractPDF: ParsableCommand {
       return
     }
     guard let file else { return }
-    // One file, nothing else running: the worker is forked, not started anew.
+    // One file, nothing else running: the worker is forked, not started anew, and its pages
+    // are read side by side.
+    limits.pageProcesses = pageProcesses ?? PDFWorker.Limits.idleProcesses
     switch PDFExtractor.extract(.path(file), password: password, limits: limits, launch: .fork) {
     case .success(let e):
       print(e.text)
@@ -86,6 +92,7 @@ struct PDFWorkerCommand: ParsableCommand {
   @Option(name: .customLong("max-memory-mb")) var maxMemoryMB = 2048
   @Option(name: .customLong("max-pages")) var maxPages = 2000
   @Option(name: .customLong("max-file-mb")) var maxFileMB = 256
+  @Option(name: .customLong("page-processes")) var pageProcesses = 1
 
   func run() throws {
     var limits = PDFWorker.Limits()
@@ -93,6 +100,7 @@ struct PDFWorkerCommand: ParsableCommand {
     limits.memoryBytes = maxMemoryMB << 20
     limits.maxPages = maxPages
     limits.maxFileBytes = maxFileMB << 20
+    limits.pageProcesses = max(1, pageProcesses)
     PDFWorker.serve(path: file, password: password, limits: limits)
   }
 }

@@ -18,6 +18,7 @@ func runSingle(
 /// `quarry extract`: WARC/HTML inputs → JSONL.zst documents with main text.
 struct Extract: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "extract",
     abstract: "Extract main text from WARC/WARC.gz/ARC/HTML/PDF files or folders into JSONL.zst shards.",
     discussion: """
       Writes <output>/extract/<rank>.jsonl.zst (one task per input file, at most 256) and the \
@@ -51,6 +52,7 @@ struct Extract: AsyncParsableCommand {
 /// `quarry tokenize`: documents → token shards.
 struct Tokenize: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "tokenize",
     abstract: "Tokenize JSONL documents into seekable zstd token shards (one per input file).",
     discussion: """
       Writes <output>/tokenize/<rank>.tok.zst and <rank>.idx.jsonl.
@@ -74,6 +76,7 @@ struct Tokenize: AsyncParsableCommand {
 /// `quarry mix`: the three-stage mixture from a mixture config.
 struct Mix: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "mix",
     abstract: "Sample sources into per-stage token shards by a mixture config (MiMo's three stages).",
     discussion: """
       Runs annotate → tokenize → mix into the run folder: <output>/mix/<stage>/<n>.tok.zst
@@ -102,6 +105,7 @@ struct Mix: AsyncParsableCommand {
 /// `quarry decontaminate`: drop (or mask) documents that share a 13-gram with benchmark items.
 struct Decontaminate: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "decontaminate",
     abstract: "Drop (or mask) documents sharing a word 13-gram with any benchmark item.",
     discussion: """
       Benchmarks are JSONL files (or folders of them) with a text field, e.g. MATH-500 or AIME
@@ -135,6 +139,7 @@ struct Decontaminate: AsyncParsableCommand {
 /// `quarry filter`: quality filters with scores in metadata, or `--explain` one file.
 struct Filter: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "filter",
     abstract: "Score documents (language, densities, Gopher/C4/FineWeb rules) and drop low-quality ones.",
     discussion: """
       Presets: reasoning (default; math- and code-aware rules, PII masking) and datatrove-compat

@@ -6,6 +6,7 @@ import DataCore
 /// `quarry tokenizer`: byte-level BPE tokenizers in Hugging Face's tokenizer.json format.
 struct Tokenizer: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "tokenizer",
     abstract: "Byte-level BPE tokenizers (Hugging Face tokenizer.json).",
     discussion: """
       Examples:

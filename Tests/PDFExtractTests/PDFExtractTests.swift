@@ -160,6 +160,32 @@ struct PDFExtractTests {
         """)
   }
 
+  @Test("pages read by several processes give exactly what one process reads")
+  func pageProcesses() throws {
+    // Seven pages of uneven length, a bold heading on some, a running head and page numbers.
+    let pages = (1...7).map { k -> [PDFWriter.Run] in
+      var runs = [PDFWriter.Run(x: 72, y: 40, size: 9, text: "Proceedings of Synthetic Tests")]
+      if k % 3 == 1 { runs.append(PDFWriter.Run(x: 72, y: 90, size: 14, text: "\(k) Section number \(k)", bold: true)) }
+      runs += lines((0..<(k * 3)).map { "Line \($0) of page \(k) says something plain." }, x: 72, y: 120)
+      runs.append(PDFWriter.Run(x: 300, y: 760, size: 9, text: String(k)))
+      return runs
+    }
+    let path = makeTempDir("quarry-pdf") + "/doc.pdf"
+    #expect(PDFWriter().write(pages, to: path))
+    var one = PDFWorker.Limits()
+    one.pageProcesses = 1
+    let single = try PDFWorker.read(path: path, limits: one, command: worker).get()
+    #expect(single.pages.count == 7)
+    for processes in [2, 3, 4] {
+      var many = PDFWorker.Limits()
+      many.pageProcesses = processes
+      #expect(try PDFWorker.read(path: path, limits: many, command: worker).get() == single, "\(processes) processes")
+      #expect(
+        try PDFExtractor.extract(.path(path), limits: many, launch: .spawn(worker)).get().text
+          == PDFExtractor.extract(.path(path), limits: one, launch: .spawn(worker)).get().text)
+    }
+  }
+
   @Test("the worker's reply survives a round trip; a cut or foreign reply is refused")
   func wire() {
     let content = PDFContent(
