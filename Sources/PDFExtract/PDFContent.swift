@@ -12,6 +12,8 @@ public struct PDFWord: Sendable, Equatable {
   public var y1: Double
   public var font: Int
   public var size: Double
+  /// The size of its last glyph (a subscript ends `i2`).
+  public var endSize: Double
   /// Poppler ended a line after this word.
   public var endsLine: Bool
   /// The font of each scalar of `text`, when the word mixes fonts (`‖x‖`: CMSY, CMMI, CMSY);
@@ -19,7 +21,7 @@ public struct PDFWord: Sendable, Equatable {
   public var glyphFonts: [Int32]
 
   public init(
-    text: String, x0: Double, y0: Double, x1: Double, y1: Double, font: Int, size: Double, endsLine: Bool,
+    text: String, x0: Double, y0: Double, x1: Double, y1: Double, font: Int, size: Double, endSize: Double? = nil, endsLine: Bool,
     glyphFonts: [Int32] = []
   ) {
     self.text = text
@@ -29,6 +31,7 @@ public struct PDFWord: Sendable, Equatable {
     self.y1 = y1
     self.font = font
     self.size = size
+    self.endSize = endSize ?? size
     self.endsLine = endsLine
     self.glyphFonts = glyphFonts
   }

@@ -41,13 +41,30 @@ public enum PDFLayout {
     /// against its base (`t` `2` → `t2`), before punctuation set against a script (`i2` `,`
     /// → `i2,`), and inside a spaced ellipsis (`. . .` → `...`).
     static func join(_ words: [PDFWord], lineSize: Double) -> String {
-      // Lone dots in runs of exactly three are a spaced ellipsis; longer runs are leaders.
-      var inEllipsis = [Bool](repeating: false, count: words.count)
+      // Lone dots in runs of exactly three are a spaced ellipsis (`. . .`, also `“. . .` and
+      // `. . .,`: an opening mark on the first dot, a closing one on the last); longer runs are
+      // leaders.
+      var ellipsis = [Int](repeating: -1, count: words.count)  // the run a dot belongs to
+      let opening: Set<Character> = ["“", "\"", "‘", "(", "["]
+      let closing: Set<Character> = [",", ";", ":", "!", "?", "”", "\"", "’", ")", "]"]
+      func dot(_ k: Int) -> (lead: Bool, trail: Bool)? {
+        let t = words[k].text
+        guard let at = t.firstIndex(of: "."), t.filter({ $0 == "." }).count == 1 else { return nil }
+        let lead = t[..<at]
+        let trail = t[t.index(after: at)...]
+        guard lead.allSatisfy(opening.contains), lead.count <= 1, trail.allSatisfy(closing.contains), trail.count <= 2 else {
+          return nil
+        }
+        return (!lead.isEmpty, !trail.isEmpty)
+      }
       var k = 0
       while k < words.count {
         var e = k
-        while e < words.count && words[e].text == "." { e += 1 }
-        if e - k == 3 { for j in k..<e { inEllipsis[j] = true } }
+        while e < words.count, let d = dot(e), !(d.lead && e > k) {
+          e += 1
+          if d.trail { break }
+        }
+        if e - k == 3 { for j in k..<e { ellipsis[j] = k } }
         k = max(e, k + 1)
       }
       var out = ""
@@ -55,12 +72,20 @@ public enum PDFLayout {
         if k > 0 {
           let prev = words[k - 1]
           let gap = w.x0 - prev.x1
-          let small = max(lineSize, 1) * 0.85
-          let script = (w.size < small || prev.size < small) && gap < 0.25 * max(lineSize, 1)
+          let size = max(lineSize, 1)
+          let small = size * 0.85
           let punctuation = w.text.first.map { ",.;:)]".contains($0) } ?? false
           let scriptWord = w.size < small && w.text.allSatisfy { $0.isNumber || $0.isLetter }
-          let ellipsis = inEllipsis[k] && inEllipsis[k - 1]
-          if !(script && (punctuation || scriptWord || prev.size < small)) && !ellipsis { out += " " }
+          // A word may end in a script (`i2`): what follows it at body size is set against it
+          // only when it is punctuation or touches it (`t2 − 3t` keeps its operator space).
+          let afterScript = prev.endSize < small || prev.size < small
+          let attached =
+            gap < 0.25 * size
+            && (w.size < small
+              ? (punctuation || scriptWord || afterScript)
+              : afterScript && (punctuation || gap < 0.08 * size))
+          let inEllipsis = ellipsis[k] >= 0 && ellipsis[k] == ellipsis[k - 1]
+          if !attached && !inEllipsis { out += " " }
         }
         out += w.text
       }
@@ -279,7 +304,7 @@ public enum PDFLayout {
     for var w in page.words {
       // Coordinates come from the file: keep them finite and within a sane page.
       func sane(_ v: Double) -> Double { v.isFinite ? min(max(v, -1e6), 1e6) : 0 }
-      (w.x0, w.y0, w.x1, w.y1, w.size) = (sane(w.x0), sane(w.y0), sane(w.x1), sane(w.y1), sane(w.size))
+      (w.x0, w.y0, w.x1, w.y1, w.size, w.endSize) = (sane(w.x0), sane(w.y0), sane(w.x1), sane(w.y1), sane(w.size), sane(w.endSize))
       if let last = current.last, w.x0 - last.x1 > 2 * max(last.size, w.size, 4) || w.x0 < last.x0 {
         out.append(Line(current))
         current = []
@@ -349,7 +374,8 @@ public enum PDFLayout {
   /// the outer 4% goes; one in the top or bottom 12% goes when it holds a page number (and is
   /// no bigger than 1.6× the body size), or, no bigger than 1.3× the body size, is made of
   /// short pieces spread along the row or stands apart from the next row inward (a gap of at
-  /// least 0.8 of its height). Peeling stops at the first row that stays, so a footnote
+  /// least 0.8 of its height); a row in the band that follows the text at its line spacing (a
+  /// gap under half its height) always stays. Peeling stops at the first row that stays, so a footnote
   /// block or a title is never cut out of the middle.
   static func peelMargins(_ lines: inout [Line], height: Double) {
     guard height > 0, lines.count >= 3 else { return }
@@ -374,15 +400,21 @@ public enum PDFLayout {
       let inBand = fromTop ? bottom(r) < height * 0.12 : top(r) > height * 0.88
       let largest = r.map { lines[$0].size }.max()!
       guard inBand, largest <= body * 1.6 else { return false }
+      // A running head stands apart from the text inward; a row set at the text's own line
+      // spacing (a table's top row, a column's last line) is part of it.
+      let rowHeight = bottom(r) - top(r)
+      let gap = neighbour.map { n in fromTop ? top(n) - bottom(r) : top(r) - bottom(n) } ?? .infinity
+      if debug {
+        let m = "row \(Int(top(r)))-\(Int(bottom(r))) gap \(gap) height \(rowHeight) \(lines[r[0]].text.prefix(30))\n"
+        _ = m.withCString { write(2, $0, strlen($0)) }
+      }
+      guard gap >= 0.3 * rowHeight, !r.contains(where: { isCaption(lines[$0].text) }) else { return false }
       // A page number marks its row as a running head (`400  BRITISH HUSBANDRY.  [Ch. XIX.`).
       if r.contains(where: { isPageNumber(lines[$0].text) }) { return true }
       guard largest <= body * 1.3 else { return false }
       // Short pieces spread along one row: `Revision 2.4 … P/N 119-036 … 10 June 2019`.
       if r.count >= 2 && r.allSatisfy({ lines[$0].length <= 40 }) { return true }
-      guard let n = neighbour else { return false }
-      let rowHeight = bottom(r) - top(r)
-      let gap = fromTop ? top(n) - bottom(r) : top(r) - bottom(n)
-      return gap >= 0.8 * rowHeight
+      return neighbour != nil && gap >= 0.8 * rowHeight
     }
     var drop = Set<Int>()
     var i = 0
@@ -396,7 +428,22 @@ public enum PDFLayout {
       j -= 1
     }
     guard !drop.isEmpty else { return }
+    if debug {
+      for i in drop.sorted() {
+        let message = "peeled [\(Int(lines[i].x0)),\(Int(lines[i].y0))] \(lines[i].text.prefix(70))\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+      }
+    }
     lines = lines.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+  }
+
+  /// `Table 3 …`, `Figure 2: …`, `Fig. 4.` : a caption, which is content wherever it sits.
+  static func isCaption(_ s: String) -> Bool {
+    let words = s.split(separator: " ", maxSplits: 2)
+    guard words.count >= 2, ["table", "figure", "fig.", "fig", "algorithm", "listing", "scheme", "chart"].contains(words[0].lowercased()) else {
+      return false
+    }
+    return words[1].first?.isNumber == true || words[1].first.map { "IVX".contains($0) } == true
   }
 
   /// `12`, `xii`, `Page 3`, `- 4 -`, `3 / 10`.
@@ -505,6 +552,19 @@ public enum PDFLayout {
     for k in marked.indices {
       let l = marked[k]
       marked[k].column = l.x1 <= gutterX ? 1 : l.x0 >= gutterX ? 2 : 0
+    }
+    // A line across the gutter with a column's line beside it, at the same height, is not
+    // full width: it sits in the other column's place (a caption under a figure that takes
+    // the right of the page while the left column runs on).
+    let assigned = marked
+    for k in marked.indices where marked[k].column == 0 {
+      let l = marked[k]
+      func beside(_ o: Line) -> Bool {
+        o.column != 0 && o.x1 - o.x0 >= span * 0.25 && min(l.y1, o.y1) - max(l.y0, o.y0) >= 0.3 * min(l.height, o.height)
+      }
+      let columnLeft = assigned.contains { beside($0) && $0.column == 1 && $0.x1 <= l.x0 }
+      let columnRight = assigned.contains { beside($0) && $0.column == 2 && $0.x0 >= l.x1 }
+      if columnLeft != columnRight { marked[k].column = columnLeft ? 2 : 1 }
     }
     // Bands between full-width lines, top to bottom.
     let full = marked.filter { $0.column == 0 }.sorted { $0.y0 < $1.y0 }

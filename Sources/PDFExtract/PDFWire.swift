@@ -32,6 +32,7 @@ package enum PDFWire {
           w.f32(word.y1)
           w.u32(UInt32(clamping: word.font))
           w.f32(word.size)
+          w.f32(word.endSize)
           w.u8(word.endsLine ? 1 : 0)
           w.u32(UInt32(word.glyphFonts.count))
           for f in word.glyphFonts { w.u32(UInt32(bitPattern: f)) }
@@ -59,12 +60,12 @@ package enum PDFWire {
     guard let pageCount2 = r.count(min: 20) else { return nil }
     var pages: [PDFPage] = []
     for _ in 0..<pageCount2 {
-      guard let width = r.f64(), let height = r.f64(), let n = r.count(min: 33) else { return nil }
+      guard let width = r.f64(), let height = r.f64(), let n = r.count(min: 37) else { return nil }
       var words: [PDFWord] = []
       words.reserveCapacity(n)
       for _ in 0..<n {
         guard let text = r.string(), let x0 = r.f32(), let y0 = r.f32(), let x1 = r.f32(), let y1 = r.f32(),
-          let font = r.u32(), let size = r.f32(), let ends = r.u8(), Int(font) < max(fonts.count, 1),
+          let font = r.u32(), let size = r.f32(), let endSize = r.f32(), let ends = r.u8(), Int(font) < max(fonts.count, 1),
           let glyphCount = r.count(min: 4)
         else { return nil }
         var glyphFonts: [Int32] = []
@@ -76,7 +77,7 @@ package enum PDFWire {
         if glyphFonts.count != text.unicodeScalars.count { glyphFonts = [] }
         words.append(
           PDFWord(
-            text: text, x0: x0, y0: y0, x1: x1, y1: y1, font: Int(font), size: size, endsLine: ends != 0,
+            text: text, x0: x0, y0: y0, x1: x1, y1: y1, font: Int(font), size: size, endSize: endSize, endsLine: ends != 0,
             glyphFonts: glyphFonts))
       }
       pages.append(PDFPage(width: width, height: height, words: words))

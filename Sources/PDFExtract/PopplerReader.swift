@@ -250,7 +250,8 @@ enum PopplerReader {
       words.append(
         PDFWord(
           text: String(decoding: utf8[startByte..<endByte], as: UTF8.self), x0: x0, y0: y0, x1: x1, y1: y1,
-          font: font, size: Double(sizeOf[start]), endsLine: endsLine, glyphFonts: glyphFonts))
+          font: font, size: Double(sizeOf[start]), endSize: Double(sizeOf[end - 1]), endsLine: endsLine,
+          glyphFonts: glyphFonts))
     }
     var k = 0  // character (scalar) index
     var at = 0  // its first byte
