@@ -12,6 +12,7 @@ struct ModelCommand: ParsableCommand {
 
   struct Logits: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "logits",
       abstract: "Run a checkpoint on input_ids [B, T] and write logits [B, T, V] and mtp_logits [B, T-1, V].",
       discussion: """
         Conventions of ../shared/bench/train/torch_ref.py compare: position i of mtp_logits uses
@@ -34,6 +35,7 @@ struct ModelCommand: ParsableCommand {
 
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Write a randomly initialised checkpoint (HF Qwen2 initialisation).",
       discussion: """
         Example:
@@ -63,6 +65,7 @@ struct ModelCommand: ParsableCommand {
 
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "info",
       abstract: "Print a checkpoint's config and tensor list.",
       discussion: """
         Example:
