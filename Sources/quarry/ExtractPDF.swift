@@ -1,5 +1,6 @@
 import ArgumentParser
 import Extract
+import Jobs
 import Logging
 import PDFExtract
 
@@ -35,10 +36,10 @@ struct ExtractPDF: ParsableCommand {
   var password: String?
 
   @Option(help: "Seconds allowed per file.")
-  var seconds: Double = 30
+  var seconds: Double = PDFWorker.Limits().seconds
 
   @Option(name: .customLong("max-memory-mb"), help: "The worker's memory limit, in MiB.")
-  var maxMemoryMB = 2048
+  var maxMemoryMB = PDFWorker.Limits().memoryBytes >> 20
 
   @Option(help: "Processes that read a lone FILE's pages side by side (default: the CPUs, at most 4).")
   var pageProcesses: Int?
@@ -68,15 +69,42 @@ struct ExtractPDF: ParsableCommand {
       return
     }
     guard let file else { return }
-    // One file, nothing else running: the worker is forked, not started anew, and its pages
-    // are read side by side.
     limits.pageProcesses = pageProcesses ?? PDFWorker.Limits.idleProcesses
+    try Self.printText(of: file, password: password, limits: limits)
+  }
+
+  /// One file, nothing else running: the worker is forked, not started anew, and its pages are
+  /// read side by side. Exits with status 1 when the file fails.
+  static func printText(of file: String, password: String?, limits: PDFWorker.Limits) throws {
     switch PDFExtractor.extract(.path(file), password: password, limits: limits, launch: .fork) {
     case .success(let e):
       print(e.text)
     case .failure(let f):
       Logger(label: "extract-pdf").error("\(file): \(f.explanation)")
       throw ExitCode(1)
+    }
+  }
+
+  /// `quarry extract-pdf FILE` and nothing else, the form a shell loop runs once per paper: the
+  /// file, for a start that skips the general argument parser (several milliseconds of type
+  /// lookups per process). Every other form goes through the parser.
+  static func loneFile(_ arguments: [String]) -> String? {
+    guard arguments.count == 3, arguments[1] == configuration.commandName, !arguments[2].hasPrefix("-"),
+      arguments[2] != "help"
+    else { return nil }
+    return arguments[2]
+  }
+
+  /// `loneFile`'s run: what `run()` does with every option at its default.
+  static func runLoneFile(_ file: String) -> Never {
+    bootstrapLogging(level: .info)
+    var limits = PDFWorker.Limits()
+    limits.pageProcesses = PDFWorker.Limits.idleProcesses
+    do {
+      try printText(of: file, password: nil, limits: limits)
+      exit(withError: nil)
+    } catch {
+      exit(withError: error)
     }
   }
 }

@@ -52,6 +52,15 @@ struct Quarry: AsyncParsableCommand {
   )
 }
 
+extension Quarry {
+  /// The entry point: the argument parser, except for `quarry extract-pdf FILE` alone, which
+  /// starts faster with the same defaults (`ExtractPDF.loneFile`).
+  static func main() async {
+    if let file = ExtractPDF.loneFile(CommandLine.arguments) { ExtractPDF.runLoneFile(file) }
+    await main(nil)
+  }
+}
+
 /// The version `quarry --version` prints.
 let quarryVersion = "0.2.0"
 

@@ -161,6 +161,35 @@ struct WARCStatsTests {
     #expect(docs.contains { $0.source == "warc" && $0.metadata["url"] == .string("https://example.org/paper.pdf") })
   }
 
+  @Test("extract-pdf FILE alone (the fast start) prints and exits as the parsed form with its defaults")
+  func pdfLoneFile() throws {
+    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: quarryBinary)
+      p.arguments = arguments
+      let out = Pipe()
+      let err = Pipe()
+      p.standardOutput = out
+      p.standardError = err
+      try p.run()
+      let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      return (p.terminationStatus, text, message)
+    }
+    let paper = repoRoot.appendingPathComponent("Fixtures/pdf/paper.pdf").path
+    let lone = try run(["extract-pdf", paper])
+    #expect(lone.status == 0)
+    #expect(lone.out.hasPrefix("# Reading Order in Two-Column Papers\n\nQuarry reads the words"))
+    #expect(try run(["extract-pdf", "--log-level", "info", paper]) == lone)
+    #expect(try run(["extract-pdf", "--page-processes", "1", paper]).out == lone.out)
+    let junk = tempDir() + "/junk.pdf"
+    try writeFileAtomically(junk, Array("%PDF-1.4 not really a PDF".utf8))
+    let bad = try run(["extract-pdf", junk])
+    #expect(bad.status == 1 && bad.out.isEmpty && bad.err.contains("not a PDF"))
+    #expect(try run(["extract-pdf", "--seconds", "30", junk]) == bad)
+  }
+
   @Test("extract-pdf --list: one text per readable PDF; a damaged one is counted and gets no file")
   func pdfBatch() throws {
     setenv("QUARRY_PDF_WORKER", quarryBinary, 0)
