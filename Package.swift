@@ -123,7 +123,7 @@ let package = Package(
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "DataCore", "TestSupport"]),
     .testTarget(
       name: "MixtureTests", dependencies: ["Mixture", "Pipeline", "BPE", "Shards", "DataCore", "TestSupport"]),
-    .testTarget(name: "ModelTests", dependencies: ["Model", "DataCore"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "DataCore", "TestSupport"]),
     .testTarget(
       name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),

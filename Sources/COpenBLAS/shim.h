@@ -66,6 +66,40 @@ static inline void quarry_cblas_dgemm(int order, int transA, int transB, int m, 
   g(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+/// openblas_get_corename: the kernel set the library chose (or was told to use); NULL when the
+/// library has no such function.
+static inline const char *quarry_openblas_corename(void) {
+  void *f = dlsym(quarry_openblas(), "openblas_get_corename");
+  return f ? ((const char *(*)(void))f)() : NULL;
+}
+
+/// Whether the library is loaded yet (the kernel choice must come before).
+static inline int quarry_openblas_loaded(void) {
+  void *h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
+  if (h) dlclose(h);
+  return h != NULL;
+}
+
+// CPU features, from CPUID and XGETBV (whether the OS saves the AVX and AVX-512 registers).
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+/// CPUID leaf/subleaf into out[0..3] (eax, ebx, ecx, edx); 0 when the leaf does not exist.
+static inline int quarry_cpuid(unsigned leaf, unsigned subleaf, unsigned out[4]) {
+  return __get_cpuid_count(leaf, subleaf, &out[0], &out[1], &out[2], &out[3]);
+}
+/// XCR0, the register state the OS enables (bits 1-2: SSE/AVX, 5-7: AVX-512); 0 without OSXSAVE.
+static inline unsigned long long quarry_xcr0(void) {
+  unsigned r[4];
+  if (!__get_cpuid_count(1, 0, &r[0], &r[1], &r[2], &r[3]) || !(r[2] & (1u << 27))) return 0;
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return ((unsigned long long)hi << 32) | lo;
+}
+#else
+static inline int quarry_cpuid(unsigned leaf, unsigned subleaf, unsigned out[4]) { return 0; }
+static inline unsigned long long quarry_xcr0(void) { return 0; }
+#endif
+
 /// openblas_get_num_threads.
 static inline int quarry_openblas_get_num_threads(void) {
   return ((int (*)(void))quarry_openblas_symbol("openblas_get_num_threads"))();

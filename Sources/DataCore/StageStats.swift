@@ -119,3 +119,15 @@ public func monotonicSeconds() -> Double {
   clock_gettime(CLOCK_MONOTONIC, &ts)
   return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
+
+/// The CPUs this process may run on (its affinity mask, as `taskset` and Slurm set it), at
+/// least 1.
+public func availableCPUCount() -> Int {
+  let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  // The mask's bits, from /proc/self/status ("Cpus_allowed:\t00000000,0000000f").
+  guard let status = try? readFile("/proc/self/status", limit: 1 << 20),
+    let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+  else { return online }
+  let bits = line.dropFirst("Cpus_allowed:".count).reduce(0) { n, c in n + (c.hexDigitValue?.nonzeroBitCount ?? 0) }
+  return bits > 0 ? min(bits, online) : online
+}

@@ -24,7 +24,7 @@ public struct LocalExecutor: Executor {
 
   /// Creates an executor; `workers` defaults to the core count.
   public init(workers: Int? = nil, progressInterval: Double = 30) {
-    self.workers = max(1, workers ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    self.workers = max(1, workers ?? availableCPUCount())
     self.progressInterval = progressInterval
   }
 

@@ -123,9 +123,15 @@ extension Double: ModelScalar {
 /// multi-threaded sgemm may sum in another order, and results must not depend on the thread
 /// count. Parallelism comes from data-parallel replicas and the row-parallel kernels instead.
 public enum BLASThreads {
-  public static var count: Int { Int(quarry_openblas_get_num_threads()) }
-  /// Single-threaded OpenBLAS (the model's setting).
-  public static func useOne() { quarry_openblas_set_num_threads(1) }
+  public static var count: Int {
+    _ = BLASKernels.selection
+    return Int(quarry_openblas_get_num_threads())
+  }
+  /// Single-threaded OpenBLAS (the model's setting), its kernels chosen first.
+  public static func useOne() {
+    _ = BLASKernels.selection
+    quarry_openblas_set_num_threads(1)
+  }
 }
 
 extension BLASThreads {
@@ -134,6 +140,12 @@ extension BLASThreads {
   /// With `threads` > 1, OpenBLAS runs multi-threaded for the measurement only; do not call it
   /// while a model computes on another thread.
   public static func sgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5, threads: Int = 1) -> Double {
+    _ = BLASKernels.selection
+    return measuredSgemmGFLOPS(n: n, seconds: seconds, threads: threads)
+  }
+
+  /// `sgemmGFLOPS` on whatever kernels are loaded (the kernel choice itself measures with it).
+  static func measuredSgemmGFLOPS(n: Int = 1024, seconds: Double = 0.5, threads: Int = 1) -> Double {
     quarry_openblas_set_num_threads(Int32(max(1, threads)))
     defer { quarry_openblas_set_num_threads(1) }
     let a = Buffer<Float>(n * n), b = Buffer<Float>(n * n), c = Buffer<Float>(n * n)

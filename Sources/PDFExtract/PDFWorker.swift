@@ -28,7 +28,7 @@ public enum PDFWorker {
     public var pageProcesses = 1
 
     /// `pageProcesses` for a lone file on an otherwise idle machine: its CPUs, at most 4.
-    public static var idleProcesses: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+    public static var idleProcesses: Int { min(4, availableCPUCount()) }
 
     public init() {}
   }

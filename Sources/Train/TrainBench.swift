@@ -21,6 +21,8 @@ public struct TrainBenchResult: Sendable {
   public var parameters: Int
   /// Clipping + AdamW, per step.
   public var optimizerSecondsPerStep: Double
+  /// The BLAS kernels the run used and how they were chosen.
+  public var blas: BLASKernels.Selection
 }
 
 public enum TrainBench {
@@ -66,7 +68,8 @@ public enum TrainBench {
       threads: threads, replicas: model.replicas, mtp: mtp, steps: steps, stepSecondsMedian: med, cpuSecondsPerStep: cmed,
       tokensPerSecond: tokens / med, tokensPerCPUSecond: tokens / cmed,
       gflops: flops * tokens / med / 1e9, peakGFLOPS: peak, firstLoss: first, lastLoss: last,
-      parameters: model.parameterCount, optimizerSecondsPerStep: optimizerSeconds / Double(steps))
+      parameters: model.parameterCount, optimizerSecondsPerStep: optimizerSeconds / Double(steps),
+      blas: BLASKernels.selection)
   }
 }
 
@@ -81,7 +84,8 @@ extension TrainBenchResult {
         step       \(f(stepSecondsMedian, 3)) s (median of \(steps)); clip + AdamW \(f(optimizerSecondsPerStep, 3)) s
         tokens/s   \(f(tokensPerSecond, 1))
         tokens/CPU-s \(f(tokensPerCPUSecond, 1))
-        achieved   \(f(gflops, 1)) GFLOP/s, sgemm peak \(f(peakGFLOPS, 1)) GFLOP/s
+        BLAS       OpenBLAS \(blas.summary)
+        achieved   \(f(gflops, 1)) GFLOP/s, sgemm peak \(f(peakGFLOPS, 1)) GFLOP/s (these kernels)
         MFU        \(f(mfu, 3))
         loss       \(f(firstLoss, 4)) → \(f(lastLoss, 4))
       """
@@ -89,6 +93,8 @@ extension TrainBenchResult {
       "threads": .int(Int64(threads)), "replicas": .int(Int64(replicas)), "mtp": .bool(mtp),
       "tokens_per_s": .double(tokensPerSecond), "tokens_per_cpu_s": .double(tokensPerCPUSecond), "mfu": .double(mfu),
       "gflops": .double(gflops), "peak_gflops": .double(peakGFLOPS), "step_s_median": .double(stepSecondsMedian),
+      "blas_core": .string(blas.core), "blas_library_core": blas.libraryCore.map { .string($0) } ?? .null,
+      "cpu_features": .string(blas.features.description),
     ])
     return text + "\n" + json.jsonText
   }

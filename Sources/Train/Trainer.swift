@@ -99,6 +99,14 @@ public final class Trainer {
         try metrics.write(["kind": .string("baseline"), "unigram_entropy": .double(h)])
       }
     }
+    // The kernels this start runs on (a resumed run may be on another machine): a record of the
+    // environment, like tokens/s, not of the learning curve.
+    let blas = BLASKernels.selection
+    try metrics.write([
+      "kind": .string("blas"), "step": .int(Int64(state.step)), "blas_core": .string(blas.core),
+      "blas_library_core": blas.libraryCore.map { .string($0) } ?? .null,
+      "cpu_features": .string(blas.features.description), "sgemm_peak_gflops": .double(peakGFLOPS),
+    ])
     while state.stage < config.stages.count {
       let stage = config.stages[state.stage]
       if let theta = stage.ropeTheta { state.ropeTheta = theta }

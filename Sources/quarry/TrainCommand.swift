@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataCore
 import Foundation
+import Model
 import Train
 
 /// `quarry train`: the tiny MiMo model on mixture shards, or `--bench`.
@@ -47,4 +48,13 @@ struct TrainCommand: AsyncParsableCommand {
     try await runSingle(
       "train", inputs: [], params: ["config": .string(config)], output: output, workers: 1, refRoot: runFolder)
   }
+}
+
+/// `quarry blas-core`: the OpenBLAS kernel set the library picks by itself (hidden; the probe the
+/// model runs before it loads the library, to choose kernels the CPU runs well).
+struct BLASCoreCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "blas-core", abstract: "Print the OpenBLAS kernel set the library picks.", shouldDisplay: false)
+
+  func run() { print(BLASKernels.libraryCore()) }
 }

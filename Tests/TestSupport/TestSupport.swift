@@ -42,6 +42,7 @@ public func runPipeline(yaml text: String, output: String, workers: Int) async t
 public func runPipeline(_ cfg: PipelineConfig, workers: Int) async throws -> TaskRunner {
   // PDFs are read by `quarry pdf-worker`; this process is the test runner, not quarry.
   setenv("QUARRY_PDF_WORKER", quarryBinary, 0)
+  setenv("QUARRY_EXECUTABLE", quarryBinary, 0)
   var options = PipelineRun.Options()
   options.workers = workers
   return try await PipelineRun.run(cfg, options: options)
