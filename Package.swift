@@ -57,6 +57,7 @@ let package = Package(
     .target(name: "Dedup", dependencies: ["DataCore", "Jobs", "CMinHash"]),
     // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).
     .target(name: "CMinHash"),
+    .target(name: "CModelKernels"),
     // Byte-level BPE: Hugging Face tokenizer.json reader, encoder, decoder and trainer.
     .target(name: "BPE", dependencies: ["DataCore"]),
     // Token shards in zstd's seekable format, with a document index.
@@ -70,7 +71,7 @@ let package = Package(
       dependencies: ["DataCore", "Jobs", "BPE", "Shards", "ConfigSchema", .product(name: "Yams", package: "Yams")]),
     // The tiny MiMo model: Qwen2 body + MTP layer, forward/backward kernels, safetensors.
     .target(
-      name: "Model", dependencies: ["DataCore", "COpenBLAS"],
+      name: "Model", dependencies: ["DataCore", "COpenBLAS", "CModelKernels"],
       // The kernels are compiled optimized in debug builds too, so `make test` trains real
       // (small) models in seconds rather than minutes.
       swiftSettings: [.unsafeFlags(["-O"])]),

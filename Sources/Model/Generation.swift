@@ -4,7 +4,10 @@
 // x_L (from its logits at L−1), the MTP layer combines h_{L−1} with Emb(x_L) and drafts
 // x_{L+1}. One main forward over [x_L, draft] then verifies the draft (its logits at L) and,
 // when the draft is accepted, already gives the logits at L+1, so two tokens cost one main
-// forward. Greedy: a draft is accepted when it equals the main model's argmax, so the output
+// forward. With k > 1 drafts, the MTP layer runs again on its own output state and the draft
+// before it (its cache entries for those stand-in states are dropped afterwards), and one main
+// forward over [x_L, d_1 … d_k] verifies them all: the longest agreeing prefix is kept, and
+// the main model's logits after it give the next token. Greedy: a draft is accepted when it equals the main model's argmax, so the output
 // is exactly that of plain greedy decoding. With temperature, the standard speculative
 // sampling rule (accept with min(1, p/q), else resample from max(0, p − q)) keeps the main
 // model's distribution.
@@ -23,10 +26,11 @@ public struct GenerationResult: Sendable {
 
 extension MiMoModel {
   /// Generates up to `maxNewTokens` after `prompt` (stops early at `stopToken`).
-  /// `speculative` needs an MTP layer. `temperature` 0 is greedy.
+  /// `speculative` needs an MTP layer; it drafts `draftTokens` tokens per main forward (the MTP
+  /// layer chained on its own output after the first). `temperature` 0 is greedy.
   public func generate(
     prompt: [Int], maxNewTokens: Int, temperature: Double = 0, speculative: Bool = false,
-    seed: UInt64 = 0, stopToken: Int? = nil
+    draftTokens: Int = 1, seed: UInt64 = 0, stopToken: Int? = nil
   ) throws(ModelError) -> GenerationResult {
     guard !prompt.isEmpty else { throw .badConfig("the prompt is empty") }
     let v = config.vocabSize
@@ -36,94 +40,138 @@ extension MiMoModel {
     if speculative && config.numNextnPredictLayers == 0 {
       throw .badConfig("--speculative mtp needs a checkpoint with an MTP layer")
     }
+    guard draftTokens >= 1 && draftTokens <= 16 else { throw .badConfig("draft tokens must be 1 to 16, not \(draftTokens)") }
     let m = core
-    let cache = m.makeCache(capacity: prompt.count + maxNewTokens + 2)
+    let k = speculative ? draftTokens : 0
+    let c = config.hiddenSize
+    let mainSlots = config.numHiddenLayers, mtpSlot = config.numHiddenLayers
+    // Everything the loop touches, allocated here once.
+    let capacity = prompt.count + maxNewTokens + k + 2
+    let rows = max(prompt.count, k + 2)
+    let cache = m.makeCache(capacity: capacity)
+    let s = InferenceScratch<Float>(config: config, rows: rows, capacity: capacity)
+    let feed = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
+    defer { feed.deallocate() }
+    let pending = Buffer<Float>(rows * c)  // main states h_i the MTP layer has not seen yet
+    let chain = Buffer<Float>(c)  // the MTP layer's own output, standing in for h when chaining
+    let next = Buffer<Float>(v)  // logits for the next token
+    let probs = Buffer<Float>(v), residual = Buffer<Float>(v)
+    let draftQ = Buffer<Float>(max(1, k) * v)  // draft distributions (sampling)
+    var drafts = [Int](repeating: 0, count: max(1, k))
     var rng = SplitMix64(seed: seed)
     let start = monotonicSeconds()
     var out: [Int] = []
+    out.reserveCapacity(maxNewTokens + k + 1)
+    var hist = prompt
+    hist.reserveCapacity(capacity)
     var forwards = 0, drafted = 0, accepted = 0
 
-    // Prefill: the whole prompt.
-    var (hidden, logits) = m.inferMain(prompt.map { Int32($0) }, cache: cache)
-    var hist = prompt  // committed tokens
-    var hiddenHist: [[Float]] = []  // h_i for positions not yet fed to the MTP layer
-    let c = config.hiddenSize
-    func rows(_ a: [Float], _ n: Int, width: Int) -> [[Float]] {
-      (0..<n).map { Array(a[($0 * width)..<(($0 + 1) * width)]) }
+    func pick(_ logits: UnsafePointer<Float>) -> Int {
+      if temperature <= 0 { return argmax(logits, v) }
+      softmax(logits, into: probs.base, v, temperature)
+      return sample(probs.base, v, &rng)
     }
-    hiddenHist = rows(hidden, prompt.count, width: c)
-    var mtpDone = 0  // positions the MTP layer has processed
-    var lastLogits = Array(logits[((prompt.count - 1) * v)..<(prompt.count * v)])
 
-    func pick(_ l: [Float]) -> Int {
-      if temperature <= 0 { return argmax(l) }
-      return sample(softmax(l, temperature), &rng)
-    }
+    // Prefill: the whole prompt.
+    for (j, t) in prompt.enumerated() { feed[j] = Int32(t) }
+    m.inferMain(feed, n: prompt.count, cache: cache, scratch: s)
+    next.base.update(from: s.logits.base + (prompt.count - 1) * v, count: v)
+    pending.base.update(from: s.hidden.base, count: prompt.count * c)
+    var mtpDone = 0  // positions the MTP layer has processed with the main model's states
 
     while out.count < maxNewTokens {
-      let next = pick(lastLogits)
-      hist.append(next)
-      out.append(next)
-      if next == stopToken || out.count >= maxNewTokens { break }
+      let token = pick(next.base)
+      hist.append(token)
+      out.append(token)
+      if token == stopToken || out.count >= maxNewTokens { break }
       if !speculative {
-        (hidden, logits) = m.inferMain([Int32(next)], cache: cache)
+        feed[0] = Int32(token)
+        m.inferMain(feed, n: 1, cache: cache, scratch: s)
         forwards += 1
-        lastLogits = logits
+        next.base.update(from: s.logits.base, count: v)
         continue
       }
-      // Bring the MTP layer up to position L−1 (= hist.count − 2): position i uses h_i and
-      // x_{i+1}, both known now.
-      let upto = hist.count - 1
-      let hRows = Array(hiddenHist[mtpDone..<upto]).flatMap { $0 }
-      let xNext = (mtpDone..<upto).map { Int32(hist[$0 + 1]) }
-      let mtpLogits = m.inferMTP(hidden: hRows, tokens: xNext, cache: cache)
-      mtpDone = upto
-      let last = xNext.count - 1
-      let q = Array(mtpLogits[(last * v)..<((last + 1) * v)])
-      let draft = pick(q)
-      drafted += 1
-      // Verify: main forward on [x_L, draft] at positions L, L+1.
-      (hidden, logits) = m.inferMain([Int32(next), Int32(draft)], cache: cache)
+      // x_L = token is committed, not yet run. The MTP layer catches up on positions
+      // mtpDone ..< L (state h_i, token x_{i+1}); its last row drafts x_{L+1}.
+      let L = hist.count - 1
+      let catchUp = L - mtpDone
+      for r in 0..<catchUp { feed[r] = Int32(hist[mtpDone + r + 1]) }
+      m.inferMTP(hidden: pending.base, tokens: feed, n: catchUp, cache: cache, scratch: s)
+      mtpDone = L
+      var nd = 0
+      var q = s.mtpLogits.base + (catchUp - 1) * v
+      chain.base.update(from: s.mtpHidden.base + (catchUp - 1) * c, count: c)
+      while true {
+        if temperature <= 0 {
+          drafts[nd] = argmax(q, v)
+        } else {
+          softmax(q, into: draftQ.base + nd * v, v, temperature)
+          drafts[nd] = sample(draftQ.base + nd * v, v, &rng)
+        }
+        nd += 1
+        guard nd < k, out.count + nd < maxNewTokens, drafts[nd - 1] != stopToken else { break }
+        // The next draft: the MTP layer on its own output and the draft before.
+        feed[0] = Int32(drafts[nd - 1])
+        m.inferMTP(hidden: chain.base, tokens: feed, n: 1, cache: cache, scratch: s)
+        q = s.mtpLogits.base
+        chain.base.update(from: s.mtpHidden.base, count: c)
+      }
+      cache.length[mtpSlot] = L  // chained positions ran on stand-in states: drop them
+      drafted += nd
+      // Verify: one main forward on [x_L, d_1 … d_nd] at positions L … L+nd.
+      feed[0] = Int32(token)
+      for j in 0..<nd { feed[j + 1] = Int32(drafts[j]) }
+      m.inferMain(feed, n: nd + 1, cache: cache, scratch: s)
       forwards += 1
-      let atL = Array(logits[0..<v]), atL1 = Array(logits[v..<(2 * v)])
-      hiddenHist.append(Array(hidden[0..<c]))
-      let ok: Bool
+      var j = 0
       var replacement: Int? = nil
-      if temperature <= 0 {
-        ok = argmax(atL) == draft
-      } else {
-        let p = softmax(atL, temperature), qd = softmax(q, temperature)
-        ok = rng.nextUnit() < min(1, Double(p[draft]) / max(Double(qd[draft]), 1e-30))
-        if !ok {
-          var resid = zip(p, qd).map { max(0, $0 - $1) }
-          let s = resid.reduce(0, +)
-          if s > 0 { resid = resid.map { $0 / s } } else { resid = p }
-          replacement = sample(resid, &rng)
+      while j < nd {
+        let row = s.logits.base + j * v
+        if temperature <= 0 {
+          guard argmax(row, v) == drafts[j] else { break }
+        } else {
+          softmax(row, into: probs.base, v, temperature)
+          let qd = draftQ.base + j * v
+          let d = drafts[j]
+          guard rng.nextUnit() < min(1, Double(probs[d]) / max(Double(qd[d]), 1e-30)) else {
+            var total: Float = 0
+            for t in 0..<v {
+              residual[t] = max(0, probs[t] - qd[t])
+              total += residual[t]
+            }
+            replacement = total > 0 ? sample(residual.base, v, &rng, total: total) : sample(probs.base, v, &rng)
+            break
+          }
+        }
+        j += 1
+      }
+      accepted += j
+      var stop = false
+      for t in 0..<j {
+        hist.append(drafts[t])
+        out.append(drafts[t])
+        if drafts[t] == stopToken || out.count >= maxNewTokens {
+          stop = true
+          break
         }
       }
-      if ok {
-        accepted += 1
-        hist.append(draft)
-        out.append(draft)
-        hiddenHist.append(Array(hidden[c..<(2 * c)]))
-        lastLogits = atL1
-        if draft == stopToken { break }
-      } else {
-        // Drop the draft's keys and values; the main model's own choice comes next.
-        for l in 0..<config.numHiddenLayers { cache.length[l] = hist.count }
-        if let r = replacement {
-          // Sampling: commit the resampled token, then run it to get the next logits.
-          hist.append(r)
-          out.append(r)
-          if r == stopToken || out.count >= maxNewTokens { break }
-          (hidden, logits) = m.inferMain([Int32(r)], cache: cache)
-          forwards += 1
-          hiddenHist.append(Array(hidden[0..<c]))
-          lastLogits = logits
-          continue
-        }
-        lastLogits = atL
+      // The main model keeps x_L and the accepted drafts; their states wait for the MTP layer.
+      for l in 0..<mainSlots { cache.length[l] = L + 1 + j }
+      pending.base.update(from: s.hidden.base, count: (j + 1) * c)
+      if stop { break }
+      if let r = replacement {
+        // Sampling rejected a draft: commit the resampled token and run it.
+        hist.append(r)
+        out.append(r)
+        if r == stopToken || out.count >= maxNewTokens { break }
+        feed[0] = Int32(r)
+        m.inferMain(feed, n: 1, cache: cache, scratch: s)
+        forwards += 1
+        (pending.base + (j + 1) * c).update(from: s.hidden.base, count: c)
+        next.base.update(from: s.logits.base, count: v)
+        continue
       }
+      next.base.update(from: s.logits.base + j * v, count: v)
     }
     return GenerationResult(
       tokens: Array(out.prefix(maxNewTokens)), mainForwards: forwards, drafted: drafted,
@@ -131,27 +179,81 @@ extension MiMoModel {
   }
 }
 
-func argmax(_ l: [Float]) -> Int {
+/// The index of the largest of `l[0..<n]`.
+func argmax(_ l: UnsafePointer<Float>, _ n: Int) -> Int {
   var best = 0
-  for i in 1..<l.count where l[i] > l[best] { best = i }
+  var top = l[0]
+  for i in 1..<n where l[i] > top {
+    best = i
+    top = l[i]
+  }
   return best
 }
 
-func softmax(_ l: [Float], _ temperature: Double) -> [Float] {
+/// softmax(l / temperature) into `out`.
+func softmax(_ l: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int, _ temperature: Double) {
   let t = Float(temperature)
-  let m = l.max() ?? 0
-  var e = l.map { Float.exp(($0 - m) / t) }
-  let s = e.reduce(0, +)
-  e = e.map { $0 / s }
-  return e
+  var m = l[0]
+  for i in 1..<n { m = max(m, l[i]) }
+  var sum: Float = 0
+  for i in 0..<n {
+    out[i] = Float.exp((l[i] - m) / t)
+    sum += out[i]
+  }
+  for i in 0..<n { out[i] /= sum }
 }
 
-func sample(_ p: [Float], _ rng: inout SplitMix64) -> Int {
-  let u = Float(rng.nextUnit())
+/// A draw from the distribution `p[0..<n]` (weights summing to `total`).
+func sample(_ p: UnsafePointer<Float>, _ n: Int, _ rng: inout SplitMix64, total: Float = 1) -> Int {
+  let u = Float(rng.nextUnit()) * total
   var acc: Float = 0
-  for (i, x) in p.enumerated() {
-    acc += x
+  for i in 0..<n {
+    acc += p[i]
     if u < acc { return i }
   }
-  return p.count - 1
+  return n - 1
+}
+
+/// Decoding speed, plain and speculative, on one prompt (`quarry generate --bench`).
+public struct GenerationBenchResult: Sendable {
+  public var tokens: Int
+  public var rounds: Int
+  public var draftTokens: Int
+  /// Median tokens/s over the rounds.
+  public var plainTokensPerSecond: Double
+  public var speculativeTokensPerSecond: Double
+  /// Accepted drafts / drafted, over all speculative rounds.
+  public var acceptance: Double
+  /// Whether speculative greedy output equals plain greedy output in every round.
+  public var identical: Bool
+  public var speedup: Double { speculativeTokensPerSecond / plainTokensPerSecond }
+}
+
+extension MiMoModel {
+  /// Greedy decoding of exactly `maxNewTokens` after `prompt` (no stop token), plain and with
+  /// MTP speculative decoding, alternating for `rounds` rounds after one warm-up of each.
+  public func benchGeneration(
+    prompt: [Int], maxNewTokens: Int, draftTokens: Int = 1, rounds: Int = 5
+  ) throws(ModelError) -> GenerationBenchResult {
+    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
+    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens)
+    var plain: [Double] = [], spec: [Double] = []
+    var drafted = 0, accepted = 0
+    var identical = true
+    for _ in 0..<max(1, rounds) {
+      let p = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
+      let s = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens)
+      plain.append(Double(p.tokens.count) / max(p.seconds, 1e-9))
+      spec.append(Double(s.tokens.count) / max(s.seconds, 1e-9))
+      drafted += s.drafted
+      accepted += s.accepted
+      identical = identical && p.tokens == s.tokens
+    }
+    plain.sort()
+    spec.sort()
+    return GenerationBenchResult(
+      tokens: maxNewTokens, rounds: max(1, rounds), draftTokens: draftTokens, plainTokensPerSecond: plain[plain.count / 2],
+      speculativeTokensPerSecond: spec[spec.count / 2], acceptance: drafted > 0 ? Double(accepted) / Double(drafted) : 0,
+      identical: identical)
+  }
 }

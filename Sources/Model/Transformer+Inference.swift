@@ -1,6 +1,34 @@
 // Inference with a KV cache, one sequence at a time: the main model and the MTP layer each
 // keep keys and values of every position they have processed. Used by generation and by MTP
-// speculative decoding (MTP drafts the token after next; the main model verifies).
+// speculative decoding (the MTP layer drafts, the main model verifies).
+//
+// A layer on a few rows (a token, or a token and its drafts) goes through `inferLinear`, which
+// reads each weight once for all the rows; longer inputs (the prompt) go through BLAS.
+//
+// Nothing is allocated per generated token: the cache and every intermediate buffer are sized
+// once for the sequence (`InferenceScratch`, at most `rows` new tokens per call).
+
+internal import CModelKernels
+
+/// Rows at or below which `inferLinear` uses the few-rows kernel rather than BLAS.
+let fewRows = 8
+
+/// out[n, o] = inp[n, k] · wᵀ (+ bias), w stored [o, k].
+@inline(__always)
+func inferLinear<T: ModelScalar>(
+  _ out: UnsafeMutablePointer<T>, _ inp: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+  n: Int, k: Int, o: Int
+) {
+  guard n <= fewRows, T.self == Float.self else {
+    linearForward(out, inp, w, bias, n: n, k: k, o: o)
+    return
+  }
+  UnsafeMutableRawPointer(out).withMemoryRebound(to: Float.self, capacity: n * o) { y in
+    quarry_rows_linear(
+      y, UnsafeRawPointer(inp).assumingMemoryBound(to: Float.self), UnsafeRawPointer(w).assumingMemoryBound(to: Float.self),
+      bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, Int32(n), Int32(k), Int32(o))
+  }
+}
 
 /// Keys and values of one sequence, per block (main layers, then the MTP block).
 final class KVCache<T: ModelScalar> {
@@ -20,6 +48,41 @@ final class KVCache<T: ModelScalar> {
   }
 }
 
+/// Every buffer one inference call needs, for up to `rows` new tokens over a cache of
+/// `capacity` positions. Outputs: `hidden` [rows, C] (after model.norm) and `logits` [rows, V]
+/// of the main model; `mtpHidden` [rows, C] (after the MTP layer's final norm) and `mtpLogits`
+/// [rows, V] of the MTP layer.
+final class InferenceScratch<T: ModelScalar> {
+  let rows: Int
+  let x, ln, rstd, qkv, att, scores, tmp, gu, act: Buffer<T>
+  let hidden, logits: Buffer<T>
+  let e, en, hn, cat, z, mtpHidden, mtpLogits: Buffer<T>
+
+  init(config: MiMoConfig, rows: Int, capacity: Int) {
+    let c = config.hiddenSize, i = config.intermediateSize, d = config.headDim, v = config.vocabSize
+    let q = config.numAttentionHeads * d, ld = q + 2 * config.numKeyValueHeads * d
+    self.rows = rows
+    x = Buffer(rows * c)
+    ln = Buffer(rows * c)
+    rstd = Buffer(rows)
+    qkv = Buffer(rows * ld)
+    att = Buffer(rows * q)
+    scores = Buffer(capacity)
+    tmp = Buffer(rows * c)
+    gu = Buffer(rows * 2 * i)
+    act = Buffer(rows * i)
+    hidden = Buffer(rows * c)
+    logits = Buffer(rows * v)
+    e = Buffer(rows * c)
+    en = Buffer(rows * c)
+    hn = Buffer(rows * c)
+    cat = Buffer(rows * 2 * c)
+    z = Buffer(rows * c)
+    mtpHidden = Buffer(rows * c)
+    mtpLogits = Buffer(rows * v)
+  }
+}
+
 extension Transformer {
   /// A cache for the main layers plus the MTP block.
   func makeCache(capacity: Int) -> KVCache<T> {
@@ -30,7 +93,7 @@ extension Transformer {
 
   /// One block on n new rows x[n, C] at positions cache.length[slot] ..< +n, in place.
   private func inferBlock(
-    _ o: BlockOffsets, _ x: UnsafeMutablePointer<T>, n: Int, cache: KVCache<T>, slot: Int
+    _ o: BlockOffsets, _ x: UnsafeMutablePointer<T>, n: Int, cache: KVCache<T>, slot: Int, s: InferenceScratch<T>
   ) {
     let c = config.hiddenSize, i = config.intermediateSize, d = config.headDim
     let nh = config.numAttentionHeads, kvh = config.numKeyValueHeads
@@ -39,47 +102,46 @@ extension Transformer {
     let eps = T(config.rmsNormEps)
     let w1 = Workers(1)
     let p0 = cache.length[slot]
-    precondition(p0 + n <= cache.capacity, "KV cache full")
+    precondition(p0 + n <= cache.capacity && n <= s.rows, "KV cache or scratch full")
     ensureRope(p0 + n)
-    let ln = Buffer<T>(n * c), rstd = Buffer<T>(n), qkv = Buffer<T>(n * ld)
-    rmsnormForward(ln.base, rstd.base, x, p + o.ln1, n: n, c: c, eps: eps, workers: w1)
-    linearForward(qkv.base, ln.base, p + o.qkvW, p + o.qkvB, n: n, k: c, o: ld)
+    let ln = s.ln.base, rstd = s.rstd.base, qkv = s.qkv.base
+    rmsnormForward(ln, rstd, x, p + o.ln1, n: n, c: c, eps: eps, workers: w1)
+    inferLinear(qkv, ln, p + o.qkvW, p + o.qkvB, n: n, k: c, o: ld)
     let half = d / 2
     cosT.withUnsafeBufferPointer { cs in
       sinT.withUnsafeBufferPointer { sn in
         // rows r → positions p0 + r (t = n makes r % t = r)
         rope(
-          qkv.base, ld: ld, rows: n, t: n, heads: nh + kvh, d: d,
+          qkv, ld: ld, rows: n, t: n, heads: nh + kvh, d: d,
           cos: cs.baseAddress! + p0 * half, sin: sn.baseAddress! + p0 * half, inverse: false,
           workers: w1)
       }
     }
     let kc = cache.keys[slot].base, vc = cache.values[slot].base
     for r in 0..<n {
-      (kc + (p0 + r) * kv).update(from: qkv.base + r * ld + q, count: kv)
-      (vc + (p0 + r) * kv).update(from: qkv.base + r * ld + q + kv, count: kv)
+      (kc + (p0 + r) * kv).update(from: qkv + r * ld + q, count: kv)
+      (vc + (p0 + r) * kv).update(from: qkv + r * ld + q + kv, count: kv)
     }
     cache.length[slot] = p0 + n
     // Attention of each new row over positions 0 ... its own.
-    let att = Buffer<T>(n * q)
-    let scores = Buffer<T>(p0 + n)
+    let att = s.att.base, scores = s.scores.base
     let scale = 1 / T(d).squareRoot()
     let group = nh / kvh
     for r in 0..<n {
       let pos = p0 + r
       for h in 0..<nh {
-        let qh = qkv.base + r * ld + h * d, g = h / group
+        let qh = qkv + r * ld + h * d, g = h / group
         var m = -T.greatestFiniteMagnitude
         for j in 0...pos {
           let kj = kc + j * kv + g * d
-          var s: T = 0
-          for e in 0..<d { s += qh[e] * kj[e] }
-          s *= scale
-          scores[j] = s
-          if s > m { m = s }
+          var sum: T = 0
+          for e in 0..<d { sum += qh[e] * kj[e] }
+          sum *= scale
+          scores[j] = sum
+          if sum > m { m = sum }
         }
-        let z = T.expShifted(scores.base, count: pos + 1, shift: m)
-        let out = att.base + r * q + h * d
+        let z = T.expShifted(scores, count: pos + 1, shift: m)
+        let out = att + r * q + h * d
         for e in 0..<d { out[e] = 0 }
         for j in 0...pos {
           let w = scores[j] / z
@@ -88,51 +150,68 @@ extension Transformer {
         }
       }
     }
-    let tmp = Buffer<T>(n * c)
-    linearForward(tmp.base, att.base, p + o.oW, nil, n: n, k: q, o: c)
-    addInPlace(x, tmp.base, count: n * c)
-    rmsnormForward(ln.base, rstd.base, x, p + o.ln2, n: n, c: c, eps: eps, workers: w1)
-    let gu = Buffer<T>(n * 2 * i), act = Buffer<T>(n * i)
-    linearForward(gu.base, ln.base, p + o.gateUpW, nil, n: n, k: c, o: 2 * i)
-    swigluForward(act.base, gu.base, n: n, i: i, workers: w1)
-    linearForward(tmp.base, act.base, p + o.downW, nil, n: n, k: i, o: c)
-    addInPlace(x, tmp.base, count: n * c)
+    let tmp = s.tmp.base
+    inferLinear(tmp, att, p + o.oW, nil, n: n, k: q, o: c)
+    addInPlace(x, tmp, count: n * c)
+    rmsnormForward(ln, rstd, x, p + o.ln2, n: n, c: c, eps: eps, workers: w1)
+    let gu = s.gu.base, act = s.act.base
+    inferLinear(gu, ln, p + o.gateUpW, nil, n: n, k: c, o: 2 * i)
+    swigluForward(act, gu, n: n, i: i, workers: w1)
+    inferLinear(tmp, act, p + o.downW, nil, n: n, k: i, o: c)
+    addInPlace(x, tmp, count: n * c)
   }
 
-  /// The main model on n new tokens: returns (h [n, C] after model.norm, logits [n, V]).
-  func inferMain(_ tokens: [Int32], cache: KVCache<T>) -> (hidden: [T], logits: [T]) {
-    let n = tokens.count, c = config.hiddenSize, v = config.vocabSize
+  /// The main model on n new tokens: s.hidden [n, C] (after model.norm), s.logits [n, V].
+  func inferMain(_ tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>) {
+    let c = config.hiddenSize, v = config.vocabSize
     let p = params.base
-    let x = Buffer<T>(n * c)
-    tokens.withUnsafeBufferPointer { embeddingForward(x.base, $0.baseAddress!, p + layout.embed, n: n, c: c) }
-    for (l, o) in layout.layers.enumerated() { inferBlock(o, x.base, n: n, cache: cache, slot: l) }
-    let h = Buffer<T>(n * c), rstd = Buffer<T>(n)
-    rmsnormForward(
-      h.base, rstd.base, x.base, p + layout.finalNorm, n: n, c: c, eps: T(config.rmsNormEps),
-      workers: Workers(1))
-    let logits = Buffer<T>(n * v)
-    linearForward(logits.base, h.base, p + layout.lmHead, nil, n: n, k: c, o: v)
-    return (h.array, logits.array)
+    let x = s.x.base
+    embeddingForward(x, tokens, p + layout.embed, n: n, c: c)
+    for (l, o) in layout.layers.enumerated() { inferBlock(o, x, n: n, cache: cache, slot: l, s: s) }
+    rmsnormForward(s.hidden.base, s.rstd.base, x, p + layout.finalNorm, n: n, c: c, eps: T(config.rmsNormEps), workers: Workers(1))
+    inferLinear(s.logits.base, s.hidden.base, p + layout.lmHead, nil, n: n, k: c, o: v)
   }
 
-  /// The MTP layer on n new positions: hidden [n, C] are the main states h_i, tokens are
-  /// x_{i+1}; returns logits [n, V] predicting x_{i+2}.
-  func inferMTP(hidden: [T], tokens: [Int32], cache: KVCache<T>) -> [T] {
-    guard let m = layout.mtp else { return [] }
-    let n = tokens.count, c = config.hiddenSize, v = config.vocabSize
+  /// The MTP layer on n new positions: hidden [n, C] are main states h_i (after model.norm),
+  /// tokens are x_{i+1}; writes s.mtpHidden [n, C] and s.mtpLogits [n, V] predicting x_{i+2}.
+  func inferMTP(
+    hidden: UnsafePointer<T>, tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>
+  ) {
+    guard let m = layout.mtp else { return }
+    let c = config.hiddenSize, v = config.vocabSize
     let p = params.base, eps = T(config.rmsNormEps), w1 = Workers(1)
-    let e = Buffer<T>(n * c), en = Buffer<T>(n * c), hn = Buffer<T>(n * c), r = Buffer<T>(n)
-    tokens.withUnsafeBufferPointer { embeddingForward(e.base, $0.baseAddress!, p + layout.embed, n: n, c: c) }
-    rmsnormForward(en.base, r.base, e.base, p + m.tokenNorm, n: n, c: c, eps: eps, workers: w1)
-    hidden.withUnsafeBufferPointer {
-      rmsnormForward(hn.base, r.base, $0.baseAddress!, p + m.hiddenNorm, n: n, c: c, eps: eps, workers: w1)
+    let r = s.rstd.base
+    embeddingForward(s.e.base, tokens, p + layout.embed, n: n, c: c)
+    rmsnormForward(s.en.base, r, s.e.base, p + m.tokenNorm, n: n, c: c, eps: eps, workers: w1)
+    rmsnormForward(s.hn.base, r, hidden, p + m.hiddenNorm, n: n, c: c, eps: eps, workers: w1)
+    // input_proj over [normed h ; normed embedding], one row per position.
+    for r in 0..<n {
+      (s.cat.base + r * 2 * c).update(from: s.hn.base + r * c, count: c)
+      (s.cat.base + r * 2 * c + c).update(from: s.en.base + r * c, count: c)
     }
-    let z = Buffer<T>(n * c)
-    mtpInputProjection(z.base, hidden: hn.base, embedding: en.base, n: n)
-    inferBlock(m.block, z.base, n: n, cache: cache, slot: layout.layers.count)
-    rmsnormForward(e.base, r.base, z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
-    let logits = Buffer<T>(n * v)
-    linearForward(logits.base, e.base, p + layout.lmHead, nil, n: n, k: c, o: v)
-    return logits.array
+    inferLinear(s.z.base, s.cat.base, p + m.inputProj, nil, n: n, k: 2 * c, o: c)
+    inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s)
+    rmsnormForward(s.mtpHidden.base, r, s.z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
+    inferLinear(s.mtpLogits.base, s.mtpHidden.base, p + layout.lmHead, nil, n: n, k: c, o: v)
+  }
+
+  /// `inferMain` returning arrays (tests).
+  func inferMain(_ tokens: [Int32], cache: KVCache<T>) -> (hidden: [T], logits: [T]) {
+    let s = InferenceScratch<T>(config: config, rows: max(1, tokens.count), capacity: cache.capacity)
+    tokens.withUnsafeBufferPointer { inferMain($0.baseAddress!, n: tokens.count, cache: cache, scratch: s) }
+    let n = tokens.count
+    return (Array(UnsafeBufferPointer(start: s.hidden.base, count: n * config.hiddenSize)),
+            Array(UnsafeBufferPointer(start: s.logits.base, count: n * config.vocabSize)))
+  }
+
+  /// `inferMTP` returning the logits as an array (tests).
+  func inferMTP(hidden: [T], tokens: [Int32], cache: KVCache<T>) -> [T] {
+    guard layout.mtp != nil else { return [] }
+    let n = tokens.count
+    let s = InferenceScratch<T>(config: config, rows: max(1, n), capacity: cache.capacity)
+    hidden.withUnsafeBufferPointer { h in
+      tokens.withUnsafeBufferPointer { inferMTP(hidden: h.baseAddress!, tokens: $0.baseAddress!, n: n, cache: cache, scratch: s) }
+    }
+    return Array(UnsafeBufferPointer(start: s.mtpLogits.base, count: n * config.vocabSize))
   }
 }

@@ -75,7 +75,7 @@ public struct Sample: Sendable {
   /// - Throws: when the checkpoint or tokenizer cannot be loaded, or they do not fit.
   public init(
     checkpoint: String, tokenizer: String? = nil, prompt: String, maxNewTokens: Int,
-    temperature: Double = 0, speculative: Bool, seed: UInt64 = 0
+    temperature: Double = 0, speculative: Bool, draftTokens: Int = 1, seed: UInt64 = 0
   ) throws {
     let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
     guard fileExists(tokPath) else {
@@ -94,8 +94,8 @@ public struct Sample: Sendable {
     var shown = plain
     if speculative {
       let s = try model.generate(
-        prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: true, seed: seed,
-        stopToken: tok.endOfText)
+        prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: true, draftTokens: draftTokens,
+        seed: seed, stopToken: tok.endOfText)
       self.speculative = s
       shown = s
       identical = temperature <= 0 ? s.tokens == plain.tokens : nil
@@ -116,6 +116,36 @@ public struct Sample: Sendable {
       }
     }
     return s
+  }
+}
+
+/// `quarry generate --bench`: decoding speed of a checkpoint, plain and speculative, as text
+/// and one JSON line (read by Tests/Bench/generate_speed.py, with the prompt's ids).
+public struct GenerationBenchReport: Sendable {
+  public var text: String
+
+  public init(checkpoint: String, tokenizer: String?, prompt: String, maxNewTokens: Int, draftTokens: Int, rounds: Int) throws {
+    let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
+    guard fileExists(tokPath) else { throw TrainError.badConfig("no tokenizer at \(tokPath); pass --tokenizer FILE") }
+    let tok = try BPETokenizer(path: tokPath)
+    let model = try MiMoModel.load(checkpoint: checkpoint)
+    let ids = tok.encode(prompt)
+    let r = try model.benchGeneration(prompt: ids, maxNewTokens: maxNewTokens, draftTokens: draftTokens, rounds: rounds)
+    let blas = BLASKernels.selection
+    func f(_ x: Double) -> String { formatRate(x) }
+    text = """
+      generate bench: \(checkpoint) (\(model.config.numHiddenLayers) layers, hidden \(model.config.hiddenSize), \
+      vocab \(model.config.vocabSize)), prompt \(ids.count) tokens, \(maxNewTokens) new tokens greedy, one thread, \
+      median of \(r.rounds) rounds; BLAS OpenBLAS \(blas.summary)
+        plain        \(f(r.plainTokensPerSecond)) tok/s
+        speculative  \(f(r.speculativeTokensPerSecond)) tok/s (MTP, \(draftTokens) draft token(s) per main forward), \
+      acceptance \(f(100 * r.acceptance))%, speed-up \(f(r.speedup))x, output \(r.identical ? "identical to plain" : "DIFFERS from plain")
+      """
+      + "\n" + JSONValue.object([
+        "plain_tokens_per_s": .double(r.plainTokensPerSecond), "speculative_tokens_per_s": .double(r.speculativeTokensPerSecond),
+        "acceptance": .double(r.acceptance), "identical": .bool(r.identical), "draft_tokens": .int(Int64(draftTokens)),
+        "new_tokens": .int(Int64(maxNewTokens)), "prompt_ids": .array(ids.map { .int(Int64($0)) }),
+      ]).jsonText
   }
 }
 

@@ -16,6 +16,7 @@ struct GenerateCommand: ParsableCommand {
         quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1."
         quarry generate --checkpoint out/demo/train/final --prompt "Task 2." \\
           --max-new-tokens 60 --speculative mtp
+        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --bench --draft-tokens 2
       """
   )
   @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var checkpoint: String
@@ -25,12 +26,18 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Speculative decoding: 'mtp' (draft with the MTP layer).") var speculative: String?
   @Option(help: "tokenizer.json (default: the checkpoint's).") var tokenizer: String?
   @Option(help: "Seed for sampling.") var seed: UInt64 = 0
+  @Option(help: "Tokens the MTP layer drafts per main forward (1-16).") var draftTokens = 1
+  @Flag(help: "Time greedy decoding of --max-new-tokens tokens (no stop token), plain and speculative, and print tokens/s.")
+  var bench = false
+  @Option(help: "Timed rounds for --bench.") var rounds = 5
   @Flag(help: "Print only the generated text.") var quiet = false
   @OptionGroup var log: LogOptions
 
   func validate() throws {
     if let s = speculative, s != "mtp" { throw ValidationError("--speculative takes 'mtp'") }
     if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be ≥ 1") }
+    if !(1...16).contains(draftTokens) { throw ValidationError("--draft-tokens must be 1 to 16") }
+    if rounds < 1 { throw ValidationError("--rounds must be ≥ 1") }
     if !temperature.isFinite || temperature < 0 {
       throw ValidationError("--temperature must be a finite number ≥ 0 (0 is greedy), not \(temperature)")
     }
@@ -38,9 +45,14 @@ struct GenerateCommand: ParsableCommand {
 
   func run() throws {
     log.bootstrap()
+    if bench {
+      print(try GenerationBenchReport(checkpoint: checkpoint, tokenizer: tokenizer, prompt: prompt, maxNewTokens: maxNewTokens,
+        draftTokens: draftTokens, rounds: rounds).text)
+      return
+    }
     let sample = try Sample(
       checkpoint: checkpoint, tokenizer: tokenizer, prompt: prompt, maxNewTokens: maxNewTokens,
-      temperature: temperature, speculative: speculative != nil, seed: seed)
+      temperature: temperature, speculative: speculative != nil, draftTokens: draftTokens, seed: seed)
     print(sample.text)
     if !quiet { Logger(label: "generate").info("\(sample.summary)") }
   }

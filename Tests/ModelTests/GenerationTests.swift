@@ -51,6 +51,43 @@ struct GenerationTests {
     }
   }
 
+  @Test("several drafts per main forward (the MTP layer chained on its own output) keep greedy output exact")
+  func chainedDrafts() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 9)
+    for prompt in [[1], [5, 6, 7], [49, 0, 49, 0, 49]] {
+      let plain = try model.generate(prompt: prompt, maxNewTokens: 40)
+      for k in [2, 3, 5] {
+        let spec = try model.generate(prompt: prompt, maxNewTokens: 40, speculative: true, draftTokens: k)
+        #expect(spec.tokens == plain.tokens, "k = \(k)")
+        #expect(spec.drafted > 0 && spec.mainForwards < 40)
+      }
+      // A stop token ends both the same way.
+      let stop = plain.tokens[10]
+      let a = try model.generate(prompt: prompt, maxNewTokens: 40, stopToken: stop)
+      let b = try model.generate(prompt: prompt, maxNewTokens: 40, speculative: true, draftTokens: 3, stopToken: stop)
+      #expect(a.tokens == b.tokens && a.tokens.last == stop)
+    }
+    let a = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, draftTokens: 3, seed: 5)
+    let b = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, draftTokens: 3, seed: 5)
+    #expect(a.tokens == b.tokens && a.tokens.count == 25)
+    #expect(throws: ModelError.self) { try model.generate(prompt: [1], maxNewTokens: 3, speculative: true, draftTokens: 0) }
+  }
+
+  @Test("the few-rows linear kernel: a row's result does not depend on the rows beside it, and matches BLAS")
+  func fewRowsKernel() {
+    let k = 37, o = 11  // not multiples of the vector widths
+    var rng = SplitMix64(seed: 3)
+    let w = (0..<(k * o)).map { _ in Float(rng.nextUnit()) - 0.5 }
+    let x = (0..<(5 * k)).map { _ in Float(rng.nextUnit()) - 0.5 }
+    let bias = (0..<o).map { _ in Float(rng.nextUnit()) }
+    var one = [Float](repeating: 0, count: o), five = [Float](repeating: 0, count: 5 * o), blas = five
+    inferLinear(&one, Array(x[(2 * k)..<(3 * k)]), w, bias, n: 1, k: k, o: o)
+    inferLinear(&five, x, w, bias, n: 5, k: k, o: o)
+    linearForward(&blas, x, w, bias, n: 5, k: k, o: o)
+    #expect(Array(five[(2 * o)..<(3 * o)]) == one)
+    #expect(zip(five, blas).allSatisfy { abs($0 - $1) < 1e-5 })
+  }
+
   @Test("sampling: deterministic for a seed, valid ids, speculative sampling runs")
   func sampling() throws {
     let model = try MiMoModel(config: Self.cfg, seed: 9)
