@@ -47,10 +47,23 @@ public struct HTMLExtractor: Sendable {
     return page
   }
 
+  /// Whether the page's structured data (JSON-LD, which the parser never sees) names a forum
+  /// posting or a Q&A page.
+  static func declaresThread(_ html: String) -> Bool {
+    var bytes = html
+    return bytes.withUTF8 { hay in
+      ["DiscussionForumPosting", "\"QAPage\""].contains { name in
+        var needle = name
+        return needle.withUTF8 { byteSearch(hay, $0) }
+      }
+    }
+  }
+
   /// Extracts from already-decoded HTML.
   public func extract(html: String) -> ExtractedPage {
     let tree = HTMLTree.parse(utf8: html, limits: limits)
     var e = MainContent(tree: tree)
+    e.declaresThread = Self.declaresThread(html)
     let text = e.run()
     return ExtractedPage(
       text: text, title: e.title, lang: e.lang, charset: "utf-8", truncated: tree.truncated)

@@ -102,6 +102,7 @@ struct HTMLTree {
     var mode = ""
     var dataTex = ""
     var itemprop = ""
+    var itemtype = ""  // schema.org microdata type URL, lowercased
     var lang = ""
     var hidden = false
     var ariaHidden = false

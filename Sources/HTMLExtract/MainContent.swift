@@ -28,6 +28,11 @@ struct MainContent {
   /// post (kept: several containers, under half of the text), while an article's comment
   /// section is one block or outweighs the article (pruned).
   private var keepComments = false
+  /// `<noscript>` elements read as content: they hold the page's text (a Discourse or Flarum
+  /// thread saved without its scripts), not a "please enable JavaScript" note.
+  private var noscriptRead = Set<Int>()
+  /// Set by the extractor when the page's JSON-LD names a forum posting or a Q&A page.
+  var declaresThread = false
 
   init(tree: HTMLTree) {
     self.tree = tree
@@ -54,15 +59,40 @@ struct MainContent {
     let bodyIndex = (0..<n).first { tree.nodes[$0].tag == .body } ?? 0
     prune(soft: false, bodyText: 0)
     countText()  // visible counts, for the safety rule of the soft pass
+    if readNoscriptText(body: bodyIndex) {
+      removed = [Bool](repeating: false, count: n)
+      math = [:]
+      prune(soft: false, bodyText: 0)
+      countText()
+    }
     let bodyText = max(Int(textLen[bodyIndex] - linkLen[bodyIndex]), 1)
     let comments = commentContainers()
-    keepComments = comments.count >= 3 && comments.text * 2 < bodyText
+    // On a thread or Q&A page (schema.org DiscussionForumPosting, QAPage) the posts are the
+    // content, however much of the page they fill.
+    keepComments = (comments.count >= 3 && comments.text * 2 < bodyText) || (comments.single >= 3 && isThreadPage())
+    if MainContent.debug {
+      debugLog("comments: \(comments.count) containers (\(comments.single) single), text \(comments.text) of \(bodyText); kept \(keepComments)")
+    }
     prune(soft: true, bodyText: bodyText)
     countText()
     let root = chooseRoot(body: bodyIndex)
     var r = Renderer(content: self)
     r.render(root)
     return r.finish()
+  }
+
+  /// Whether the page declares itself a forum thread or a Q&A page: schema.org
+  /// DiscussionForumPosting, QAPage or Question, in JSON-LD (`declaresThread`, found in the
+  /// page's bytes: scripts are not parsed) or in microdata.
+  private func isThreadPage() -> Bool {
+    if declaresThread { return true }
+    let types = ["discussionforumposting", "qapage", "schema.org/question"]
+    for i in 0..<n {
+      let node = tree.nodes[i]
+      guard node.tag != .text, let a = tree.attrs(i) else { continue }
+      if !a.itemtype.isEmpty, types.contains(where: { a.itemtype.contains($0) }) { return true }
+    }
+    return false
   }
 
   // MARK: - Head: title and language
@@ -168,8 +198,41 @@ struct MainContent {
     }
   }
 
+  /// Marks for reading each `<noscript>` in the body whose visible text (at least 300
+  /// characters) outweighs all the text visible outside it; true when there is one.
+  private mutating func readNoscriptText(body: Int) -> Bool {
+    let visible = Int(textLen[body])
+    var i = body
+    let stop = body < n ? Int(end[body]) : n
+    while i < stop {
+      guard tree.nodes[i].tag == .noscript else {
+        i += 1
+        continue
+      }
+      // Its text, without what would be removed inside it anyway (scripts, styles).
+      var text = 0
+      var j = i + 1
+      while j < Int(end[i]) {
+        let node = tree.nodes[j]
+        switch node.tag {
+        case .text:
+          text += max(0, Int(tree.textCounts[Int(node.payload)]))
+          j += 1
+        case .script, .style, .template, .svg:
+          j = Int(end[j])
+        default:
+          j += 1
+        }
+      }
+      if text >= 300 && text > visible { noscriptRead.insert(i) }
+      i = Int(end[i])
+    }
+    return !noscriptRead.isEmpty
+  }
+
   private func shouldRemoveHard(_ i: Int) -> Bool {
     let tag = tree.nodes[i].tag
+    if tag == .noscript && noscriptRead.contains(i) { return false }
     switch tag {
     case .head, .script, .style, .noscript, .template, .iframe, .object, .embed, .canvas, .svg,
       .video, .audio, .button, .input, .select, .option, .textarea, .dialog, .link, .meta, .title,
@@ -256,24 +319,32 @@ struct MainContent {
   }
 
   /// Comment containers that are not inside another one: how many, and their visible text.
-  private mutating func commentContainers() -> (count: Int, text: Int) {
-    var count = 0
-    var text = 0
+  private mutating func commentContainers() -> (count: Int, single: Int, text: Int) {
+    // Comment-kind elements in document order, nested ones too: `count` and `text` are of the
+    // outermost (a "comments" wrapper is one), `single` of the innermost (each comment).
+    var found: [Int] = []
     var i = 0
     while i < n {
       if tree.nodes[i].tag == .text || removed[i] {
         i = tree.nodes[i].tag == .text ? i + 1 : Int(end[i])
         continue
       }
-      if let a = tree.attrs(i), !a.classAndID.isEmpty, boilerKind(of: a) == .comment {
-        count += 1
-        text += Int(textLen[i])
-        i = Int(end[i])
-        continue
-      }
+      if let a = tree.attrs(i), !a.classAndID.isEmpty, boilerKind(of: a) == .comment { found.append(i) }
       i += 1
     }
-    return (count, text)
+    var count = 0
+    var single = 0
+    var text = 0
+    var outerEnd = -1
+    for (k, c) in found.enumerated() {
+      if c >= outerEnd {
+        count += 1
+        text += Int(textLen[c])
+        outerEnd = Int(end[c])
+      }
+      if k + 1 == found.count || found[k + 1] >= Int(end[c]) { single += 1 }
+    }
+    return (count, single, text)
   }
 
   private static func tokenKind(_ token: UnsafeBufferPointer<UInt8>) -> BoilerKind {

@@ -1,0 +1,47 @@
+import Testing
+
+@testable import HTMLExtract
+
+private func extract(_ html: String) -> String { HTMLExtractor().extract(html: html).text }
+
+/// Posts of a thread, each a comment container, with `n` sentences of its own.
+private func posts(_ count: Int, cls: String = "comment") -> String {
+  (1...count).map { k in
+    "<div class='\(cls)' id='post-\(k)'><p>Reply number \(k) explains one more step of the fix in a full sentence,"
+      + " with enough words to count as a real post written by a forum member.</p></div>"
+  }.joined()
+}
+
+@Suite("Page kinds: threads, noscript pages, articles with comments")
+struct PageKindTests {
+  @Test("a thread saved without scripts (its posts inside <noscript>) is read; a 'please enable JavaScript' note is not")
+  func noscriptThread() {
+    let thread = "<h1>Plugin recommendations?</h1>"
+      + (1...4).map { "<div class='post'><p>Post \($0) recommends a plugin and explains at length why it helps with daily notes and backlinks.</p></div>" }
+      .joined()
+    let html = "<html><head><title>Forum</title></head><body><div id='app'></div><noscript>\(thread)</noscript>"
+      + "<noscript>Please enable JavaScript.</noscript></body></html>"
+    let t = extract(html)
+    #expect(t.contains("Post 1 recommends a plugin") && t.contains("Post 4 recommends a plugin"))
+    #expect(!t.contains("enable JavaScript"))
+    // A page with its own text keeps ignoring its noscript note.
+    let article = "<html><body><article><p>" + String(repeating: "An article sentence with plenty of words. ", count: 20)
+      + "</p></article><noscript><p>" + String(repeating: "Enable JavaScript to see comments. ", count: 3) + "</p></noscript></body></html>"
+    #expect(!extract(article).contains("Enable JavaScript"))
+  }
+
+  @Test("on a page that declares itself a forum thread (JSON-LD), the posts are the content however much they fill")
+  func declaredThread() {
+    let ld = #"<script type="application/ld+json">{"@context":"https://schema.org","@type":"DiscussionForumPosting","headline":"Fix"}</script>"#
+    let body = "<h1>How do I fix the build?</h1><div class='comments'>\(posts(6))</div>"
+    let thread = extract("<html><head><title>Fix</title>\(ld)</head><body>\(body)</body></html>")
+    #expect(thread.contains("Reply number 1 explains") && thread.contains("Reply number 6 explains"))
+    // Microdata says the same.
+    let micro = extract("<html><body><div itemscope itemtype='https://schema.org/QAPage'>\(body)</div></body></html>")
+    #expect(micro.contains("Reply number 6 explains"))
+    // Without the declaration, a comment section that outweighs the page is pruned as before.
+    let plain = extract("<html><body><article><p>A short article body with a couple of sentences in it. It ends here.</p></article>"
+      + "<div class='comments'>\(posts(6))</div></body></html>")
+    #expect(!plain.contains("Reply number"))
+  }
+}
