@@ -14,7 +14,7 @@ extension MainContent {
   /// weight. A block weighs its own non-link text minus its own link text, so navigation,
   /// link lists and link-heavy rails lower the score of any container that includes them.
   /// Ties go to the deepest element.
-  func chooseRoot(body: Int) -> Int {
+  mutating func chooseRoot(body: Int) -> Int {
     let block = blockParents()
     var ownText = [Int32](repeating: 0, count: n)
     var ownLink = [Int32](repeating: 0, count: n)
@@ -91,6 +91,58 @@ extension MainContent {
       let at = tree.attrs(best)
       debugLog("root <\(at?.name ?? "?")> class/id='\(at?.classAndID ?? "")' score=\(bestScore) body=\(score[body])")
     }
+    if let listing = listingRoot(body: body, best: best) {
+      listingContainer = listing.list
+      return listing.root
+    }
     return best
+  }
+
+  /// A listing (a river of job posts, search results, a product grid) is made of links, so
+  /// the text score, which counts links against a container, picks a scrap of prose beside it.
+  /// When that root is such a scrap (under 500 characters, under a fifth of the page's visible
+  /// text), the container of the most
+  /// text in repeated link items (at least six children of one tag, most holding a link, their
+  /// text averaging 25 characters or more, so not a menu) is the content, joined with the root
+  /// when they sit close together.
+  func listingRoot(body: Int, best: Int) -> (root: Int, list: Int)? {
+    let bodyText = Int(textLen[body])
+    guard bodyText > 0, textLen[best] < 500, Int(textLen[best]) * 5 < bodyText else { return nil }
+    var list = -1
+    var listText = 0
+    for k in body..<Int(end[body]) where !removed[k] && tree.nodes[k].tag != .text {
+      var children: [Int] = []
+      var c = Int(tree.nodes[k].firstChild)
+      while c >= 0 {
+        if !removed[c] && tree.nodes[c].tag != .text { children.append(c) }
+        c = Int(tree.nodes[c].next)
+      }
+      guard children.count >= 6 else { continue }
+      // The most common child tag, and its children that hold a link.
+      var byTag: [Tag: [Int]] = [:]
+      for c in children { byTag[tree.nodes[c].tag, default: []].append(c) }
+      guard let (_, items) = byTag.max(by: { $0.value.count < $1.value.count }), items.count >= 6 else { continue }
+      let linked = items.filter { item in (item..<Int(end[item])).contains { tree.nodes[$0].tag == .a && !removed[$0] } }
+      let text = items.reduce(0) { $0 + Int(textLen[$1]) }
+      guard linked.count * 10 >= items.count * 6, text >= 25 * items.count, text > listText else { continue }
+      list = k
+      listText = text
+    }
+    guard list >= 0, listText > 2 * Int(textLen[best]) else { return nil }
+    // Their lowest common ancestor, unless it brings in much more than the two.
+    var ancestors = Set<Int>()
+    var a = best
+    while a >= 0 {
+      ancestors.insert(a)
+      a = Int(tree.nodes[a].parent)
+    }
+    var common = list
+    while common >= 0 && !ancestors.contains(common) { common = Int(tree.nodes[common].parent) }
+    let root = common >= 0 && Int(textLen[common]) * 2 <= 3 * (Int(textLen[list]) + Int(textLen[best])) ? common : list
+    if MainContent.debug {
+      let at = tree.attrs(root)
+      debugLog("listing root <\(at?.name ?? "?")> class/id='\(at?.classAndID ?? "")' items text \(listText) of \(bodyText)")
+    }
+    return (root, list)
   }
 }

@@ -33,6 +33,8 @@ struct MainContent {
   private var noscriptRead = Set<Int>()
   /// Set by the extractor when the page's JSON-LD names a forum posting or a Q&A page.
   var declaresThread = false
+  /// The container of a listing's items, when the page is one (its links are content).
+  var listingContainer = -1
 
   init(tree: HTMLTree) {
     self.tree = tree

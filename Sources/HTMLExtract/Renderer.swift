@@ -236,6 +236,11 @@ struct Renderer {
 
   /// A list, table or box that is mostly links (menus, tag clouds, related-post lists).
   private func isLinkList(_ i: Int) -> Bool {
+    // A listing's items are links and are the content (and so is what holds them).
+    let listing = c.listingContainer
+    if listing >= 0 && ((i >= listing && i < Int(c.end[listing])) || (listing > i && listing < Int(c.end[i]))) {
+      return false
+    }
     let t = Int(c.textLen[i])
     guard t > 0 else { return false }
     let l = Int(c.linkLen[i])

@@ -44,4 +44,23 @@ struct PageKindTests {
       + "<div class='comments'>\(posts(6))</div></body></html>")
     #expect(!plain.contains("Reply number"))
   }
+
+  @Test("a listing made of links (a job board) keeps its items' titles, not just the line of prose beside them")
+  func listing() {
+    let rows = (1...12).map { k in
+      "<tr><td>\(k).</td><td><a href='/item?id=\(k)'>Startup number \(k) is hiring engineers to build its data platform</a> (example.com)</td></tr>"
+    }.joined()
+    let html = "<html><body><nav><a href='/'>Home</a> <a href='/new'>New</a> <a href='/jobs'>Jobs</a></nav>"
+      + "<div><p>These are jobs at startups. See more at the jobs page.</p></div>"
+      + "<table class='itemlist'>\(rows)</table><footer><a href='/faq'>FAQ</a></footer></body></html>"
+    let t = extract(html)
+    #expect(t.contains("Startup number 1 is hiring") && t.contains("Startup number 12 is hiring"))
+    #expect(!t.contains("FAQ"))
+    // A menu of short links is not a listing: an article next to it stays the content.
+    let menu = (1...10).map { "<li><a href='/s\($0)'>Section \($0)</a></li>" }.joined()
+    let article = "<html><body><ul class='menu'>\(menu)</ul><article><p>"
+      + String(repeating: "The article explains its subject in plain sentences. ", count: 12) + "</p></article></body></html>"
+    let a = extract(article)
+    #expect(a.contains("The article explains") && !a.contains("Section 3"))
+  }
 }
