@@ -131,3 +131,16 @@ public func availableCPUCount() -> Int {
   let bits = line.dropFirst("Cpus_allowed:".count).reduce(0) { n, c in n + (c.hexDigitValue?.nonzeroBitCount ?? 0) }
   return bits > 0 ? min(bits, online) : online
 }
+
+/// This process's executable (its /proc/self/exe), nil when that cannot be read.
+public func ownExecutable() -> String? {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  return n > 0 ? String(cString: buffer) : nil
+}
+
+/// Whether `path` is a test runner (an XCTest bundle or SwiftPM's testing helper), which must
+/// never be started as `quarry`.
+public func isTestRunner(_ path: String) -> Bool {
+  path.hasSuffix(".xctest") || path.hasSuffix("swiftpm-testing-helper")
+}

@@ -47,12 +47,12 @@ public struct HTMLExtractor: Sendable {
     return page
   }
 
-  /// Whether the page's structured data (JSON-LD, which the parser never sees) names a forum
-  /// posting or a Q&A page.
+  /// Whether the page's structured data names a forum posting or a Q&A page: schema.org
+  /// types in JSON-LD (which the parser never sees) or microdata, found in the page's bytes.
   static func declaresThread(_ html: String) -> Bool {
     var bytes = html
     return bytes.withUTF8 { hay in
-      ["DiscussionForumPosting", "\"QAPage\""].contains { name in
+      ["DiscussionForumPosting", "\"QAPage\"", "schema.org/QAPage", "schema.org/Question"].contains { name in
         var needle = name
         return needle.withUTF8 { byteSearch(hay, $0) }
       }

@@ -272,7 +272,6 @@ private final class ArenaBuilder {
       case .mode: a.mode = value.asciiLowercased()
       case .dataTex, .dataLatex, .dataFormula, .dataMath: a.dataTex = value
       case .itemprop: a.itemprop = value.asciiLowercased()
-      case .itemtype: a.itemtype = value.asciiLowercased()
       case .lang, .xmlLang: a.lang = value
       case .hidden: a.hidden = true
       case .ariaHidden: a.ariaHidden = value.asciiLowercased() == "true"
@@ -298,7 +297,7 @@ private enum AttributeKind: String {
   case ignored = ""
   case cls = "class", id, role, style, type, alt, src, dataSrc = "data-src", encoding, alttext
   case display, mode, dataTex = "data-tex", dataLatex = "data-latex", dataFormula = "data-formula"
-  case dataMath = "data-math", itemprop, itemtype, lang, xmlLang = "xml:lang", hidden
+  case dataMath = "data-math", itemprop, lang, xmlLang = "xml:lang", hidden
   case ariaHidden = "aria-hidden", name, property, content, httpEquiv = "http-equiv", mathvariant
   case colspan
 }

@@ -102,7 +102,6 @@ struct HTMLTree {
     var mode = ""
     var dataTex = ""
     var itemprop = ""
-    var itemtype = ""  // schema.org microdata type URL, lowercased
     var lang = ""
     var hidden = false
     var ariaHidden = false

@@ -31,7 +31,7 @@ struct MainContent {
   /// `<noscript>` elements read as content: they hold the page's text (a Discourse or Flarum
   /// thread saved without its scripts), not a "please enable JavaScript" note.
   private var noscriptRead = Set<Int>()
-  /// Set by the extractor when the page's JSON-LD names a forum posting or a Q&A page.
+  /// Set by the extractor when the page's structured data names a forum posting or a Q&A page.
   var declaresThread = false
   /// The container of a listing's items, when the page is one (its links are content).
   var listingContainer = -1
@@ -71,7 +71,7 @@ struct MainContent {
     let comments = commentContainers()
     // On a thread or Q&A page (schema.org DiscussionForumPosting, QAPage) the posts are the
     // content, however much of the page they fill.
-    keepComments = (comments.count >= 3 && comments.text * 2 < bodyText) || (comments.single >= 3 && isThreadPage())
+    keepComments = (comments.count >= 3 && comments.text * 2 < bodyText) || (comments.single >= 3 && declaresThread)
     if MainContent.debug {
       debugLog("comments: \(comments.count) containers (\(comments.single) single), text \(comments.text) of \(bodyText); kept \(keepComments)")
     }
@@ -81,20 +81,6 @@ struct MainContent {
     var r = Renderer(content: self)
     r.render(root)
     return r.finish()
-  }
-
-  /// Whether the page declares itself a forum thread or a Q&A page: schema.org
-  /// DiscussionForumPosting, QAPage or Question, in JSON-LD (`declaresThread`, found in the
-  /// page's bytes: scripts are not parsed) or in microdata.
-  private func isThreadPage() -> Bool {
-    if declaresThread { return true }
-    let types = ["discussionforumposting", "qapage", "schema.org/question"]
-    for i in 0..<n {
-      let node = tree.nodes[i]
-      guard node.tag != .text, let a = tree.attrs(i) else { continue }
-      if !a.itemtype.isEmpty, types.contains(where: { a.itemtype.contains($0) }) { return true }
-    }
-    return false
   }
 
   // MARK: - Head: title and language

@@ -182,11 +182,8 @@ public enum BLASKernels {
   /// test runner the `quarry` built beside it.
   static func quarryExecutable() -> String? {
     if let p = getenv("QUARRY_EXECUTABLE"), p.pointee != 0 { return String(cString: p) }
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard n > 0 else { return nil }
-    let own = String(cString: buffer)
-    guard own.hasSuffix(".xctest") || own.hasSuffix("swiftpm-testing-helper") else { return own }
+    guard let own = ownExecutable() else { return nil }
+    guard isTestRunner(own) else { return own }
     // A test runner: the quarry built beside it, if any.
     let beside = String(own[..<(own.lastIndex(of: "/") ?? own.startIndex)]) + "/quarry"
     return access(beside, X_OK) == 0 ? beside : nil

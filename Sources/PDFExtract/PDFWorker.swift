@@ -307,15 +307,7 @@ public enum PDFWorker {
   /// in a test runner without the variable (it must never be started as a worker).
   static func workerExecutable() -> String? {
     if let p = getenv("QUARRY_PDF_WORKER"), p.pointee != 0 { return String(cString: p) }
-    let own = selfExecutable()
-    if own.hasSuffix(".xctest") || own.hasSuffix("swiftpm-testing-helper") { return nil }
-    return own
-  }
-
-  /// This process's executable.
-  static func selfExecutable() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    return n > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+    let own = ownExecutable() ?? CommandLine.arguments[0]
+    return isTestRunner(own) ? nil : own
   }
 }
