@@ -57,7 +57,8 @@ let package = Package(
     .target(name: "Dedup", dependencies: ["DataCore", "Jobs", "CMinHash"]),
     // The MinHash inner loop in C, so it can use AVX2 when the CPU has it (run-time dispatch).
     .target(name: "CMinHash"),
-    .target(name: "CModelKernels"),
+    // The model's C kernels, optimized in debug builds too (as the Model target is).
+    .target(name: "CModelKernels", cSettings: [.unsafeFlags(["-O2"])]),
     // Byte-level BPE: Hugging Face tokenizer.json reader, encoder, decoder and trainer.
     .target(name: "BPE", dependencies: ["DataCore"]),
     // Token shards in zstd's seekable format, with a document index.

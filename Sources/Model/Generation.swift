@@ -7,8 +7,10 @@
 // forward. With k > 1 drafts, the MTP layer runs again on its own output state and the draft
 // before it (its cache entries for those stand-in states are dropped afterwards), and one main
 // forward over [x_L, d_1 … d_k] verifies them all: the longest agreeing prefix is kept, and
-// the main model's logits after it give the next token. Greedy: a draft is accepted when it equals the main model's argmax, so the output
-// is exactly that of plain greedy decoding. With temperature, the standard speculative
+// the main model's logits after it give the next token. The MTP layer drafts with bfloat16
+// copies of its weights (`DraftWeights`) and computes logits only for the row it drafts from.
+// Greedy: a draft is accepted when it equals the main model's argmax, so the output is exactly
+// that of plain greedy decoding. With temperature, the standard speculative
 // sampling rule (accept with min(1, p/q), else resample from max(0, p − q)) keeps the main
 // model's distribution.
 import DataCore
@@ -25,12 +27,18 @@ public struct GenerationResult: Sendable {
 }
 
 extension MiMoModel {
+  /// bfloat16 copies of the weights MTP drafting reads, for `generate(draft:)`: make them once
+  /// and reuse them while the parameters do not change (`generate` makes its own otherwise).
+  public func draftWeights() -> DraftWeights {
+    DraftWeights(params: core.params.base, layout: core.layout)
+  }
+
   /// Generates up to `maxNewTokens` after `prompt` (stops early at `stopToken`).
   /// `speculative` needs an MTP layer; it drafts `draftTokens` tokens per main forward (the MTP
   /// layer chained on its own output after the first). `temperature` 0 is greedy.
   public func generate(
     prompt: [Int], maxNewTokens: Int, temperature: Double = 0, speculative: Bool = false,
-    draftTokens: Int = 1, seed: UInt64 = 0, stopToken: Int? = nil
+    draftTokens: Int = 1, seed: UInt64 = 0, stopToken: Int? = nil, draft: DraftWeights? = nil
   ) throws(ModelError) -> GenerationResult {
     guard !prompt.isEmpty else { throw .badConfig("the prompt is empty") }
     let v = config.vocabSize
@@ -43,6 +51,7 @@ extension MiMoModel {
     guard draftTokens >= 1 && draftTokens <= 16 else { throw .badConfig("draft tokens must be 1 to 16, not \(draftTokens)") }
     let m = core
     let k = speculative ? draftTokens : 0
+    let draft = speculative ? (draft ?? draftWeights()) : nil
     let c = config.hiddenSize
     let mainSlots = config.numHiddenLayers, mtpSlot = config.numHiddenLayers
     // Everything the loop touches, allocated here once.
@@ -96,7 +105,8 @@ extension MiMoModel {
       let L = hist.count - 1
       let catchUp = L - mtpDone
       for r in 0..<catchUp { feed[r] = Int32(hist[mtpDone + r + 1]) }
-      m.inferMTP(hidden: pending.base, tokens: feed, n: catchUp, cache: cache, scratch: s)
+      m.inferMTP(
+        hidden: pending.base, tokens: feed, n: catchUp, cache: cache, scratch: s, draft: draft, lastRowOnly: true)
       mtpDone = L
       var nd = 0
       var q = s.mtpLogits.base + (catchUp - 1) * v
@@ -112,7 +122,7 @@ extension MiMoModel {
         guard nd < k, out.count + nd < maxNewTokens, drafts[nd - 1] != stopToken else { break }
         // The next draft: the MTP layer on its own output and the draft before.
         feed[0] = Int32(drafts[nd - 1])
-        m.inferMTP(hidden: chain.base, tokens: feed, n: 1, cache: cache, scratch: s)
+        m.inferMTP(hidden: chain.base, tokens: feed, n: 1, cache: cache, scratch: s, draft: draft)
         q = s.mtpLogits.base
         chain.base.update(from: s.mtpHidden.base, count: c)
       }
@@ -235,14 +245,16 @@ extension MiMoModel {
   public func benchGeneration(
     prompt: [Int], maxNewTokens: Int, draftTokens: Int = 1, rounds: Int = 5
   ) throws(ModelError) -> GenerationBenchResult {
+    let draft = draftWeights()
     _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
-    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens)
+    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft)
     var plain: [Double] = [], spec: [Double] = []
     var drafted = 0, accepted = 0
     var identical = true
     for _ in 0..<max(1, rounds) {
       let p = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
-      let s = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens)
+      let s = try generate(
+        prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft)
       plain.append(Double(p.tokens.count) / max(p.seconds, 1e-9))
       spec.append(Double(s.tokens.count) / max(s.seconds, 1e-9))
       drafted += s.drafted

@@ -6,6 +6,7 @@
 // KVH key/value heads, D head dim, Q = NH·D, KV = KVH·D, QKV = Q + 2·KV, I intermediate
 // size, V vocab. Every buffer is row-major.
 import Dispatch
+internal import CModelKernels
 
 /// How many threads the row-parallel kernels use. Work is split into fixed row chunks, so the
 /// result does not depend on the thread count.
@@ -72,6 +73,15 @@ package func rmsnormForward<T: ModelScalar>(
   _ out: UnsafeMutablePointer<T>, _ rstd: UnsafeMutablePointer<T>, _ inp: UnsafePointer<T>,
   _ w: UnsafePointer<T>, n: Int, c: Int, eps: T, workers: Workers
 ) {
+  if T.self == Float.self {
+    workers.forRows(n) { rows in
+      let r = rows.lowerBound
+      quarry_rmsnorm_forward(
+        f32(out + r * c), f32(rstd + r), f32(inp + r * c), f32(w), Int32(rows.count), Int32(c),
+        unsafeBitCast(eps, to: Float.self))
+    }
+    return
+  }
   workers.forRows(n) { rows in
     for r in rows {
       let x = inp + r * c, y = out + r * c
@@ -90,6 +100,16 @@ package func rmsnormBackward<T: ModelScalar>(
   _ inp: UnsafePointer<T>, _ w: UnsafePointer<T>, _ rstd: UnsafePointer<T>,
   n: Int, c: Int, workers: Workers
 ) {
+  if T.self == Float.self {
+    workers.forRows(n) { rows in
+      let r = rows.lowerBound
+      quarry_rmsnorm_backward_input(
+        f32(dinp + r * c), f32(dout + r * c), f32(inp + r * c), f32(w), f32(rstd + r),
+        Int32(rows.count), Int32(c))
+    }
+    quarry_rmsnorm_backward_weight(f32(dw), f32(dout), f32(inp), f32(rstd), Int32(n), Int32(c))
+    return
+  }
   workers.forRows(n) { rows in
     for r in rows {
       let x = inp + r * c, g = dout + r * c, dx = dinp + r * c
@@ -222,6 +242,9 @@ package func attentionForward<T: ModelScalar>(
     T.gemm(
       transA: false, transB: true, m: t, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp,
       ldb: ld, beta: 0, c: p, ldc: t)
+    if T.self == Float.self {
+      for i in 0..<t { quarry_softmax_prefix(f32(p + i * t), Int32(i + 1), Int32(t)) }
+    } else {
     for i in 0..<t {
       let row = p + i * t
       var m = row[0]
@@ -230,6 +253,7 @@ package func attentionForward<T: ModelScalar>(
       let inv = 1 / sum
       for j in 0...i { row[j] *= inv }
       for j in (i + 1)..<t { row[j] = 0 }
+    }
     }
     T.gemm(
       transA: false, transB: false, m: t, n: d, k: t, alpha: 1, a: p, lda: t, b: vp, ldb: ld,
@@ -266,12 +290,18 @@ package func attentionBackward<T: ModelScalar>(
           transA: false, transB: true, m: t, n: t, k: d, alpha: 1, a: dO, lda: s.q, b: vp,
           ldb: ld, beta: 0, c: dp, ldc: t)
         // dS = P ⊙ (dP − rowsum(P ⊙ dP)), zero above the diagonal
+        if T.self == Float.self {
+          for i in 0..<t {
+            quarry_softmax_backward_prefix(f32(p + i * t), f32(dp + i * t), Int32(i + 1), Int32(t))
+          }
+        } else {
         for i in 0..<t {
           let pr = p + i * t, dr = dp + i * t
           var dot: T = 0
           for j in 0...i { dot += pr[j] * dr[j] }
           for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
           for j in (i + 1)..<t { dr[j] = 0 }
+        }
         }
         // dq = scale · dS k;  dk += scale · dSᵀ q;  dv += Pᵀ dO
         T.gemm(
@@ -294,6 +324,13 @@ package func attentionBackward<T: ModelScalar>(
 package func swigluForward<T: ModelScalar>(
   _ out: UnsafeMutablePointer<T>, _ gu: UnsafePointer<T>, n: Int, i: Int, workers: Workers
 ) {
+  if T.self == Float.self {
+    workers.forRows(n) { rows in
+      let r = rows.lowerBound
+      quarry_swiglu_forward(f32(out + r * i), f32(gu + r * 2 * i), Int32(rows.count), Int32(i))
+    }
+    return
+  }
   workers.forRows(n) { rows in
     for r in rows {
       let g = gu + r * 2 * i, u = g + i, y = out + r * i
@@ -310,6 +347,14 @@ package func swigluBackward<T: ModelScalar>(
   _ dgu: UnsafeMutablePointer<T>, _ dout: UnsafePointer<T>, _ gu: UnsafePointer<T>,
   n: Int, i: Int, workers: Workers
 ) {
+  if T.self == Float.self {
+    workers.forRows(n) { rows in
+      let r = rows.lowerBound
+      quarry_swiglu_backward(
+        f32(dgu + r * 2 * i), f32(dout + r * i), f32(gu + r * 2 * i), Int32(rows.count), Int32(i))
+    }
+    return
+  }
   workers.forRows(n) { rows in
     for r in rows {
       let g = gu + r * 2 * i, u = g + i, dy = dout + r * i
@@ -342,25 +387,76 @@ package func crossEntropy<T: ModelScalar>(
     workers.forEach(chunks) { ci in
       var sum = 0.0
       for r in (ci * chunk)..<min(n, (ci + 1) * chunk) {
-        let row = logits + r * v
-        var m = row[0]
-        for j in 1..<v where row[j] > m { m = row[j] }
-        let target = Int(targets[r])
-        let xt = row[target] - m
-        let z = T.expShifted(row, count: v, shift: m)
-        // loss = log Σ exp(x − m) − (x_target − m)
-        sum += Double(T.log(z)) - Double(xt)
-        let inv = 1 / z
-        if let gs = gradScale {
-          let k = gs * inv
-          for j in 0..<v { row[j] *= k }
-          row[target] -= gs
-        } else {
-          for j in 0..<v { row[j] *= inv }
-        }
+        sum += crossEntropyRow(logits + r * v, v: v, target: Int(targets[r]), gradScale: gradScale)
       }
       part[ci] = sum
     }
   }
   return partial.reduce(0, +)
+}
+
+/// One row of `crossEntropy`: returns log Σ exp(x − m) − (x_target − m), m = max(x).
+@inline(__always)
+private func crossEntropyRow<T: ModelScalar>(
+  _ row: UnsafeMutablePointer<T>, v: Int, target: Int, gradScale: T?
+) -> Double {
+  if T.self == Float.self {
+    let gs = gradScale.map { unsafeBitCast($0, to: Float.self) } ?? 0
+    return quarry_cross_entropy_row(f32(row), Int32(v), Int32(target), gs, gradScale == nil ? 0 : 1)
+  }
+  var m = row[0]
+  for j in 1..<v where row[j] > m { m = row[j] }
+  let xt = row[target] - m
+  let z = T.expShifted(row, count: v, shift: m)
+  let inv = 1 / z
+  if let gs = gradScale {
+    let k = gs * inv
+    for j in 0..<v { row[j] *= k }
+    row[target] -= gs
+  } else {
+    for j in 0..<v { row[j] *= inv }
+  }
+  return Double(T.log(z)) - Double(xt)
+}
+
+/// y[count] += x[count]
+@inline(__always)
+func addInPlace<T: ModelScalar>(_ y: UnsafeMutablePointer<T>, _ x: UnsafePointer<T>, count: Int) {
+  if T.self == Float.self {
+    quarry_add_in_place(f32(y), f32(x), count)
+    return
+  }
+  for j in 0..<count { y[j] += x[j] }
+}
+
+/// The same buffer seen as fp32, for the C kernels (callers check `T.self == Float.self`).
+@inline(__always)
+func f32<T>(_ p: UnsafePointer<T>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(mutating: p).assumingMemoryBound(to: Float.self)
+}
+@inline(__always)
+func f32<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
+// MARK: - optimizer (fp32 only: the optimizer state is Float)
+
+/// AdamW on `count` values: m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+/// p ← p·keep − lr · (m·c1) / (√(v·c2) + eps), with c1, c2 the bias corrections.
+package func adamwUpdate(
+  params p: UnsafeMutablePointer<Float>, grads g: UnsafePointer<Float>,
+  m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
+  beta1: Float, beta2: Float, c1: Float, c2: Float, lr: Float, eps: Float, keep: Float
+) {
+  quarry_adamw(p, g, m, v, count, beta1, beta2, c1, c2, lr, eps, keep)
+}
+
+/// Σ x² over `count` values, summed in a fixed order.
+package func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
+  quarry_sum_squares(x, count)
+}
+
+/// x ← k · x over `count` values.
+package func scaleInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, by k: Float) {
+  quarry_scale(x, count, k)
 }

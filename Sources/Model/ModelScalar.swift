@@ -1,6 +1,7 @@
 // The floating-point types the model runs in: Float for training and inference, Double for the
 // float64 reference the gradient tests compare against. Matrix products go through OpenBLAS.
 internal import COpenBLAS
+internal import CModelKernels
 import DataCore
 import Foundation
 
@@ -41,52 +42,8 @@ extension Float: ModelScalar {
   package static func expShifted(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float)
     -> Float
   {
-    var i = 0
-    var acc = SIMD8<Float>()
-    let s = SIMD8<Float>(repeating: shift)
-    let raw = UnsafeMutableRawPointer(p)
-    while i + 8 <= count {
-      let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-      let e = fastExp(x - s)
-      raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)
-      acc += e
-      i += 8
-    }
-    var sum = acc.sum()
-    while i < count {
-      let e = Foundation.expf(p[i] - shift)
-      p[i] = e
-      sum += e
-      i += 1
-    }
-    return sum
+    quarry_exp_shifted(p, Int32(count), shift)
   }
-}
-
-/// exp(x) for 8 lanes: Cephes' expf reduction and polynomial (max relative error about
-/// 2 ulp over the clamped range), with 2ⁿ built in the exponent bits.
-@inline(__always)
-func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-  let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
-  var x = x
-  x.replace(with: lo, where: x .< lo)
-  x.replace(with: hi, where: x .> hi)
-  // n = round(x / ln 2), via the 1.5·2²³ trick so n is also in the low mantissa bits.
-  let magic = SIMD8<Float>(repeating: 12_582_912)
-  let t = x * 1.442_695_04 + magic
-  let n = t - magic
-  var r = x - n * 0.693_359_375
-  r = r - n * -2.121_944_4e-4
-  var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-  p = p * r + 1.398_199_95e-3
-  p = p * r + 8.333_451_9e-3
-  p = p * r + 4.166_579_59e-2
-  p = p * r + 1.666_666_55e-1
-  p = p * r + 5.000_000_12e-1
-  p = p * (r * r) + r + 1
-  let nBits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-  let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: SIMD8<Float>.self)
-  return p * scale
 }
 
 extension Double: ModelScalar {

@@ -30,6 +30,19 @@ func inferLinear<T: ModelScalar>(
   }
 }
 
+/// out[n, o] = inp[n, k] · wᵀ with bfloat16 weights w [o, k] (MTP drafts).
+@inline(__always)
+func draftLinear(
+  _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ w: UnsafePointer<UInt16>, n: Int, k: Int, o: Int
+) {
+  quarry_rows_linear_bf16(out, inp, w, nil, Int32(n), Int32(k), Int32(o))
+}
+
+/// dst[count] = bfloat16(src[count]), rounded to nearest even (NaN stays NaN).
+func bfloat16Copy(_ dst: UnsafeMutablePointer<UInt16>, _ src: UnsafePointer<Float>, count: Int) {
+  quarry_to_bf16(dst, src, count)
+}
+
 /// Keys and values of one sequence, per block (main layers, then the MTP block).
 final class KVCache<T: ModelScalar> {
   let capacity: Int
@@ -46,6 +59,24 @@ final class KVCache<T: ModelScalar> {
     values = (0..<blocks).map { _ in Buffer(capacity * kv) }
     length = [Int](repeating: 0, count: blocks)
   }
+}
+
+/// bfloat16 copies of the MTP layer's weights, which it reads when it drafts, at their
+/// parameter offsets (`half + offset`; the MTP tensors are the last in the buffer, and nothing
+/// else is copied or read). Drafts are guesses the fp32 main model verifies, so half the bytes
+/// per draft costs nothing in output. The shared lm_head stays fp32: the main model has just
+/// read it, so the draft finds it in cache, where a copy would be one more thing to fetch. A
+/// snapshot of the parameters: make a new one after they change.
+public final class DraftWeights {
+  let half: UnsafeMutablePointer<UInt16>
+
+  init(params: UnsafePointer<Float>, layout: ParameterLayout) {
+    let from = layout.lmHead + layout.config.vocabSize * layout.config.hiddenSize, to = layout.count
+    half = .allocate(capacity: to)
+    bfloat16Copy(half + from, params + from, count: to - from)
+  }
+
+  deinit { half.deallocate() }
 }
 
 /// Every buffer one inference call needs, for up to `rows` new tokens over a cache of
@@ -92,8 +123,10 @@ extension Transformer {
   }
 
   /// One block on n new rows x[n, C] at positions cache.length[slot] ..< +n, in place.
+  /// With `bf16`, the block's linear layers read bfloat16 weights (drafting).
   private func inferBlock(
-    _ o: BlockOffsets, _ x: UnsafeMutablePointer<T>, n: Int, cache: KVCache<T>, slot: Int, s: InferenceScratch<T>
+    _ o: BlockOffsets, _ x: UnsafeMutablePointer<T>, n: Int, cache: KVCache<T>, slot: Int, s: InferenceScratch<T>,
+    bf16: UnsafePointer<UInt16>? = nil
   ) {
     let c = config.hiddenSize, i = config.intermediateSize, d = config.headDim
     let nh = config.numAttentionHeads, kvh = config.numKeyValueHeads
@@ -106,7 +139,7 @@ extension Transformer {
     ensureRope(p0 + n)
     let ln = s.ln.base, rstd = s.rstd.base, qkv = s.qkv.base
     rmsnormForward(ln, rstd, x, p + o.ln1, n: n, c: c, eps: eps, workers: w1)
-    inferLinear(qkv, ln, p + o.qkvW, p + o.qkvB, n: n, k: c, o: ld)
+    draftOrLinear(qkv, ln, o.qkvW, p + o.qkvB, n: n, k: c, o: ld, half: bf16)
     let half = d / 2
     cosT.withUnsafeBufferPointer { cs in
       sinT.withUnsafeBufferPointer { sn in
@@ -125,6 +158,32 @@ extension Transformer {
     cache.length[slot] = p0 + n
     // Attention of each new row over positions 0 ... its own.
     let att = s.att.base, scores = s.scores.base
+    if T.self == Float.self {
+      quarry_attend_cached(
+        f32(att), f32(qkv), Int32(ld), f32(kc), f32(vc), Int32(kv), Int32(n), Int32(p0), Int32(nh),
+        Int32(kvh), Int32(d), f32(scores))
+    } else {
+      attendCached(att, qkv, kc, vc, scores: scores, n: n, p0: p0)
+    }
+    let tmp = s.tmp.base
+    draftOrLinear(tmp, att, o.oW, nil, n: n, k: q, o: c, half: bf16)
+    addInPlace(x, tmp, count: n * c)
+    rmsnormForward(ln, rstd, x, p + o.ln2, n: n, c: c, eps: eps, workers: w1)
+    let gu = s.gu.base, act = s.act.base
+    draftOrLinear(gu, ln, o.gateUpW, nil, n: n, k: c, o: 2 * i, half: bf16)
+    swigluForward(act, gu, n: n, i: i, workers: w1)
+    draftOrLinear(tmp, act, o.downW, nil, n: n, k: i, o: c, half: bf16)
+    addInPlace(x, tmp, count: n * c)
+  }
+
+  /// Attention of n new rows (positions p0 ..< p0 + n) over the cache: the generic (Double)
+  /// twin of quarry_attend_cached.
+  private func attendCached(
+    _ att: UnsafeMutablePointer<T>, _ qkv: UnsafePointer<T>, _ kc: UnsafePointer<T>, _ vc: UnsafePointer<T>,
+    scores: UnsafeMutablePointer<T>, n: Int, p0: Int
+  ) {
+    let d = config.headDim, nh = config.numAttentionHeads, kvh = config.numKeyValueHeads
+    let q = nh * d, kv = kvh * d, ld = q + 2 * kv
     let scale = 1 / T(d).squareRoot()
     let group = nh / kvh
     for r in 0..<n {
@@ -150,15 +209,6 @@ extension Transformer {
         }
       }
     }
-    let tmp = s.tmp.base
-    inferLinear(tmp, att, p + o.oW, nil, n: n, k: q, o: c)
-    addInPlace(x, tmp, count: n * c)
-    rmsnormForward(ln, rstd, x, p + o.ln2, n: n, c: c, eps: eps, workers: w1)
-    let gu = s.gu.base, act = s.act.base
-    inferLinear(gu, ln, p + o.gateUpW, nil, n: n, k: c, o: 2 * i)
-    swigluForward(act, gu, n: n, i: i, workers: w1)
-    inferLinear(tmp, act, p + o.downW, nil, n: n, k: i, o: c)
-    addInPlace(x, tmp, count: n * c)
   }
 
   /// The main model on n new tokens: s.hidden [n, C] (after model.norm), s.logits [n, V].
@@ -173,10 +223,14 @@ extension Transformer {
   }
 
   /// The MTP layer on n new positions: hidden [n, C] are main states h_i (after model.norm),
-  /// tokens are x_{i+1}; writes s.mtpHidden [n, C] and s.mtpLogits [n, V] predicting x_{i+2}.
+  /// tokens are x_{i+1}; writes s.mtpHidden [n, C] and s.mtpLogits [n, V] predicting x_{i+2}
+  /// (with `lastRowOnly`, only the logits of row n − 1). With `draft`, the layer reads
+  /// bfloat16 weights (the lm_head stays fp32).
   func inferMTP(
-    hidden: UnsafePointer<T>, tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>
+    hidden: UnsafePointer<T>, tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>,
+    draft: DraftWeights? = nil, lastRowOnly: Bool = false
   ) {
+    let half = draft.map { UnsafePointer($0.half) }
     guard let m = layout.mtp else { return }
     let c = config.hiddenSize, v = config.vocabSize
     let p = params.base, eps = T(config.rmsNormEps), w1 = Workers(1)
@@ -189,10 +243,25 @@ extension Transformer {
       (s.cat.base + r * 2 * c).update(from: s.hn.base + r * c, count: c)
       (s.cat.base + r * 2 * c + c).update(from: s.en.base + r * c, count: c)
     }
-    inferLinear(s.z.base, s.cat.base, p + m.inputProj, nil, n: n, k: 2 * c, o: c)
-    inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s)
+    draftOrLinear(s.z.base, s.cat.base, m.inputProj, nil, n: n, k: 2 * c, o: c, half: half)
+    inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s, bf16: half)
     rmsnormForward(s.mtpHidden.base, r, s.z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
-    inferLinear(s.mtpLogits.base, s.mtpHidden.base, p + layout.lmHead, nil, n: n, k: c, o: v)
+    let first = lastRowOnly ? n - 1 : 0
+    inferLinear(
+      s.mtpLogits.base + first * v, s.mtpHidden.base + first * c, p + layout.lmHead, nil, n: n - first, k: c, o: v)
+  }
+
+  /// inferLinear on the weight at parameter offset `w`, or on its bfloat16 copy in `half`.
+  @inline(__always)
+  private func draftOrLinear(
+    _ out: UnsafeMutablePointer<T>, _ inp: UnsafePointer<T>, _ w: Int, _ bias: UnsafePointer<T>?,
+    n: Int, k: Int, o: Int, half: UnsafePointer<UInt16>?
+  ) {
+    guard let half, T.self == Float.self else {
+      inferLinear(out, inp, params.base + w, bias, n: n, k: k, o: o)
+      return
+    }
+    quarry_rows_linear_bf16(f32(out), f32(inp), half + w, bias.map { f32($0) }, Int32(n), Int32(k), Int32(o))
   }
 
   /// `inferMain` returning arrays (tests).

@@ -265,7 +265,3 @@ extension Transformer {
   }
 }
 
-@inline(__always)
-func addInPlace<T: ModelScalar>(_ y: UnsafeMutablePointer<T>, _ x: UnsafePointer<T>, count: Int) {
-  for j in 0..<count { y[j] += x[j] }
-}

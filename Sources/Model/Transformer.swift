@@ -175,7 +175,8 @@ package final class Transformer<T: ModelScalar> {
 
   func ensureRope(_ t: Int) {
     if ropeLen >= t { return }
-    let len = max(t, 16)
+    // Doubling: decoding grows t by one token at a time, and the tables are not rebuilt for each.
+    let len = max(t, 16, 2 * ropeLen)
     (cosT, sinT) = ropeTables(maxT: len, d: config.headDim, theta: ropeTheta)
     ropeLen = len
   }

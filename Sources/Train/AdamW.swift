@@ -60,14 +60,9 @@ public final class AdamW {
         Workers(threads).forEach(groups.count) { k in
           let (offset, count, decays) = groups[k]
           let keep: Float = decays ? Float(1 - lr * wd) : 1
-          for i in offset..<(offset + count) {
-            let gi = g[i]
-            let mi = b1 * mp[i] + (1 - b1) * gi
-            let vi = b2 * vp[i] + (1 - b2) * gi * gi
-            mp[i] = mi
-            vp[i] = vi
-            p[i] = p[i] * keep - lrF * (mi * c1) / ((vi * c2).squareRoot() + eps)
-          }
+          adamwUpdate(
+            params: p + offset, grads: g + offset, m: mp + offset, v: vp + offset, count: count,
+            beta1: b1, beta2: b2, c1: c1, c2: c2, lr: lrF, eps: eps, keep: keep)
         }
       }
     }
@@ -101,9 +96,7 @@ public func clipGradients(
     let part = part
     Workers(threads).forRows(blocks, chunk: 256) { range in
       for b in range {
-        var s: Float = 0
-        for i in (b * block)..<min(n, (b + 1) * block) { s += g[i] * g[i] }
-        part[b] = s
+        part[b] = sumOfSquares(g + b * block, count: min(n, (b + 1) * block) - b * block)
       }
     }
   }
@@ -113,7 +106,7 @@ public func clipGradients(
   if maxNorm > 0 && norm > maxNorm {
     let k = Float(maxNorm / (norm + 1e-6))
     Workers(threads).forRows(n, chunk: 1 << 16) { range in
-      for i in range { g[i] *= k }
+      scaleInPlace(g + range.lowerBound, count: range.count, by: k)
     }
   }
   return norm

@@ -75,17 +75,25 @@ struct GenerationTests {
 
   @Test("the few-rows linear kernel: a row's result does not depend on the rows beside it, and matches BLAS")
   func fewRowsKernel() {
-    let k = 37, o = 11  // not multiples of the vector widths
+    let k = 37, o = 43  // blocks of four weight rows, plus column and row tails
     var rng = SplitMix64(seed: 3)
     let w = (0..<(k * o)).map { _ in Float(rng.nextUnit()) - 0.5 }
-    let x = (0..<(5 * k)).map { _ in Float(rng.nextUnit()) - 0.5 }
+    let x = (0..<(7 * k)).map { _ in Float(rng.nextUnit()) - 0.5 }
     let bias = (0..<o).map { _ in Float(rng.nextUnit()) }
-    var one = [Float](repeating: 0, count: o), five = [Float](repeating: 0, count: 5 * o), blas = five
-    inferLinear(&one, Array(x[(2 * k)..<(3 * k)]), w, bias, n: 1, k: k, o: o)
-    inferLinear(&five, x, w, bias, n: 5, k: k, o: o)
-    linearForward(&blas, x, w, bias, n: 5, k: k, o: o)
-    #expect(Array(five[(2 * o)..<(3 * o)]) == one)
-    #expect(zip(five, blas).allSatisfy { abs($0 - $1) < 1e-5 })
+    var blas = [Float](repeating: 0, count: 7 * o)
+    linearForward(&blas, x, w, bias, n: 7, k: k, o: o)
+    var alone: [[Float]] = []
+    for r in 0..<7 {
+      var one = [Float](repeating: 0, count: o)
+      inferLinear(&one, Array(x[(r * k)..<((r + 1) * k)]), w, bias, n: 1, k: k, o: o)
+      alone.append(one)
+    }
+    for n in 1...7 {  // groups of 1-4 rows, and a second group
+      var y = [Float](repeating: 0, count: n * o)
+      inferLinear(&y, Array(x[0..<(n * k)]), w, bias, n: n, k: k, o: o)
+      for r in 0..<n { #expect(Array(y[(r * o)..<((r + 1) * o)]) == alone[r], "n=\(n) row \(r)") }
+      #expect(zip(y, blas).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
   }
 
   @Test("sampling: deterministic for a seed, valid ids, speculative sampling runs")
