@@ -89,6 +89,11 @@ bench: release
 	@echo "== Training: reference tiny MiMo config, quarry next to PyTorch (torch_ref.py bench)"
 	@$(MAKE) --no-print-directory torch-env
 	$(BENCH_PY) Tests/Bench/train_speed.py $(QUARRY_RELEASE) $(TORCH_PY) $(SHARED)/bench/train
+	@echo "== Decoding: the reference config trained on the demo run (Pipelines/train-ref.yaml, ~2 min once), quarry next to transformers' generate, one thread"
+	@test -d out/demo/mix/stage2 || $(QUARRY_RELEASE) run Pipelines/demo.yaml --output out/demo --overwrite --log-level warning
+	@test -f /tmp/quarry-train-ref/train/final/model.safetensors || { rm -rf /tmp/quarry-train-ref && \
+	  $(QUARRY_RELEASE) train --config Pipelines/train-ref.yaml --run out/demo --output /tmp/quarry-train-ref --log-level warning; }
+	$(TORCH_PY) Tests/Bench/generate_speed.py $(QUARRY_RELEASE) /tmp/quarry-train-ref/train/final --draft-tokens 1
 	@echo "== Quality filters: every third reference document (588), quarry next to datatrove, one core"
 	$(BENCH_PY) Tests/Bench/filter_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/filters/reference_decisions.jsonl.zst \
 	  $(SHARED)/corpus/filters/ldnoobw-en-25e679f.txt

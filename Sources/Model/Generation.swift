@@ -236,6 +236,8 @@ public struct GenerationBenchResult: Sendable {
   public var acceptance: Double
   /// Whether speculative greedy output equals plain greedy output in every round.
   public var identical: Bool
+  /// The greedy tokens (plain decoding).
+  public var output: [Int]
   public var speedup: Double { speculativeTokensPerSecond / plainTokensPerSecond }
 }
 
@@ -251,6 +253,7 @@ extension MiMoModel {
     var plain: [Double] = [], spec: [Double] = []
     var drafted = 0, accepted = 0
     var identical = true
+    var output: [Int] = []
     for _ in 0..<max(1, rounds) {
       let p = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
       let s = try generate(
@@ -260,12 +263,13 @@ extension MiMoModel {
       drafted += s.drafted
       accepted += s.accepted
       identical = identical && p.tokens == s.tokens
+      output = p.tokens
     }
     plain.sort()
     spec.sort()
     return GenerationBenchResult(
       tokens: maxNewTokens, rounds: max(1, rounds), draftTokens: draftTokens, plainTokensPerSecond: plain[plain.count / 2],
       speculativeTokensPerSecond: spec[spec.count / 2], acceptance: drafted > 0 ? Double(accepted) / Double(drafted) : 0,
-      identical: identical)
+      identical: identical, output: output)
   }
 }

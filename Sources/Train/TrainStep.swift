@@ -145,6 +145,7 @@ public struct GenerationBenchReport: Sendable {
         "plain_tokens_per_s": .double(r.plainTokensPerSecond), "speculative_tokens_per_s": .double(r.speculativeTokensPerSecond),
         "acceptance": .double(r.acceptance), "identical": .bool(r.identical), "draft_tokens": .int(Int64(draftTokens)),
         "new_tokens": .int(Int64(maxNewTokens)), "prompt_ids": .array(ids.map { .int(Int64($0)) }),
+        "output_ids": .array(r.output.map { .int(Int64($0)) }),
       ]).jsonText
   }
 }
