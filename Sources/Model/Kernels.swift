@@ -242,19 +242,7 @@ package func attentionForward<T: ModelScalar>(
     T.gemm(
       transA: false, transB: true, m: t, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp,
       ldb: ld, beta: 0, c: p, ldc: t)
-    if T.self == Float.self {
-      for i in 0..<t { quarry_softmax_prefix(f32(p + i * t), Int32(i + 1), Int32(t)) }
-    } else {
-    for i in 0..<t {
-      let row = p + i * t
-      var m = row[0]
-      for j in 0...i where row[j] > m { m = row[j] }
-      let sum = T.expShifted(row, count: i + 1, shift: m)
-      let inv = 1 / sum
-      for j in 0...i { row[j] *= inv }
-      for j in (i + 1)..<t { row[j] = 0 }
-    }
-    }
+    for i in 0..<t { softmaxPrefixRow(p + i * t, count: i + 1, t: t) }
     T.gemm(
       transA: false, transB: false, m: t, n: d, k: t, alpha: 1, a: p, lda: t, b: vp, ldb: ld,
       beta: 0, c: out + b * t * s.q + h * d, ldc: s.q)
@@ -290,19 +278,7 @@ package func attentionBackward<T: ModelScalar>(
           transA: false, transB: true, m: t, n: t, k: d, alpha: 1, a: dO, lda: s.q, b: vp,
           ldb: ld, beta: 0, c: dp, ldc: t)
         // dS = P ⊙ (dP − rowsum(P ⊙ dP)), zero above the diagonal
-        if T.self == Float.self {
-          for i in 0..<t {
-            quarry_softmax_backward_prefix(f32(p + i * t), f32(dp + i * t), Int32(i + 1), Int32(t))
-          }
-        } else {
-        for i in 0..<t {
-          let pr = p + i * t, dr = dp + i * t
-          var dot: T = 0
-          for j in 0...i { dot += pr[j] * dr[j] }
-          for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-          for j in (i + 1)..<t { dr[j] = 0 }
-        }
-        }
+        for i in 0..<t { softmaxBackwardPrefixRow(p + i * t, dp + i * t, count: i + 1, t: t) }
         // dq = scale · dS k;  dk += scale · dSᵀ q;  dv += Pᵀ dO
         T.gemm(
           transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: kp,
@@ -316,6 +292,35 @@ package func attentionBackward<T: ModelScalar>(
       }
     }
   }
+}
+
+/// row[0..<count] ← softmax(row[0..<count]), row[count..<t] ← 0 (one causal attention row).
+@inline(__always)
+private func softmaxPrefixRow<T: ModelScalar>(_ row: UnsafeMutablePointer<T>, count: Int, t: Int) {
+  if T.self == Float.self {
+    quarry_softmax_prefix(f32(row), Int32(count), Int32(t))
+    return
+  }
+  var m = row[0]
+  for j in 0..<count where row[j] > m { m = row[j] }
+  let inv = 1 / T.expShifted(row, count: count, shift: m)
+  for j in 0..<count { row[j] *= inv }
+  for j in count..<t { row[j] = 0 }
+}
+
+/// d[j] ← p[j] · (d[j] − Σ p ⊙ d) for j < count, 0 for count ≤ j < t (its backward pass).
+@inline(__always)
+private func softmaxBackwardPrefixRow<T: ModelScalar>(
+  _ p: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, count: Int, t: Int
+) {
+  if T.self == Float.self {
+    quarry_softmax_backward_prefix(f32(p), f32(d), Int32(count), Int32(t))
+    return
+  }
+  var dot: T = 0
+  for j in 0..<count { dot += p[j] * d[j] }
+  for j in 0..<count { d[j] = p[j] * (d[j] - dot) }
+  for j in count..<t { d[j] = 0 }
 }
 
 // MARK: - SwiGLU

@@ -30,12 +30,13 @@ func inferLinear<T: ModelScalar>(
   }
 }
 
-/// out[n, o] = inp[n, k] · wᵀ with bfloat16 weights w [o, k] (MTP drafts).
+/// out[n, o] = inp[n, k] · wᵀ (+ bias) with bfloat16 weights w [o, k] (MTP drafts).
 @inline(__always)
 func draftLinear(
-  _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ w: UnsafePointer<UInt16>, n: Int, k: Int, o: Int
+  _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ w: UnsafePointer<UInt16>,
+  _ bias: UnsafePointer<Float>? = nil, n: Int, k: Int, o: Int
 ) {
-  quarry_rows_linear_bf16(out, inp, w, nil, Int32(n), Int32(k), Int32(o))
+  quarry_rows_linear_bf16(out, inp, w, bias, Int32(n), Int32(k), Int32(o))
 }
 
 /// dst[count] = bfloat16(src[count]), rounded to nearest even (NaN stays NaN).
@@ -261,7 +262,7 @@ extension Transformer {
       inferLinear(out, inp, params.base + w, bias, n: n, k: k, o: o)
       return
     }
-    quarry_rows_linear_bf16(f32(out), f32(inp), half + w, bias.map { f32($0) }, Int32(n), Int32(k), Int32(o))
+    draftLinear(f32(out), f32(inp), half + w, bias.map { f32($0) }, n: n, k: k, o: o)
   }
 
   /// `inferMain` returning arrays (tests).
