@@ -93,7 +93,7 @@ bench: release
 	@test -d out/demo/mix/stage2 || $(QUARRY_RELEASE) run Pipelines/demo.yaml --output out/demo --overwrite --log-level warning
 	@test -f /tmp/quarry-train-ref/train/final/model.safetensors || { rm -rf /tmp/quarry-train-ref && \
 	  $(QUARRY_RELEASE) train --config Pipelines/train-ref.yaml --run out/demo --output /tmp/quarry-train-ref --log-level warning; }
-	$(TORCH_PY) Tests/Bench/generate_speed.py $(QUARRY_RELEASE) /tmp/quarry-train-ref/train/final --draft-tokens 1
+	$(TORCH_PY) Tests/Bench/generate_speed.py $(QUARRY_RELEASE) /tmp/quarry-train-ref/train/final --draft-tokens 2
 	@echo "== Quality filters: every third reference document (588), quarry next to datatrove, one core"
 	$(BENCH_PY) Tests/Bench/filter_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/filters/reference_decisions.jsonl.zst \
 	  $(SHARED)/corpus/filters/ldnoobw-en-25e679f.txt

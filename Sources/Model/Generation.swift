@@ -27,10 +27,19 @@ public struct GenerationResult: Sendable {
 }
 
 extension MiMoModel {
-  /// bfloat16 copies of the weights MTP drafting reads, for `generate(draft:)`: make them once
-  /// and reuse them while the parameters do not change (`generate` makes its own otherwise).
-  public func draftWeights() -> DraftWeights {
-    DraftWeights(params: core.params.base, layout: core.layout)
+  /// The default draft vocabulary: the lowest quarter of the ids (FR-Spec's share), at least
+  /// 1,024 (all of a small vocabulary).
+  public var defaultDraftVocabulary: Int { min(config.vocabSize, max(1024, config.vocabSize / 4)) }
+
+  /// bfloat16 copies of the weights MTP drafting reads, for `generate(draft:)`, drafting among
+  /// the `vocabulary` lowest ids (`DraftWeights`; nil: `defaultDraftVocabulary`): make them
+  /// once and reuse them while the parameters do not change (`generate` makes its own otherwise).
+  public func draftWeights(vocabulary: Int? = nil) throws(ModelError) -> DraftWeights {
+    let dv = vocabulary ?? defaultDraftVocabulary
+    guard dv >= 1 && dv <= config.vocabSize else {
+      throw .badConfig("the draft vocabulary must be 1 to \(config.vocabSize) tokens, not \(dv)")
+    }
+    return DraftWeights(params: core.params.base, layout: core.layout, vocabulary: dv)
   }
 
   /// Generates up to `maxNewTokens` after `prompt` (stops early at `stopToken`).
@@ -51,7 +60,8 @@ extension MiMoModel {
     guard draftTokens >= 1 && draftTokens <= 16 else { throw .badConfig("draft tokens must be 1 to 16, not \(draftTokens)") }
     let m = core
     let k = speculative ? draftTokens : 0
-    let draft = speculative ? (draft ?? draftWeights()) : nil
+    var draft = draft
+    if speculative && draft == nil { draft = try draftWeights() }
     let c = config.hiddenSize
     let mainSlots = config.numHiddenLayers, mtpSlot = config.numHiddenLayers
     // Everything the loop touches, allocated here once.
@@ -229,6 +239,8 @@ public struct GenerationBenchResult: Sendable {
   public var tokens: Int
   public var rounds: Int
   public var draftTokens: Int
+  /// Draft vocabulary (`DraftWeights.vocabulary`).
+  public var draftVocabulary: Int
   /// Median tokens/s over the rounds.
   public var plainTokensPerSecond: Double
   public var speculativeTokensPerSecond: Double
@@ -245,9 +257,9 @@ extension MiMoModel {
   /// Greedy decoding of exactly `maxNewTokens` after `prompt` (no stop token), plain and with
   /// MTP speculative decoding, alternating for `rounds` rounds after one warm-up of each.
   public func benchGeneration(
-    prompt: [Int], maxNewTokens: Int, draftTokens: Int = 1, rounds: Int = 5
+    prompt: [Int], maxNewTokens: Int, draftTokens: Int = 1, draftVocabulary: Int? = nil, rounds: Int = 5
   ) throws(ModelError) -> GenerationBenchResult {
-    let draft = draftWeights()
+    let draft = try draftWeights(vocabulary: draftVocabulary)
     _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
     _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft)
     var plain: [Double] = [], spec: [Double] = []
@@ -268,7 +280,8 @@ extension MiMoModel {
     plain.sort()
     spec.sort()
     return GenerationBenchResult(
-      tokens: maxNewTokens, rounds: max(1, rounds), draftTokens: draftTokens, plainTokensPerSecond: plain[plain.count / 2],
+      tokens: maxNewTokens, rounds: max(1, rounds), draftTokens: draftTokens, draftVocabulary: draft.vocabulary,
+      plainTokensPerSecond: plain[plain.count / 2],
       speculativeTokensPerSecond: spec[spec.count / 2], acceptance: drafted > 0 ? Double(accepted) / Double(drafted) : 0,
       identical: identical, output: output)
   }

@@ -62,22 +62,39 @@ final class KVCache<T: ModelScalar> {
   }
 }
 
-/// bfloat16 copies of the MTP layer's weights, which it reads when it drafts, at their
-/// parameter offsets (`half + offset`; the MTP tensors are the last in the buffer, and nothing
-/// else is copied or read). Drafts are guesses the fp32 main model verifies, so half the bytes
-/// per draft costs nothing in output. The shared lm_head stays fp32: the main model has just
-/// read it, so the draft finds it in cache, where a copy would be one more thing to fetch. A
-/// snapshot of the parameters: make a new one after they change.
+/// What the MTP layer reads when it drafts, in bfloat16: its own weights (at their parameter
+/// offsets, `half + offset`; the MTP tensors are the last in the buffer, and nothing else is
+/// copied) and the lm_head rows of a draft vocabulary, the `vocabulary` lowest ids (`head`,
+/// [vocabulary, C]). Drafts are guesses the fp32 main model verifies, so the output does not
+/// change; only the bytes a draft reads do, and a draft then costs a fraction of a main forward
+/// instead of about half of one (the full fp32 lm_head was most of it).
+///
+/// The draft vocabulary follows FR-Spec (Zhao et al., 2025: frequency-ranked speculative
+/// sampling): the draft predicts only the most frequent tokens. A byte-level BPE numbers its
+/// tokens in merge order, most frequent first after the base bytes, so the lowest ids are the
+/// frequent ones; a padded vocabulary's unused rows sit at the end. A token outside the draft
+/// vocabulary is never drafted: the main model still produces it, it just is not a free one.
+/// A snapshot of the parameters: make a new one after they change.
 public final class DraftWeights {
   let half: UnsafeMutablePointer<UInt16>
+  let head: UnsafeMutablePointer<UInt16>
+  /// Draft vocabulary size: ids 0 ..< vocabulary.
+  public let vocabulary: Int
 
-  init(params: UnsafePointer<Float>, layout: ParameterLayout) {
-    let from = layout.lmHead + layout.config.vocabSize * layout.config.hiddenSize, to = layout.count
+  init(params: UnsafePointer<Float>, layout: ParameterLayout, vocabulary: Int) {
+    let c = layout.config.hiddenSize
+    let from = layout.lmHead + layout.config.vocabSize * c, to = layout.count
+    self.vocabulary = vocabulary
     half = .allocate(capacity: to)
     bfloat16Copy(half + from, params + from, count: to - from)
+    head = .allocate(capacity: vocabulary * c)
+    bfloat16Copy(head, params + layout.lmHead, count: vocabulary * c)
   }
 
-  deinit { half.deallocate() }
+  deinit {
+    half.deallocate()
+    head.deallocate()
+  }
 }
 
 /// Every buffer one inference call needs, for up to `rows` new tokens over a cache of
@@ -226,7 +243,7 @@ extension Transformer {
   /// The MTP layer on n new positions: hidden [n, C] are main states h_i (after model.norm),
   /// tokens are x_{i+1}; writes s.mtpHidden [n, C] and s.mtpLogits [n, V] predicting x_{i+2}
   /// (with `lastRowOnly`, only the logits of row n − 1). With `draft`, the layer reads
-  /// bfloat16 weights (the lm_head stays fp32).
+  /// bfloat16 weights, and logits outside the draft vocabulary are −∞.
   func inferMTP(
     hidden: UnsafePointer<T>, tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>,
     draft: DraftWeights? = nil, lastRowOnly: Bool = false
@@ -248,8 +265,19 @@ extension Transformer {
     inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s, bf16: half)
     rmsnormForward(s.mtpHidden.base, r, s.z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
     let first = lastRowOnly ? n - 1 : 0
-    inferLinear(
-      s.mtpLogits.base + first * v, s.mtpHidden.base + first * c, p + layout.lmHead, nil, n: n - first, k: c, o: v)
+    guard let draft, T.self == Float.self else {
+      inferLinear(
+        s.mtpLogits.base + first * v, s.mtpHidden.base + first * c, p + layout.lmHead, nil, n: n - first, k: c, o: v)
+      return
+    }
+    // Drafting: logits of the draft vocabulary; every other token is −∞ (never drafted, and
+    // probability 0 in a draft distribution).
+    let dv = draft.vocabulary
+    for r in first..<n {
+      let row = f32(s.mtpLogits.base + r * v)
+      draftLinear(row, f32(s.mtpHidden.base + r * c), draft.head, n: 1, k: c, o: dv)
+      (row + dv).update(repeating: -.infinity, count: v - dv)
+    }
   }
 
   /// inferLinear on the weight at parameter offset `w`, or on its bfloat16 copy in `half`.

@@ -75,7 +75,7 @@ public struct Sample: Sendable {
   /// - Throws: when the checkpoint or tokenizer cannot be loaded, or they do not fit.
   public init(
     checkpoint: String, tokenizer: String? = nil, prompt: String, maxNewTokens: Int,
-    temperature: Double = 0, speculative: Bool, draftTokens: Int = 1, seed: UInt64 = 0
+    temperature: Double = 0, speculative: Bool, draftTokens: Int = 1, draftVocabulary: Int? = nil, seed: UInt64 = 0
   ) throws {
     let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
     guard fileExists(tokPath) else {
@@ -95,7 +95,7 @@ public struct Sample: Sendable {
     if speculative {
       let s = try model.generate(
         prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: true, draftTokens: draftTokens,
-        seed: seed, stopToken: tok.endOfText)
+        seed: seed, stopToken: tok.endOfText, draft: model.draftWeights(vocabulary: draftVocabulary))
       self.speculative = s
       shown = s
       identical = temperature <= 0 ? s.tokens == plain.tokens : nil
@@ -124,13 +124,17 @@ public struct Sample: Sendable {
 public struct GenerationBenchReport: Sendable {
   public var text: String
 
-  public init(checkpoint: String, tokenizer: String?, prompt: String, maxNewTokens: Int, draftTokens: Int, rounds: Int) throws {
+  public init(
+    checkpoint: String, tokenizer: String?, prompt: String, maxNewTokens: Int, draftTokens: Int,
+    draftVocabulary: Int? = nil, rounds: Int
+  ) throws {
     let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
     guard fileExists(tokPath) else { throw TrainError.badConfig("no tokenizer at \(tokPath); pass --tokenizer FILE") }
     let tok = try BPETokenizer(path: tokPath)
     let model = try MiMoModel.load(checkpoint: checkpoint)
     let ids = tok.encode(prompt)
-    let r = try model.benchGeneration(prompt: ids, maxNewTokens: maxNewTokens, draftTokens: draftTokens, rounds: rounds)
+    let r = try model.benchGeneration(
+      prompt: ids, maxNewTokens: maxNewTokens, draftTokens: draftTokens, draftVocabulary: draftVocabulary, rounds: rounds)
     let blas = BLASKernels.selection
     func f(_ x: Double) -> String { formatRate(x) }
     text = """
@@ -138,12 +142,13 @@ public struct GenerationBenchReport: Sendable {
       vocab \(model.config.vocabSize)), prompt \(ids.count) tokens, \(maxNewTokens) new tokens greedy, one thread, \
       median of \(r.rounds) rounds; BLAS OpenBLAS \(blas.summary)
         plain        \(f(r.plainTokensPerSecond)) tok/s
-        speculative  \(f(r.speculativeTokensPerSecond)) tok/s (MTP, \(draftTokens) draft token(s) per main forward), \
+        speculative  \(f(r.speculativeTokensPerSecond)) tok/s (MTP, \(draftTokens) draft token(s) per main forward, draft vocabulary \(r.draftVocabulary)), \
       acceptance \(f(100 * r.acceptance))%, speed-up \(f(r.speedup))x, output \(r.identical ? "identical to plain" : "DIFFERS from plain")
       """
       + "\n" + JSONValue.object([
         "plain_tokens_per_s": .double(r.plainTokensPerSecond), "speculative_tokens_per_s": .double(r.speculativeTokensPerSecond),
         "acceptance": .double(r.acceptance), "identical": .bool(r.identical), "draft_tokens": .int(Int64(draftTokens)),
+        "draft_vocabulary": .int(Int64(r.draftVocabulary)),
         "new_tokens": .int(Int64(maxNewTokens)), "prompt_ids": .array(ids.map { .int(Int64($0)) }),
         "output_ids": .array(r.output.map { .int(Int64($0)) }),
       ]).jsonText

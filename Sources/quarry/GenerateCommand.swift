@@ -27,6 +27,8 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "tokenizer.json (default: the checkpoint's).") var tokenizer: String?
   @Option(help: "Seed for sampling.") var seed: UInt64 = 0
   @Option(help: "Tokens the MTP layer drafts per main forward (1-16).") var draftTokens = 1
+  @Option(help: "MTP drafts choose among the N lowest token ids, BPE's most frequent (default: a quarter of the vocabulary, at least 1,024).")
+  var draftVocab: Int?
   @Flag(help: "Time greedy decoding of --max-new-tokens tokens (no stop token), plain and speculative, and print tokens/s.")
   var bench = false
   @Option(help: "Timed rounds for --bench.") var rounds = 5
@@ -37,6 +39,7 @@ struct GenerateCommand: ParsableCommand {
     if let s = speculative, s != "mtp" { throw ValidationError("--speculative takes 'mtp'") }
     if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be ≥ 1") }
     if !(1...16).contains(draftTokens) { throw ValidationError("--draft-tokens must be 1 to 16") }
+    if let v = draftVocab, v < 1 { throw ValidationError("--draft-vocab must be ≥ 1") }
     if rounds < 1 { throw ValidationError("--rounds must be ≥ 1") }
     if !temperature.isFinite || temperature < 0 {
       throw ValidationError("--temperature must be a finite number ≥ 0 (0 is greedy), not \(temperature)")
@@ -47,12 +50,12 @@ struct GenerateCommand: ParsableCommand {
     log.bootstrap()
     if bench {
       print(try GenerationBenchReport(checkpoint: checkpoint, tokenizer: tokenizer, prompt: prompt, maxNewTokens: maxNewTokens,
-        draftTokens: draftTokens, rounds: rounds).text)
+        draftTokens: draftTokens, draftVocabulary: draftVocab, rounds: rounds).text)
       return
     }
     let sample = try Sample(
       checkpoint: checkpoint, tokenizer: tokenizer, prompt: prompt, maxNewTokens: maxNewTokens,
-      temperature: temperature, speculative: speculative != nil, draftTokens: draftTokens, seed: seed)
+      temperature: temperature, speculative: speculative != nil, draftTokens: draftTokens, draftVocabulary: draftVocab, seed: seed)
     print(sample.text)
     if !quiet { Logger(label: "generate").info("\(sample.summary)") }
   }

@@ -73,6 +73,49 @@ struct GenerationTests {
     #expect(throws: ModelError.self) { try model.generate(prompt: [1], maxNewTokens: 3, speculative: true, draftTokens: 0) }
   }
 
+  @Test("MTP drafts choose among the draft vocabulary's ids only, and greedy output stays exact")
+  func draftVocabulary() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 9)
+    #expect(model.defaultDraftVocabulary == 50)  // a small vocabulary is drafted whole
+    for dv in [1, 7, 50] {
+      let draft = try model.draftWeights(vocabulary: dv)
+      #expect(draft.vocabulary == dv)
+      for prompt in [[1], [5, 6, 7]] {
+        let plain = try model.generate(prompt: prompt, maxNewTokens: 30)
+        for k in [1, 3] {
+          let spec = try model.generate(prompt: prompt, maxNewTokens: 30, speculative: true, draftTokens: k, draft: draft)
+          #expect(spec.tokens == plain.tokens, "draft vocabulary \(dv), k = \(k)")
+        }
+      }
+      let a = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, seed: 5, draft: draft)
+      #expect(a.tokens.count == 25 && a.tokens.allSatisfy { $0 >= 0 && $0 < 50 })
+    }
+    // The draft logits: the fp32 MTP logits within bfloat16 rounding below the cut, −∞ above it.
+    let core = model.core, c = Self.cfg.hiddenSize, v = Self.cfg.vocabSize
+    var rng = SplitMix64(seed: 1)
+    let hidden = (0..<(2 * c)).map { _ in Float(rng.nextUnit()) - 0.5 }
+    let tokens: [Int32] = [4, 9]
+    let exact = core.inferMTP(hidden: hidden, tokens: tokens, cache: core.makeCache(capacity: 8))
+    let s = InferenceScratch<Float>(config: Self.cfg, rows: 2, capacity: 8)
+    let draft = try model.draftWeights(vocabulary: 20)
+    hidden.withUnsafeBufferPointer { h in
+      tokens.withUnsafeBufferPointer {
+        core.inferMTP(
+          hidden: h.baseAddress!, tokens: $0.baseAddress!, n: 2, cache: core.makeCache(capacity: 8), scratch: s,
+          draft: draft)
+      }
+    }
+    for r in 0..<2 {
+      let row = Array(UnsafeBufferPointer(start: s.mtpLogits.base + r * v, count: v))
+      let want = Array(exact[(r * v)..<((r + 1) * v)])
+      let scale = want.map { abs($0) }.max()!
+      #expect(zip(row.prefix(20), want.prefix(20)).allSatisfy { abs($0 - $1) <= 0.05 * scale }, "row \(r)")
+      #expect(row.dropFirst(20).allSatisfy { $0 == -.infinity })
+    }
+    #expect(throws: ModelError.self) { try model.draftWeights(vocabulary: 0) }
+    #expect(throws: ModelError.self) { try model.draftWeights(vocabulary: 51) }
+  }
+
   @Test("the few-rows linear kernel: a row's result does not depend on the rows beside it, and matches BLAS")
   func fewRowsKernel() {
     let k = 37, o = 43  // blocks of four weight rows, plus column and row tails
