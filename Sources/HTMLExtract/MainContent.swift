@@ -71,7 +71,11 @@ struct MainContent {
     let comments = commentContainers()
     // On a thread or Q&A page (schema.org DiscussionForumPosting, QAPage) the posts are the
     // content, however much of the page they fill.
-    keepComments = (comments.count >= 3 && comments.text * 2 < bodyText) || (comments.single >= 3 && declaresThread)
+    // So are they where many posts hold more text than the rest of the page (old.reddit and
+    // boards that do not declare a type).
+    keepComments =
+      (comments.count >= 3 && comments.text * 2 < bodyText) || (comments.single >= 3 && declaresThread)
+      || (comments.single >= 8 && comments.text > bodyText)
     if MainContent.debug {
       debugLog("comments: \(comments.count) containers (\(comments.single) single), text \(comments.text) of \(bodyText); kept \(keepComments)")
     }
@@ -261,7 +265,8 @@ struct MainContent {
     // Safety: never prune a container that holds most of the page's text in prose.
     let t = Int(textLen[i])
     let l = Int(linkLen[i])
-    if tag != .nav && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
+    // (A <nav> only when it is nearly all prose: a page wrapped in one by broken markup.)
+    if (tag != .nav || l * 4 < t) && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
   }
 
@@ -376,7 +381,7 @@ struct MainContent {
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
   ]
-  static let boilerContains: [String] = ["cookie", "newsletter", "social-", "sharedaddy", "share-"]
+  static let boilerContains: [String] = ["cookie", "newsletter", "social-", "sharedaddy", "share-", "footer"]
 
   // MARK: - Math
 
