@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo slurm test fuzz interop examples bench bench-env parity-tokenizer parity torch-env clean
+.PHONY: deps build release demo slurm test html-sample fuzz interop examples bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -55,6 +55,13 @@ test: deps slurm
 	$(SWIFT) test --skip-build
 	SWIFT=$(SWIFT) Tests/Fuzz/fuzz.sh replay
 	@$(MAKE) --no-print-directory interop
+
+# Records the fingerprints of the fixed HTML sample (Tests/HTMLExtractTests/FixedSample.tsv)
+# after the outputs in .build/html-sample/ were reviewed by hand.
+html-sample: deps
+	$(SWIFT) build --build-tests
+	QUARRY_RECORD_HTML_SAMPLE=1 $(SWIFT) test --skip-build --filter FixedSampleTests
+	@git diff --stat -- Tests/HTMLExtractTests/FixedSample.tsv
 
 # datatrove's JsonlReader (default settings) reads every document step of a run, and nothing
 # else; dolma's required fields are there (a venv in /tmp with datatrove from PyPI).
@@ -101,11 +108,11 @@ bench: release
 	$(BENCH_PY) Tests/Bench/warc_speed.py $(QUARRY_RELEASE) $(SHARED)/corpus/warc/built/crawl-sample.warc.gz
 	@echo "== WARC extraction (read + HTTP + HTML → JSONL.zst): crawl-sample.warc.gz, one worker"
 	@rm -rf /tmp/quarry-bench && $(QUARRY_RELEASE) extract $(SHARED)/corpus/warc/built/crawl-sample.warc.gz --output /tmp/quarry-bench/warc --workers 1
-	@echo "== HTML extraction: $(SHARED)/corpus/html/pages (402 pages, gzip), one worker"
+	@echo "== HTML extraction: $(SHARED)/corpus/html/pages (652 pages, gzip), one worker"
 	@$(QUARRY_RELEASE) extract $(SHARED)/corpus/html/pages --output /tmp/quarry-bench/html --workers 1
-	@echo "== HTML extraction: $(SHARED)/corpus/html (402 pages), scored with measure.py"
+	@echo "== HTML extraction: $(SHARED)/corpus/html (652 pages), scored with measure.py, F1 per page-type tag"
 	$(BENCH_PY) $(SHARED)/bench/html/measure.py --manifest $(SHARED)/corpus/html/manifest.jsonl \
-	  --extractors trafilatura,resiliparse \
+	  --extractors trafilatura,resiliparse --tags article,forum,docs,product,service,collection,listing,math,code \
 	  --batch-cmd 'quarry=$(abspath $(QUARRY_RELEASE)) extract-html --list {list} --out-dir {outdir}'
 	@echo "== PDF extraction: $(SHARED)/corpus/pdf papers (55, 590 pages), one process per file, next to pdftotext and pymupdf (measure.py)"
 	@command -v pdftotext >/dev/null || { echo "pdftotext is missing: apt-get install poppler-utils"; exit 1; }

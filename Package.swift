@@ -118,7 +118,7 @@ let package = Package(
     .testTarget(name: "DataCoreTests", dependencies: ["DataCore", "TestSupport"]),
     .testTarget(name: "JobsTests", dependencies: ["Jobs", "DataCore", "TestSupport"]),
     .testTarget(name: "WARCTests", dependencies: ["WARC", "DataCore", "TestSupport"]),
-    .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore"]),
+    .testTarget(name: "HTMLExtractTests", dependencies: ["HTMLExtract", "DataCore", "TestSupport"]),
     .testTarget(name: "PDFExtractTests", dependencies: ["PDFExtract", "TestSupport"]),
     .testTarget(name: "DedupTests", dependencies: ["Dedup", "DataCore", "Pipeline", "TestSupport"]),
     .testTarget(name: "BPETests", dependencies: ["BPE", "DataCore"]),
