@@ -6,7 +6,7 @@
 struct MainContent {
   /// Set QUARRY_DEBUG_EXTRACT=1 to print pruning and container decisions to standard error.
   static let debug = getenv("QUARRY_DEBUG_EXTRACT") != nil
-  static let teaserPenalty: Double = getenv("QUARRY_TEASER").flatMap { Double(String(cString: $0)) } ?? 100
+  static let teaserPenalty: Double = getenv("QUARRY_TEASER").flatMap { Double(String(cString: $0)) } ?? 30
   static let rootKeep: Double = getenv("QUARRY_ROOT_KEEP").flatMap { Double(String(cString: $0)) } ?? 0.9
 
   let tree: HTMLTree
