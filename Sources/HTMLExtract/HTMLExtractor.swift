@@ -59,11 +59,24 @@ public struct HTMLExtractor: Sendable {
     }
   }
 
+  /// Whether the page's structured data names a product (schema.org Product in JSON-LD or
+  /// microdata, or OpenGraph `og:type` product).
+  static func declaresProduct(_ html: String) -> Bool {
+    var bytes = html
+    return bytes.withUTF8 { hay in
+      ["\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\""].contains { name in
+        var needle = name
+        return needle.withUTF8 { byteSearch(hay, $0) }
+      }
+    }
+  }
+
   /// Extracts from already-decoded HTML.
   public func extract(html: String) -> ExtractedPage {
     let tree = HTMLTree.parse(utf8: html, limits: limits)
     var e = MainContent(tree: tree)
     e.declaresThread = Self.declaresThread(html)
+    e.declaresProduct = Self.declaresProduct(html)
     let text = e.run()
     return ExtractedPage(
       text: text, title: e.title, lang: e.lang, charset: "utf-8", truncated: tree.truncated)

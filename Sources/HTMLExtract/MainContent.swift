@@ -33,6 +33,8 @@ struct MainContent {
   private var noscriptRead = Set<Int>()
   /// Set by the extractor when the page's structured data names a forum posting or a Q&A page.
   var declaresThread = false
+  /// Whether the page declares a product: its reviews, ratings and FAQ are not the content.
+  var declaresProduct = false
   /// The container of a listing's items, when the page is one (its links are content).
   var listingContainer = -1
 
@@ -260,6 +262,10 @@ struct MainContent {
       case .boiler: soft = true
       case .comment: soft = !keepComments
       }
+    }
+    if !soft && declaresProduct && !a.classAndID.isEmpty {
+      let c = a.classAndID.lowercased()
+      soft = c.contains("review") || c.contains("rating")
     }
     guard soft else { return false }
     // Safety: never prune a container that holds most of the page's text in prose.

@@ -63,4 +63,16 @@ struct PageKindTests {
     let a = extract(article)
     #expect(a.contains("The article explains") && !a.contains("Section 3"))
   }
+
+  @Test("on a page that declares a product, customer reviews and ratings are not the content; elsewhere a 'review' class is")
+  func productReviews() {
+    let description = "<h1>Trail Runner 3</h1><p>" + String(repeating: "A light shoe with a firm heel and a wide toe box for long runs. ", count: 6) + "</p>"
+    let reviews = "<div class='product-reviews'>" + (1...4).map { "<p>Review \($0): I wore these every day for a month and they held up well on rocky trails.</p>" }.joined() + "</div>"
+    let body = "<main>" + description + reviews + "</main>"
+    let product = "<html><head><script type='application/ld+json'>{\"@type\":\"Product\",\"name\":\"Trail Runner 3\"}</script></head><body>" + body + "</body></html>"
+    let p = extract(product)
+    #expect(p.contains("wide toe box") && !p.contains("Review 2"))
+    let a = extract("<html><body>" + body + "</body></html>")
+    #expect(a.contains("wide toe box") && a.contains("Review 2"))
+  }
 }
