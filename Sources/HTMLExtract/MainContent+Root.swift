@@ -103,7 +103,7 @@ extension MainContent {
   /// When that root is such a scrap (under 500 characters, under a fifth of the page's visible
   /// text), the container of the most
   /// text in repeated link items (at least six children of one tag, most holding a link, their
-  /// text averaging 25 characters or more, so not a menu) is the content, joined with the root
+  /// text averaging 20 characters or more, so not a menu) is the content, joined with the root
   /// when they sit close together.
   func listingRoot(body: Int, best: Int) -> (root: Int, list: Int)? {
     let bodyText = Int(textLen[body])
@@ -124,7 +124,7 @@ extension MainContent {
       guard let (_, items) = byTag.max(by: { $0.value.count < $1.value.count }), items.count >= 6 else { continue }
       let linked = items.filter { item in (item..<Int(end[item])).contains { tree.nodes[$0].tag == .a && !removed[$0] } }
       let text = items.reduce(0) { $0 + Int(textLen[$1]) }
-      guard linked.count * 10 >= items.count * 6, text >= 25 * items.count, text > listText else { continue }
+      guard linked.count * 10 >= items.count * 6, text >= 20 * items.count, text > listText else { continue }
       list = k
       listText = text
     }
