@@ -377,7 +377,7 @@ struct MainContent {
   static let boilerWords: [String] = [
     "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
     "side-bar", "widget", "widgets", "breadcrumb", "breadcrumbs", "cookie", "cookies", "advert",
-    "advertisement", "ads", "ad", "banner", "share", "sharing", "social", "related", "recommend",
+    "advertisement", "ads", "ad", "share", "sharing", "social", "related", "recommend",
     "recommended", "promo", "newsletter", "subscribe", "subscription", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
