@@ -252,7 +252,7 @@ struct MainContent {
     }
     switch a.role {
     case "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
-      "dialog", "alert", "toolbar":
+      "dialog", "alertdialog", "alert", "toolbar":
       soft = true
     default: break
     }
@@ -387,7 +387,12 @@ struct MainContent {
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
   ]
-  static let boilerContains: [String] = ["cookie", "newsletter", "social-", "sharedaddy", "share-", "footer"]
+  /// Substrings of a class or id token that mark boilerplate, consent managers among them
+  /// (OneTrust, Didomi, Usercentrics, Sourcepoint, Quantcast, TrustArc, IAB TCF dialogs).
+  static let boilerContains: [String] = [
+    "cookie", "newsletter", "social-", "sharedaddy", "share-", "footer", "consent", "onetrust", "didomi",
+    "usercentrics", "sp_message", "qc-cmp", "truste", "gdpr",
+  ]
 
   // MARK: - Math
 
