@@ -33,7 +33,7 @@ struct MainContent {
   private var noscriptRead = Set<Int>()
   /// Set by the extractor when the page's structured data names a forum posting or a Q&A page.
   var declaresThread = false
-  /// Whether the page declares a product: its reviews, ratings and FAQ are not the content.
+  /// Whether the page declares a product: its reviews, ratings and buyer feedback are not the content.
   var declaresProduct = false
   /// The container of a listing's items, when the page is one (its links are content).
   var listingContainer = -1
@@ -265,7 +265,7 @@ struct MainContent {
     }
     if !soft && declaresProduct && !a.classAndID.isEmpty {
       let c = a.classAndID.lowercased()
-      soft = c.contains("review") || c.contains("rating")
+      soft = c.contains("review") || c.contains("rating") || c.contains("feedback")
     }
     guard soft else { return false }
     // Safety: never prune a container that holds most of the page's text in prose.
