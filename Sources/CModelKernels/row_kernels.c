@@ -25,6 +25,20 @@
     s_;                                                      \
   })
 
+// Σ p[i]² over n floats: 16 lanes, then the tail, in this order (RMSNorm rows, grad norms).
+#define SUM_SQUARES_BODY(p, n)                               \
+  ({                                                         \
+    v16 acc_ = 0;                                            \
+    long i_ = 0;                                             \
+    for (; i_ + 16 <= (n); i_ += 16) {                       \
+      v16 v_ = LOAD((p) + i_);                               \
+      acc_ += v_ * v_;                                       \
+    }                                                        \
+    float s_ = HSUM(acc_);                                   \
+    for (; i_ < (n); i_++) s_ += (p)[i_] * (p)[i_];          \
+    s_;                                                      \
+  })
+
 #define MAX_BODY(p, n)                                                   \
   ({                                                                     \
     float m_ = (p)[0];                                                   \
@@ -127,17 +141,10 @@ CLONES void quarry_rmsnorm_forward(float *y, float *rstd, const float *x, const 
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (size_t)r * c;
     float *yr = y + (size_t)r * c;
-    v16 acc = 0;
-    int j = 0;
-    for (; j + 16 <= c; j += 16) {
-      v16 v = LOAD(xr + j);
-      acc += v * v;
-    }
-    float ss = HSUM(acc);
-    for (; j < c; j++) ss += xr[j] * xr[j];
+    float ss = SUM_SQUARES_BODY(xr, c);
     float s = 1 / sqrtf(ss / (float)c + eps);
     rstd[r] = s;
-    j = 0;
+    int j = 0;
     for (; j + 16 <= c; j += 16) STORE(yr + j, LOAD(w + j) * (LOAD(xr + j) * s));
     for (; j < c; j++) yr[j] = w[j] * (xr[j] * s);
   }
@@ -202,17 +209,7 @@ CLONES void quarry_adamw(float *p, const float *g, float *m, float *v, long n, f
   }
 }
 
-CLONES float quarry_sum_squares(const float *x, long n) {
-  v16 acc = 0;
-  long j = 0;
-  for (; j + 16 <= n; j += 16) {
-    v16 v = LOAD(x + j);
-    acc += v * v;
-  }
-  float s = HSUM(acc);
-  for (; j < n; j++) s += x[j] * x[j];
-  return s;
-}
+CLONES float quarry_sum_squares(const float *x, long n) { return SUM_SQUARES_BODY(x, n); }
 
 CLONES void quarry_scale(float *x, long n, float k) { SCALE_BODY(x, n, k); }
 

@@ -50,25 +50,13 @@ public struct HTMLExtractor: Sendable {
   /// Whether the page's structured data names a forum posting or a Q&A page: schema.org
   /// types in JSON-LD (which the parser never sees) or microdata, found in the page's bytes.
   static func declaresThread(_ html: String) -> Bool {
-    var bytes = html
-    return bytes.withUTF8 { hay in
-      ["DiscussionForumPosting", "\"QAPage\"", "schema.org/QAPage", "schema.org/Question"].contains { name in
-        var needle = name
-        return needle.withUTF8 { byteSearch(hay, $0) }
-      }
-    }
+    containsAny(html, ["DiscussionForumPosting", "\"QAPage\"", "schema.org/QAPage", "schema.org/Question"])
   }
 
   /// Whether the page's structured data names a product (schema.org Product in JSON-LD or
   /// microdata, or OpenGraph `og:type` product).
   static func declaresProduct(_ html: String) -> Bool {
-    var bytes = html
-    return bytes.withUTF8 { hay in
-      ["\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\""].contains { name in
-        var needle = name
-        return needle.withUTF8 { byteSearch(hay, $0) }
-      }
-    }
+    containsAny(html, ["\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\""])
   }
 
   /// Extracts from already-decoded HTML.

@@ -264,8 +264,7 @@ struct MainContent {
       }
     }
     if !soft && declaresProduct && !a.classAndID.isEmpty {
-      let c = a.classAndID.lowercased()
-      soft = c.contains("review") || c.contains("rating") || c.contains("feedback")
+      soft = containsAny(a.classAndID, ["review", "rating", "feedback"])  // classAndID is lowercase
     }
     guard soft else { return false }
     // Safety: never prune a container that holds most of the page's text in prose.

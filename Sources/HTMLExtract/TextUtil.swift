@@ -73,6 +73,17 @@ func byteSearch(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UIn
   nd.isEmpty || byteIndex(hay, nd, from: 0) != nil
 }
 
+/// Whether any of `needles` occurs in `text`, by bytes.
+func containsAny(_ text: String, _ needles: [String]) -> Bool {
+  var text = text
+  return text.withUTF8 { hay in
+    needles.contains { needle in
+      var needle = needle
+      return needle.withUTF8 { byteSearch(hay, $0) }
+    }
+  }
+}
+
 /// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes (memchr on
 /// the first byte, then memcmp).
 func byteIndex(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
