@@ -82,11 +82,13 @@ let package = Package(
       name: "Train",
       dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", "ConfigSchema", .product(name: "Yams", package: "Yams")],
       swiftSettings: [.unsafeFlags(["-O"])]),
+    // Looking at a run: `quarry report` (report.html) and `quarry inspect`.
+    .target(name: "Report", dependencies: ["DataCore", "Jobs", "Shards", "BPE"]),
     // Composes steps into pipelines: the pipeline YAML, the step registry, `quarry run`.
     .target(
       name: "Pipeline",
       dependencies: [
-        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Mixture", "Train", "QualityFilters", "BPE", "ConfigSchema",
+        "DataCore", "Jobs", "Extract", "Dedup", "Tokenize", "Mixture", "Train", "QualityFilters", "BPE", "ConfigSchema", "Report",
         .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
       ]),
     // Per-document quality stages: scores (language and script with CLD2, fastText classifiers,
@@ -101,7 +103,7 @@ let package = Package(
       name: "quarry",
       dependencies: [
         "Pipeline", "Jobs", "DataCore", "Extract", "HTMLExtract", "PDFExtract", "WARC", "Dedup", "BPE", "Shards",
-        "Mixture", "Model", "Train", .product(name: "Logging", package: "swift-log"),
+        "Mixture", "Model", "Train", "Report", .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Fuzz targets for every reader of untrusted bytes: libFuzzer entry (`make fuzz`) or replay.

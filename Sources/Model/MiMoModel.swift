@@ -139,8 +139,10 @@ public final class MiMoModel {
 
   // MARK: checkpoints
 
-  /// Writes `dir/config.json` and `dir/model.safetensors` (float32, HF MiMo tensor names).
-  public func save(to dir: String, metadata: [String: String] = [:]) throws(ModelError) {
+  /// Writes `dir/config.json` and `dir/model.safetensors` (float32, HF MiMo tensor names),
+  /// the transformers remote code, and with `tokenizer` the tokenizer and generation files
+  /// (see HFCheckpoint.swift).
+  public func save(to dir: String, metadata: [String: String] = [:], tokenizer: CheckpointTokenizer? = nil) throws(ModelError) {
     do { try makeDirectories(dir) } catch { throw .io(path: dir, reason: "\(error)") }
     let p = UnsafeBufferPointer(core.parameters)
     let tensors = layout.slots.map { slot in
@@ -156,9 +158,13 @@ public final class MiMoModel {
     do {
       var cfg = config
       cfg.ropeTheta = core.ropeTheta  // the base the weights were last trained with
-      let data = try enc.encode(cfg)
-      try writeFileAtomically(dir + "/config.json", Array(data) + [0x0A])
-    } catch { throw .io(path: dir + "/config.json", reason: "\(error)") }
+      guard case .object(var o) = try JSONValue.parse(String(decoding: try enc.encode(cfg), as: UTF8.self)) else {
+        throw ModelError.badConfig("config.json did not encode to an object")
+      }
+      o.merge(MiMoModel.hfConfigFields(endOfText: tokenizer?.endOfText)) { _, new in new }
+      try writeFileAtomically(dir + "/config.json", JSONValue.object(o).jsonText + "\n")
+      try writeHFFiles(to: dir, tokenizer: tokenizer)
+    } catch { throw .io(path: dir, reason: "\(error)") }
   }
 
   /// Reads the config of a checkpoint directory.

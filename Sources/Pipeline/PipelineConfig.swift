@@ -22,6 +22,8 @@ import Yams
 ///     inputs: [dedup, Fixtures/exercises]     # step names or paths
 ///     vocab_size: 1024
 /// ```
+/// `arms:` (optional) runs the steps from the first one it changes once per arm, for proxy-model
+/// data ablations (see `ArmExpansion`).
 /// Every step has `step:` (its kind), an optional `name:` (default: the kind; its output
 /// folder `RUN/<name>`) and `input:`/`inputs:` (default: the previous step), plus the keys of
 /// its kind. The whole file is checked before any work; an error names the file, the line and
@@ -74,6 +76,7 @@ public struct PipelineConfig: Sendable {
       throw ConfigError(file: file, line: 1, key: "-", message: "expected a mapping with a 'steps:' list")
     }
     var stepsNode: Node? = nil
+    var armsNode: Node? = nil
     var cfg = PipelineConfig(
       file: file, plan: RunPlan(steps: []), externalInputs: [], workers: nil, progressInterval: nil, maxLineBytes: nil,
       slurm: SlurmSettings(), runDir: absolutePath(runDir))
@@ -81,6 +84,7 @@ public struct PipelineConfig: Sendable {
       let key = k.string ?? ""
       switch key {
       case "steps": stepsNode = v
+      case "arms": armsNode = v
       case "executor":
         let e = Params(try reader.read(v, topSchema["executor"]!, key: "executor"))
         cfg.workers = e.int("workers")
@@ -98,14 +102,20 @@ public struct PipelineConfig: Sendable {
         cfg.slurm.sbatchLines = s.strings("sbatch") ?? []
         cfg.slurm.quarry = s.string("quarry").map(absolutePath)
       default:
-        throw reader.error(k, key, "unknown key; allowed: executor, limits, slurm, steps")
+        throw reader.error(k, key, "unknown key; allowed: arms, executor, limits, slurm, steps")
       }
     }
     guard let stepsNode else { throw reader.error(root, "steps", "missing; list the steps to run") }
-    guard case .sequence(let seq) = stepsNode, !seq.isEmpty else {
+    guard case .sequence(let listed) = stepsNode, !listed.isEmpty else {
       throw reader.error(stepsNode, "steps", "expected a non-empty list of steps")
     }
+    var seq = Array(listed)
     var planner = Planner(file: file, reader: reader, run: RunFolder(runDir), refRoot: refRoot.map(absolutePath), names: [])
+    if let armsNode {
+      let expansion = try ArmExpansion.expand(steps: seq, armsNode: armsNode, reader: reader)
+      seq = expansion.steps
+      planner.arms = expansion.arms
+    }
     // All names first, so a reference to a later step is reported as a cycle.
     for (i, node) in seq.enumerated() {
       guard case .mapping(let m) = node else {
@@ -137,14 +147,27 @@ struct Planner {
   let run: RunFolder
   let refRoot: String?
   var names: [String]
+  /// The arm of each step (index as in `names`; nil: shared, or no arms).
+  var arms: [String?] = []
+  /// The arm of the step being planned.
+  var arm: String? = nil
   var specs: [StepSpec] = []
   var steps: [String: any Step] = [:]
   var external: [String] = []
 
-  func kindOf(_ name: String) -> String? { specs.first { $0.name == name }?.kind }
+  func kindOf(_ name: String) -> String? { visible.first { $0.name == name }?.kind }
+
+  /// The steps the step being planned may read: shared ones and those of its own arm.
+  var visible: [StepSpec] {
+    guard arm != nil else { return specs }
+    return specs.filter { spec in
+      guard let i = names.firstIndex(of: spec.name), i < arms.count, let a = arms[i] else { return true }
+      return a == arm
+    }
+  }
 
   /// The latest earlier step of `kind`.
-  func latest(_ kind: String) -> String? { specs.last { $0.kind == kind }?.name }
+  func latest(_ kind: String) -> String? { visible.last { $0.kind == kind }?.name }
 
   /// Checks that `ref` is not this or a later step (a cycle).
   func checkOrder(_ ref: String, _ node: Node?, _ key: String, index: Int) throws(ConfigError) {
@@ -271,6 +294,8 @@ struct Planner {
     }
     p["step"] = nil
     p["name"] = nil
+    arm = i < arms.count ? arms[i] : nil
+    if let arm { p["arm"] = .string(arm) }
     var reads: [String] = []
     var inputs: [String] = []
     let inputKey = m["inputs"] != nil ? "inputs" : "input"
@@ -281,7 +306,7 @@ struct Planner {
     if takesInput && refs.isEmpty {
       // The previous step, or the nearest earlier one whose output this kind reads.
       let fits: Set<String> = kind == "mix" ? ["tokenize"] : Planner.documentKinds
-      guard kind != "extract", let previous = specs.last(where: { fits.contains($0.kind) })?.name else {
+      guard kind != "extract", let previous = visible.last(where: { fits.contains($0.kind) })?.name else {
         throw reader.error(
           node, base + ".inputs",
           "missing; \(kind == "extract" ? "extract needs input files or folders" : "no earlier step writes what \(kind) reads: give inputs")")

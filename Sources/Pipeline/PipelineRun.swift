@@ -1,5 +1,6 @@
 import DataCore
 import Jobs
+import Report
 import Logging
 
 /// `quarry run`, `quarry run-task`, `quarry status` and the single-step commands: plans a
@@ -80,6 +81,10 @@ public enum PipelineRun {
     case .slurm:
       try await SlurmExecutor(settings: cfg.slurm, wait: options.wait).execute(runner, steps: selected)
     }
+    if options.executor == .local || options.wait {
+      // The run's report.html, from its files (a failed report never fails the run).
+      do { try RunReport.write(run: cfg.runDir) } catch { logger.warning("report.html not written: \(error)") }
+    }
     withExtendedLifetime(lock) {}
     return runner
   }
@@ -106,6 +111,8 @@ public enum PipelineRun {
       out.append("\(spec.name) (\(spec.kind)) → \(runner.run.paths(spec.name).data)")
       for line in stepSummary(runner, spec) { out.append("  " + line) }
     }
+    let report = runner.run.root + "/report.html"
+    if fileExists(report) { out.append("report: \(report)") }
     return out.joined(separator: "\n")
   }
 }

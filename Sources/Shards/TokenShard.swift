@@ -265,3 +265,35 @@ public final class TokenShardReader {
     }
   }
 }
+
+extension TokenShard {
+  /// The tokenizer of the run a shard belongs to: `RUN/tokenizer/tokenizer.json` for a shard
+  /// anywhere under `RUN/` (three folders up at most).
+  public static func runTokenizer(near shard: String) -> String? {
+    var dir = shard
+    for _ in 0..<4 {
+      guard let slash = dir.lastIndex(of: "/") else {
+        return fileExists("tokenizer/tokenizer.json") ? "tokenizer/tokenizer.json" : nil
+      }
+      dir = String(dir[..<slash])
+      let candidate = (dir.isEmpty ? "" : dir + "/") + "tokenizer/tokenizer.json"
+      if fileExists(candidate) { return candidate }
+    }
+    return nil
+  }
+
+  /// The text of `ids` (tokens `start..<start+ids.count` of `shard`), split at the documents of
+  /// the shard's index when it has one, each under a line naming its id, source and domain.
+  public static func describe(_ ids: [Int], at start: Int, shard: String, decode: ([Int]) -> String) -> String {
+    let end = start + ids.count
+    guard let docs = try? readIndex(shard), !docs.isEmpty else { return decode(ids) }
+    var out: [String] = []
+    for doc in docs where doc.start < end && doc.start + doc.length > start {
+      let a = max(doc.start, start), b = min(doc.start + doc.length, end)
+      let part = a > doc.start || b < doc.start + doc.length ? " (tokens \(a - doc.start)..<\(b - doc.start) of \(doc.length))" : ""
+      out.append("── \(doc.id) · source \(doc.source) · domain \(doc.domain)\(part)")
+      out.append(decode(Array(ids[(a - start)..<(b - start)])))
+    }
+    return out.isEmpty ? decode(ids) : out.joined(separator: "\n")
+  }
+}

@@ -18,7 +18,7 @@ import Yams
 /// optimizer: {weight_decay: 0.1, beta1: 0.9, beta2: 0.95, grad_clip: 1.0}
 /// schedule: {kind: wsd, lr: 3e-3, min_lr: 3e-4, warmup_steps: 20, decay_fraction: 0.3}
 /// mtp: {weight: 0.3, late_weight: 0.1, switch_fraction: 0.7}   # MiMo: 0.3, later 0.1
-/// eval: {data: out/demo/heldout, every: 25, batches: 4}
+/// eval: {data: out/demo/heldout, every: 25, batches: 4, by_domain: true}   # loss + bits/byte per domain
 /// checkpoint_every: 50
 /// stages:
 ///   - {name: stage1, data: out/demo/mix/stage1, steps: 150, seq_len: 128, rope_theta: 10000}
@@ -64,8 +64,26 @@ public struct TrainConfig: Codable, Sendable {
   public struct Eval: Codable, Sendable {
     /// A token shard file or folder held out from training.
     public var data: String
+    /// Evaluate every this many optimizer steps (and after the last).
     public var every: Int
+    /// Batches of `batch_size` windows per set.
     public var batches: Int
+    /// Besides the whole held-out data (`all`), evaluate each domain of its index on its own.
+    public var byDomain: Bool
+    enum CodingKeys: String, CodingKey { case data, every, batches, byDomain = "by_domain" }
+    public init(data: String, every: Int, batches: Int, byDomain: Bool = true) {
+      self.data = data
+      self.every = every
+      self.batches = batches
+      self.byDomain = byDomain
+    }
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      data = try c.decode(String.self, forKey: .data)
+      every = try c.decode(Int.self, forKey: .every)
+      batches = try c.decode(Int.self, forKey: .batches)
+      byDomain = try c.decodeIfPresent(Bool.self, forKey: .byDomain) ?? true
+    }
   }
 
   public struct Stage: Codable, Sendable {
@@ -166,7 +184,7 @@ public struct TrainConfig: Codable, Sendable {
         "mtp": .object(
           ["weight": .number(min: 0, max: nil), "late_weight": .number(min: 0, max: nil), "switch_fraction": fraction],
           required: []),
-        "eval": .object(["data": .string, "every": .int(min: 1), "batches": .int(min: 1)], required: ["data", "every", "batches"]),
+        "eval": .object(["data": .string, "every": .int(min: 1), "batches": .int(min: 1), "by_domain": .bool], required: ["data", "every", "batches"]),
         "checkpoint_every": .int(min: 1),
         "stages": .list(
           .object(

@@ -7,6 +7,7 @@
 //   checkpoints/step_NNNNNNN/     config.json, model.safetensors, optimizer.safetensors, state.json
 //   checkpoints/latest            name of the newest complete checkpoint (written last)
 //   final/                        config.json + model.safetensors after the last stage
+import BPE
 import DataCore
 import Foundation
 import Model
@@ -87,13 +88,18 @@ public final class Trainer {
     let peakGFLOPS = BLASThreads.sgemmGFLOPS(seconds: 0.2)
       * Double(min(config.threads, config.replicas))
     var lastEval: [String: Double] = [:]
-    let evalWindows: TokenWindows? = try config.eval.map {
-      try TokenWindows(
-        path: $0.data, seqLen: config.stages[0].seqLen, vocabSize: cfg.vocabSize, seed: 0,
-        shuffle: false)
-    }
-    if let ev = evalWindows {
-      let h = try ev.unigramEntropy()
+    // Held-out sets: the whole held-out data and each of its domains, the same windows at
+    // every evaluation (seq_len of the first stage).
+    let evalSets: [EvalSet] = try config.eval.map {
+      try Evaluation.sets(
+        shards: $0.data, seqLen: config.stages[0].seqLen, vocabSize: cfg.vocabSize,
+        maxWindows: $0.batches * config.batchSize, byDomain: $0.byDomain)
+    } ?? []
+    let tokenBytes = try config.tokenizer.map { Evaluation.tokenBytes(try BPETokenizer(path: $0)) }
+    if let e = config.eval {
+      let h = try TokenWindows(
+        path: e.data, seqLen: 1, vocabSize: cfg.vocabSize, seed: 0, shuffle: false
+      ).unigramEntropy()
       lastEval["unigram_entropy"] = h
       if state.step == 0 {
         try metrics.write(["kind": .string("baseline"), "unigram_entropy": .double(h)])
@@ -159,13 +165,28 @@ public final class Trainer {
         progress?(
           "\(stage.name) step \(state.step)/\(total) · loss \(String(format: "%.4f", sum.main / k)) · lr \(String(format: "%.2e", lr)) · \(Int(Double(tokens) / dt)) tok/s · ETA \(Int(Double(total - state.step) * dt))s"
         )
-        if let e = config.eval, let ev = evalWindows,
+        if let e = config.eval, !evalSets.isEmpty,
           state.step % e.every == 0 || state.step == total
         {
-          let res = try evaluate(ev, batches: e.batches, b: b, lambda: lambda)
-          lastEval.merge(res) { $1 }
+          let results = Evaluation.run(
+            model: model, sets: evalSets, batchSize: config.batchSize, tokenBytes: tokenBytes, mtpWeight: lambda)
           var l: [String: JSONValue] = ["kind": .string("eval"), "step": .int(Int64(state.step))]
-          for (key, v) in res { l[key] = .double(v) }
+          var sets: [String: JSONValue] = [:]
+          for r in results {
+            sets[r.name] = r.json
+            let suffix = r.name == "all" ? "" : "." + r.name
+            lastEval["eval_loss" + suffix] = r.loss
+            if let b = r.bitsPerByte { lastEval["eval_bpb" + suffix] = b }
+            if r.name == "all" {
+              l["eval_loss"] = .double(r.loss)
+              if let m = r.mtpLoss {
+                l["eval_mtp_loss"] = .double(m)
+                lastEval["eval_mtp_loss"] = m
+              }
+              if let b = r.bitsPerByte { l["eval_bpb"] = .double(b) }
+            }
+          }
+          l["sets"] = .object(sets)
           try metrics.write(l)
         }
         let stageDone = state.stageStep == stage.steps
@@ -175,11 +196,7 @@ public final class Trainer {
       }
       if stage.steps == 0 { advanceStage() }
     }
-    try model.save(to: output + "/final", metadata: ["step": "\(state.step)"])
-    if let tok = config.tokenizer {
-      // HF convention: the tokenizer travels with the checkpoint.
-      try writeFileAtomically(output + "/final/tokenizer.json", try readFile(tok))
-    }
+    try model.save(to: output + "/final", metadata: ["step": "\(state.step)"], tokenizer: try checkpointTokenizer())
     try TrainReport.write(output: output)
     return lastEval
   }
@@ -191,22 +208,6 @@ public final class Trainer {
     state.index = 0
   }
 
-  /// Mean losses over the first `batches` held-out batches (same windows every time).
-  func evaluate(_ ev: TokenWindows, batches: Int, b: Int, lambda: Double) throws -> [String: Double] {
-    ev.seek(epoch: 0, index: 0)
-    var main = 0.0, mtp = 0.0
-    let t = ev.window - 1
-    for _ in 0..<batches {
-      let batch = try ev.next(b)
-      let l = model.loss(batch: batch, b: b, t: t, mtpWeight: lambda)
-      main += l.main
-      mtp += l.mtp ?? 0
-    }
-    var out = ["eval_loss": main / Double(batches)]
-    if model.config.numNextnPredictLayers > 0 { out["eval_mtp_loss"] = mtp / Double(batches) }
-    return out
-  }
-
   // MARK: checkpoints
 
   func saveCheckpoint() throws {
@@ -214,7 +215,7 @@ public final class Trainer {
     let dir = output + "/checkpoints/" + name
     let tmp = output + "/checkpoints/." + name + ".tmp"
     try? FileManager.default.removeItem(atPath: tmp)
-    try model.save(to: tmp, metadata: ["step": "\(state.step)"])
+    try model.save(to: tmp, metadata: ["step": "\(state.step)"], tokenizer: try checkpointTokenizer())
     let st = optimizer.state
     var tensors = [SafeTensor]()
     st.m.withUnsafeBufferPointer { tensors.append(SafeTensor(name: "adam.m", shape: [st.m.count], floats: $0)) }
@@ -226,6 +227,13 @@ public final class Trainer {
     try? FileManager.default.removeItem(atPath: dir)
     try FileManager.default.moveItem(atPath: tmp, toPath: dir)
     try writeFileAtomically(output + "/checkpoints/latest", name + "\n")
+  }
+
+  /// The tokenizer that travels with every checkpoint (HF convention), when the config names one.
+  func checkpointTokenizer() throws -> CheckpointTokenizer? {
+    guard let path = config.tokenizer else { return nil }
+    let file = BPETokenizer.resolve(path)
+    return CheckpointTokenizer(json: try readFile(file), endOfText: try BPETokenizer(path: file).endOfText)
   }
 
   static func latestCheckpoint(_ output: String) -> String? {

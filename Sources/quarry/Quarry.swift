@@ -47,7 +47,7 @@ struct Quarry: AsyncParsableCommand {
     subcommands: [
       RunCommand.self, RunTaskCommand.self, StatusCommand.self, Extract.self, ExtractHTML.self, ExtractPDF.self, PDFWorkerCommand.self, WARCStats.self,
       Dedup.self, Filter.self, Decontaminate.self, ClassifierCommand.self, Tokenizer.self, Tokenize.self, ShardsCommand.self, Mix.self, TrainCommand.self,
-      GenerateCommand.self, ModelCommand.self, BLASCoreCommand.self,
+      GenerateCommand.self, EvalCommand.self, ReportCommand.self, InspectCommand.self, ModelCommand.self, BLASCoreCommand.self,
     ]
   )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BPE
 import DataCore
 import Shards
 
@@ -12,6 +13,7 @@ struct ShardsCommand: ParsableCommand {
         quarry shards inspect out/tokens/tokenize/00000.tok.zst
         quarry shards verify out/tokens/tokenize/00000.tok.zst
         quarry shards decode out/tokens/tokenize/00000.tok.zst --count 64
+        quarry shards decode out/demo/tokenize/00000.tok.zst --count 64 --text --tokenizer out/demo/tokenizer
       """,
     subcommands: [ShardsInspect.self, ShardsVerify.self, ShardsDecode.self]
   )
@@ -46,13 +48,30 @@ struct ShardsVerify: ParsableCommand {
 }
 
 struct ShardsDecode: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "decode", abstract: "Print token ids of a window.")
+  static let configuration = CommandConfiguration(
+    commandName: "decode", abstract: "Print the token ids of a window, or with --text its text (and the documents it covers).")
   @OptionGroup var options: ShardOptions
   @Option(help: "First token.") var start = 0
   @Option(help: "Number of tokens.") var count = 64
+  @Flag(help: "Print text, decoded with --tokenizer (default: the run's tokenizer step beside the shard's folder).") var text = false
+  @Option(help: "tokenizer.json, or a folder holding one, for --text.") var tokenizer: String?
+
+  func validate() throws {
+    if start < 0 || count < 1 { throw ValidationError("--start must be ≥ 0 and --count ≥ 1") }
+  }
 
   func run() throws {
     let r = try TokenShardReader(path: options.shard, vocabSize: options.vocabSize)
-    print(try r.tokens(start..<(start + count)).map(String.init).joined(separator: " "))
+    let range = min(start, r.tokenCount)..<min(start + count, r.tokenCount)
+    let ids = try r.tokens(range)
+    guard text else {
+      print(ids.map(String.init).joined(separator: " "))
+      return
+    }
+    guard let path = tokenizer ?? TokenShard.runTokenizer(near: options.shard) else {
+      throw ValidationError("--text needs --tokenizer FILE (no tokenizer step found beside \(options.shard))")
+    }
+    let bpe = try BPETokenizer(path: path)
+    print(TokenShard.describe(ids, at: range.lowerBound, shard: options.shard, decode: bpe.decode))
   }
 }

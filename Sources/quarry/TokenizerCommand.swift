@@ -14,8 +14,9 @@ struct Tokenizer: AsyncParsableCommand {
           --output out/tok3
         quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout
         quarry tokenizer encode --tokenizer out/tok --text "Hello, world"
+        quarry tokenizer decode --tokenizer out/tok --ids "72 101 108 108 111"
       """,
-    subcommands: [TokenizerTrain.self, TokenizerEncode.self]
+    subcommands: [TokenizerTrain.self, TokenizerEncode.self, TokenizerDecode.self]
   )
 }
 
@@ -54,6 +55,34 @@ struct TokenizerEncode: ParsableCommand {
             log.warning("\(problem.reason): \(file):\(problem.line): \(problem.message) (further ones not shown)")
           }
         }
+      }
+    }
+  }
+}
+
+struct TokenizerDecode: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decode",
+    abstract: "Print the text of token ids: given with --ids, or the {\"id\", \"ids\"} lines of `tokenizer encode` on stdin.",
+    discussion: """
+      Examples:
+        quarry tokenizer decode --tokenizer out/tok --ids "72 101 108 108 111"
+        quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout | quarry tokenizer decode --tokenizer out/tok
+      """
+  )
+
+  @Option(help: "A Hugging Face tokenizer.json (byte-level BPE), or a folder holding one.") var tokenizer: String
+  @Option(help: "Token ids, separated by spaces or commas (default: read encode's JSON lines from stdin).") var ids: String?
+
+  func run() throws {
+    let bpe: BPETokenizer
+    do { bpe = try BPETokenizer(path: tokenizer) } catch { throw ValidationError("cannot load \(tokenizer): \(error)") }
+    if let ids {
+      print(try bpe.decode(idList: ids))
+    } else {
+      while let line = readLine(strippingNewline: true) {
+        guard !line.isEmpty else { continue }
+        print(try bpe.decode(encodedLine: line))
       }
     }
   }
