@@ -10,7 +10,7 @@ QUARRY_RELEASE := .build/release/quarry
 SHARED ?= ../shared
 BENCH_PY ?= /tmp/benchenv/bin/python
 
-.PHONY: deps build release demo slurm test html-sample fuzz interop examples bench bench-env parity-tokenizer parity torch-env clean
+.PHONY: deps build release demo report-shot ablation slurm test html-sample fuzz interop examples bench bench-env parity-tokenizer parity torch-env clean
 
 # Install missing system packages (apt-get update only when something is missing).
 deps:
@@ -41,8 +41,28 @@ demo: release
 	@zstd -dc out/demo/dedup/00000.jsonl.zst | head -n 1 | cut -c1-400
 	@echo
 	@echo "outputs: out/demo/<step>/ (extract, dedup, filter, tokenizer, annotate, tokenize, heldout, mix, train, sample);"
-	@echo "         dropped documents with their reasons: out/demo/rejected/<step>/;"
+	@echo "         dropped documents with their reasons: out/demo/rejected/<step>/ (quarry inspect out/demo/rejected/filter);"
 	@echo "         bookkeeping, stats.json, removed.txt, mixture.json: out/demo/_quarry/; progress: quarry status out/demo"
+	@echo
+	@echo "report: $(abspath out/demo/report.html)"
+
+# Screenshots of the demo's report.html in headless Chromium, 1280 px and 390 px wide, and a
+# check that it logs no console errors: out/demo/report-1280.png, out/demo/report-390.png.
+report-shot:
+	@command -v chromium >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	@test -f out/demo/report.html || $(MAKE) --no-print-directory demo
+	bash Tests/Report/report_shot.sh out/demo
+
+# A proxy-model data ablation on real documents from $(SHARED)/corpus (Pipelines/ablation.yaml):
+# two arms, balanced and reasoning (math + code ~70%), the same model, seed and token budget,
+# compared on held-out math, code and prose (bits per byte) in out/ablation/report.html.
+# About 10-15 minutes on 2 cores; not part of CI.
+ablation: release
+	@test -d $(SHARED)/corpus || { echo "$(SHARED) is missing: the ablation reads its corpus"; exit 1; }
+	$(QUARRY_RELEASE) run Pipelines/ablation.yaml --output out/ablation --log-level warning
+	@echo
+	@echo "report: $(abspath out/ablation/report.html)"
 
 # A real one-node Slurm for the executor tests (root only; ../shared/tools/local-slurm).
 slurm:
@@ -137,9 +157,13 @@ torch-env:
 	  (python3 -m venv $(dir $(TORCH_PY)).. && $(TORCH_PY) -m pip install -q --upgrade pip && \
 	   $(TORCH_PY) -m pip install -q torch transformers safetensors numpy)
 
+# With a trained checkpoint (the demo's, made when missing) it also checks that transformers'
+# AutoConfig/AutoTokenizer/AutoModelForCausalLM (trust_remote_code) load it, that its logits and
+# MTP logits match quarry's, and that HF greedy generation equals `quarry generate` and stops at
+# <|endoftext|>.
 parity: release torch-env
-	$(TORCH_PY) Tests/Bench/model_parity.py $(QUARRY_RELEASE) $(SHARED)/bench/train/torch_ref.py \
-	  $(if $(wildcard out/demo/train/final/config.json),--ckpt out/demo/train/final)
+	@test -f out/demo/train/final/modeling_mimo.py || $(MAKE) --no-print-directory demo
+	$(TORCH_PY) Tests/Bench/model_parity.py $(QUARRY_RELEASE) $(SHARED)/bench/train/torch_ref.py --ckpt out/demo/train/final
 
 # Every example of `quarry --help`, the subcommands' help and the README, run in order in a
 # fresh clone of this repository (the Slurm ones need a running Slurm: `make slurm`).

@@ -80,7 +80,7 @@ let package = Package(
     // and sample steps.
     .target(
       name: "Train",
-      dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", "ConfigSchema", .product(name: "Yams", package: "Yams")],
+      dependencies: ["Model", "Shards", "BPE", "DataCore", "Jobs", "ConfigSchema", "Report", .product(name: "Yams", package: "Yams")],
       swiftSettings: [.unsafeFlags(["-O"])]),
     // Looking at a run: `quarry report` (report.html) and `quarry inspect`.
     .target(name: "Report", dependencies: ["DataCore", "Jobs", "Shards", "BPE"]),
@@ -132,6 +132,7 @@ let package = Package(
       name: "TrainTests", dependencies: ["Train", "Model", "BPE", "Shards", "DataCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Extract", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
     .testTarget(name: "QualityFiltersTests", dependencies: ["QualityFilters", "HTMLExtract", "DataCore", "Jobs", "TestSupport"]),
+    .testTarget(name: "ReportTests", dependencies: ["Report", "Pipeline", "Jobs", "DataCore", "TestSupport"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ConfigSchema", "Jobs", "DataCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

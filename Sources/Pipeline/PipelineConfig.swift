@@ -141,7 +141,7 @@ public struct PipelineConfig: Sendable {
 /// Resolves each step's inputs and references, and asks the step for its phases.
 struct Planner {
   /// The kinds whose outputs are documents.
-  static let documentKinds: Set<String> = ["extract", "dedup", "annotate", "decontaminate", "filter"]
+  static let documentKinds: Set<String> = ["extract", "dedup", "annotate", "decontaminate", "filter", "split"]
   let file: String
   let reader: ConfigReader
   let run: RunFolder
@@ -323,7 +323,7 @@ struct Planner {
       }
       do { inputs = try ExtractStep.listInputs(refs.map(absolutePath)) } catch { throw reader.error(inputNode, key, "\(error)") }
       external += inputs
-    case "dedup", "tokenizer", "tokenize", "decontaminate", "filter":
+    case "dedup", "tokenizer", "tokenize", "decontaminate", "filter", "split":
       for ref in refs { inputs += try documents(ref, inputNode, key, index: i, reads: &reads) }
       if kind == "filter" { try filterSettings(&p, m, node, base) }
       if kind == "decontaminate" {

@@ -46,6 +46,7 @@ public struct StepRegistry: StepBuilder {
       ], ["sources"]
     ),
     "tokenize": (["tokenizer": .string, "max_tasks": .int(min: 1)], []),
+    "split": (["fraction": .number(min: 0, max: 1), "part": .string, "seed": .int(min: 0), "max_tasks": .int(min: 1)], ["fraction", "part"]),
     "filter": (
       FilterSettings.keys.merging(["config": .string, "rejected": .bool, "max_tasks": .int(min: 1)]) { a, _ in a }, []
     ),
@@ -127,6 +128,14 @@ public struct StepRegistry: StepBuilder {
       var job = DocumentJob(
         inputs: spec.inputs.map { DocumentJob.Input(file: $0, chain: 0) },
         chains: [[Decontaminator(index: index, mask: p.bool("mask") ?? false)]], paths: paths)
+      job.maxTasks = p.int("max_tasks") ?? job.maxTasks
+      return job
+    case "split":
+      guard let part = HeldOutSplit.Part(rawValue: p.string("part") ?? "") else {
+        throw DataError.invalidInput("split part must be heldout or rest, not '\(p.string("part") ?? "")'")
+      }
+      let stage = HeldOutSplit(fraction: p.double("fraction") ?? 0, part: part, seed: UInt64(p.int("seed") ?? 0))
+      var job = DocumentJob(inputs: spec.inputs.map { DocumentJob.Input(file: $0, chain: 0) }, chains: [[stage]], paths: paths)
       job.maxTasks = p.int("max_tasks") ?? job.maxTasks
       return job
     case "filter":

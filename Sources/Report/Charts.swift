@@ -61,7 +61,7 @@ public enum Charts {
     /// SVG stroke-dasharray per series index ("" = solid).
     static let dashPatterns: [String] = ["", "8 4", "2 3", "10 3 2 3", "5 2", "1 4", "12 4 2 4 2 4"]
 
-    static let viewW: Double = 460      // viewBox width of every chart
+    static let viewW: Double = 440      // viewBox width of every chart
     static let fontSize: Double = 13    // tick labels, axis titles, legend-in-svg, marker labels
     static let valueFontSize: Double = 12.5
     static let textColor = "#24292f"
@@ -98,6 +98,7 @@ public enum Charts {
     th,td{padding:6px 10px;border-bottom:1px solid #e1e4e8;text-align:left;vertical-align:top}
     thead th{background:#f6f8fa;font-weight:600;border-bottom:2px solid #d0d7de;white-space:nowrap}
     tbody tr:nth-child(even){background:#fafbfc}
+    td{max-width:42em}
     td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
     @media (max-width:600px){
     body{padding:8px;font-size:14px}
@@ -107,6 +108,8 @@ public enum Charts {
     .chart-legend{font-size:12.5px;gap:2px 10px}
     table{font-size:13px}
     th,td{padding:5px 7px}
+    .table-wrap th,.table-wrap td{white-space:nowrap}
+    .table-wrap td.wrap{white-space:normal;min-width:12em}
     }
     """
 
@@ -153,7 +156,7 @@ public enum Charts {
     public static func formatPercent(_ v: Double) -> String {
         guard v.isFinite else { return "n/a" }
         let p = v * 100
-        let d = abs(p) >= 10 ? 1 : (abs(p) >= 1 ? 1 : 2)
+        let d = abs(p) >= 1 || p == 0 ? 1 : 2
         return fixed(p, d) + "%"
     }
 
@@ -241,7 +244,7 @@ public enum Charts {
 
         // 2. Y ticks (needed first for the left margin).
         let yT: Ticks = logY ? logTicks(yMin, yMax) : niceTicks(yMin, yMax, maxCount: 7)
-        let yLabels = logY ? yT.values.map { formatNumber($0) } : tickLabels(yT.values, step: yT.step)
+        let yLabels = yT.labels
         let yLabelW = yLabels.map { textWidth($0, fs) }.max() ?? 0
         let left = 24 + yLabelW + 9
 
@@ -261,25 +264,63 @@ public enum Charts {
         }
         let xs = Scale(lo: xT.lo, hi: xT.hi, log: false, a: left, b: left + plotW)
 
-        // 4. Marker labels: band above the plot, staggered over up to two rows.
+        // 4. Marker labels: band above the plot, staggered over up to two rows. When neither row has
+        //    room, the colliding label (or its left neighbour) is shortened with an ellipsis; if even that
+        //    leaves too little room, the label is hidden and only kept as a tooltip on its line.
         struct MarkerLabel { var px: Double; var text: String; var full: String; var truncated: Bool
-            var anchorEnd: Bool; var row: Int }
+            var anchorEnd: Bool; var row: Int; var start: Double; var hidden: Bool }
         var mLabels: [MarkerLabel] = []
         let mfs = fontSize
-        var rowEnds: [Double] = [-Double.infinity, -Double.infinity]
+        let gap: Double = 8, minRoom = textWidth("abcd…", mfs)
+        var lastInRow: [Int?] = [nil, nil]
+        func rowEnd(_ r: Int) -> Double {
+            guard let i = lastInRow[r] else { return -Double.infinity }
+            return mLabels[i].start + textWidth(mLabels[i].text, mfs)
+        }
         for m in validMarkers.sorted(by: { $0.x < $1.x }) {
             let px = xs.px(m.x)
-            let (txt, trunc) = fit(m.label, maxWidth: 150, fs: mfs)
-            let w = textWidth(txt, mfs)
-            var x0 = px + 3
+            var (txt, trunc) = fit(m.label, maxWidth: 150, fs: mfs)
+            var w = textWidth(txt, mfs)
+            var start = px + 4
             var anchorEnd = false
-            if x0 + w > W - 2 { anchorEnd = true; x0 = px - 3 - w }
-            var row = rowEnds.firstIndex(where: { $0 + 8 <= x0 }) ?? -1
-            if row < 0 { row = rowEnds[0] <= rowEnds[1] ? 0 : 1 }
-            rowEnds[row] = x0 + w
-            mLabels.append(MarkerLabel(px: px, text: txt, full: m.label, truncated: trunc, anchorEnd: anchorEnd, row: row))
+            if start + w > W - 2 { anchorEnd = true; start = px - 4 - w }
+            var row = -1
+            var hidden = false
+            if let r = (0..<2).first(where: { rowEnd($0) + gap <= start }) {
+                row = r
+            } else {
+                // Best repair: shrink this (right-edge, end-anchored) label, or shrink the row's previous label.
+                var bestRoom = -Double.infinity, bestRow = 0, shrinkSelf = false
+                for r in 0..<2 {
+                    if anchorEnd {
+                        let room = (px - 4) - (rowEnd(r) + gap)
+                        if room > bestRoom { bestRoom = room; bestRow = r; shrinkSelf = true }
+                    }
+                    if let i = lastInRow[r], !mLabels[i].anchorEnd {
+                        let room = start - gap - mLabels[i].start
+                        if room > bestRoom { bestRoom = room; bestRow = r; shrinkSelf = false }
+                    }
+                }
+                if bestRoom >= minRoom {
+                    row = bestRow
+                    if shrinkSelf {
+                        (txt, trunc) = fit(m.label, maxWidth: bestRoom, fs: mfs)
+                        w = textWidth(txt, mfs)
+                        start = px - 4 - w
+                    } else if let i = lastInRow[bestRow] {
+                        let (t2, _) = fit(mLabels[i].full, maxWidth: bestRoom, fs: mfs)
+                        mLabels[i].text = t2
+                        mLabels[i].truncated = t2 != mLabels[i].full
+                    }
+                } else {
+                    hidden = true
+                }
+            }
+            mLabels.append(MarkerLabel(px: px, text: txt, full: m.label, truncated: trunc, anchorEnd: anchorEnd,
+                                       row: max(0, row), start: start, hidden: hidden))
+            if !hidden { lastInRow[row] = mLabels.count - 1 }
         }
-        let rowsUsed = mLabels.isEmpty ? 0 : (mLabels.map { $0.row }.max() ?? 0) + 1
+        let rowsUsed = mLabels.isEmpty ? 0 : (mLabels.filter { !$0.hidden }.map { $0.row }.max() ?? 0) + 1
         let rowH: Double = 17
         let bandTop: Double = 4
         let plotTop = rowsUsed > 0 ? bandTop + Double(rowsUsed) * rowH + 8 : 12
@@ -312,13 +353,17 @@ public enum Charts {
                     fill: textColor, weight: "600", maxWidth: plotW)
         svg += text(yLabel, x: 15, y: plotTop + plotH / 2, size: fs, anchor: "middle", fill: textColor,
                     weight: "600", maxWidth: plotH, rotate: true)
-        // marker lines and labels
+        // marker lines, then labels (white halo hides any line passing behind a label)
         for ml in mLabels {
             let labelBaseline = bandTop + Double(ml.row) * rowH + 13
-            svg += "<line x1=\"\(num(ml.px))\" y1=\"\(num(labelBaseline - 12))\" x2=\"\(num(ml.px))\" y2=\"\(num(plotBottom))\" stroke=\"#57606a\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"/>"
+            let y1 = ml.hidden ? plotTop : labelBaseline - 12
+            svg += "<line x1=\"\(num(ml.px))\" y1=\"\(num(y1))\" x2=\"\(num(ml.px))\" y2=\"\(num(plotBottom))\" stroke=\"#57606a\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"><title>\(escape(ml.full))</title></line>"
+        }
+        for ml in mLabels where !ml.hidden {
+            let labelBaseline = bandTop + Double(ml.row) * rowH + 13
             let tx = ml.anchorEnd ? ml.px - 4 : ml.px + 4
             svg += text(ml.full, x: tx, y: labelBaseline, size: mfs, anchor: ml.anchorEnd ? "end" : "start",
-                        fill: textColor, precomputed: (ml.text, ml.truncated))
+                        fill: textColor, halo: true, precomputed: (ml.text, ml.truncated))
         }
         // series
         let plotRight = left + plotW
@@ -357,12 +402,13 @@ public enum Charts {
     /// value axis with ticks at the bottom. Non-finite values are skipped.
     public static func bars(title: String, valueLabel: String, items: [(label: String, value: Double)],
                             format: (Double) -> String = Charts.formatNumber,
-                            color: String = "#0072B2") -> String {
+                            color: String = "#0072B2",
+                            tickFormat: ((Double) -> String)? = nil) -> String {
         let valid = items.filter { $0.value.isFinite }
         guard !valid.isEmpty else { return noData(title: title, kind: "Bar chart", message: "No data", legendHTML: "") }
         let rows = valid.map { (label: $0.label, groups: [(value: $0.value, color: color, series: "")]) }
         return barLayout(title: title, kind: "Bar chart", valueLabel: valueLabel, groups: rows,
-                         barH: 17, innerGap: 0, groupGap: 9, format: format, legendHTML: "")
+                         barH: 17, innerGap: 0, groupGap: 9, format: format, tickFormat: tickFormat, legendHTML: "")
     }
 
     // MARK: - Grouped horizontal bars
@@ -371,7 +417,8 @@ public enum Charts {
     public static func groupedBars(title: String, valueLabel: String, categories: [String],
                                    series: [(name: String, values: [Double])],
                                    format: (Double) -> String = Charts.formatNumber,
-                                   colors: [String]? = nil) -> String {
+                                   colors: [String]? = nil,
+                                   tickFormat: ((Double) -> String)? = nil) -> String {
         guard !categories.isEmpty, !series.isEmpty else {
             return noData(title: title, kind: "Grouped bar chart", message: "No data", legendHTML: "")
         }
@@ -395,7 +442,8 @@ public enum Charts {
         })
         guard any else { return noData(title: title, kind: "Grouped bar chart", message: "No data", legendHTML: legendHTML) }
         return barLayout(title: title, kind: "Grouped bar chart", valueLabel: valueLabel, groups: groups,
-                         barH: 15, innerGap: 3, groupGap: 14, format: format, legendHTML: legendHTML)
+                         barH: 15, innerGap: 3, groupGap: 14, format: format, tickFormat: tickFormat,
+                         legendHTML: legendHTML)
     }
 
     // MARK: - Histogram
@@ -413,7 +461,7 @@ public enum Charts {
         let useLog = logY && !positive.isEmpty
         let yT: Ticks = useLog ? logTicks(positive.min()!, maxC)
                                : niceTicks(0, max(maxC, 0), maxCount: 6, integer: true)
-        let yLabels = useLog ? yT.values.map { formatNumber($0) } : tickLabels(yT.values, step: yT.step)
+        let yLabels = yT.labels
         let yLabelW = yLabels.map { textWidth($0, fs) }.max() ?? 0
         let left = 24 + yLabelW + 9
         let right: Double = 8
@@ -426,7 +474,7 @@ public enum Charts {
         let labelWs = bins.map { textWidth($0.label, fs) }
         let rotated = (labelWs.max() ?? 0) > slot - 4
         let maxRotW: Double = 96
-        let every = rotated ? max(1, Int(ceil(17 / slot))) : 1
+        let every = rotated ? max(1, Int(ceil(20 / slot))) : 1
         let rotDrop = rotated ? min(maxRotW, labelWs.max() ?? 0) * 0.7071 + fs * 0.7 : 0
         let plotTop: Double = 22
         let plotH: Double = 210
@@ -484,23 +532,28 @@ public enum Charts {
     static func barLayout(title: String, kind: String, valueLabel: String,
                           groups: [(label: String, groups: [(value: Double, color: String, series: String)])],
                           barH: Double, innerGap: Double, groupGap: Double,
-                          format: (Double) -> String, legendHTML: String) -> String {
+                          format: (Double) -> String, tickFormat: ((Double) -> String)?,
+                          legendHTML: String) -> String {
         let W = viewW, fs = fontSize, vfs = valueFontSize
         let values = groups.flatMap { $0.groups.map { $0.value } }.filter { $0.isFinite }
         let lo = min(0, values.min() ?? 0), hi = max(0, values.max() ?? 0)
         let valueTexts = groups.map { $0.groups.map { $0.value.isFinite ? format($0.value) : "" } }
         let reserve = (valueTexts.flatMap { $0 }.map { textWidth($0, vfs) }.max() ?? 0) + 10
-        let labelW = min(W * 0.36, (groups.map { textWidth($0.label, fs) }.max() ?? 0))
+        let labelW = min(W * 0.38, (groups.map { textWidth($0.label, fs) }.max() ?? 0))
         let x0 = 6 + labelW + 8
         let plotW = max(60, W - x0 - max(reserve, 12))
 
         var vT = niceTicks(lo, hi, maxCount: 6)
-        var vLabels = tickLabels(vT.values, step: vT.step)
+        func labels(_ t: Ticks) -> [String] {
+            if let tickFormat { return t.values.map { tickFormat($0) } }
+            return tickLabels(t.values, step: t.step)
+        }
+        var vLabels = labels(vT)
         for maxCount in stride(from: 5, through: 2, by: -1) {
             let widest = vLabels.map { textWidth($0, fs) }.max() ?? 0
             if plotW / Double(max(1, vT.values.count - 1)) >= widest + 10 { break }
             vT = niceTicks(lo, hi, maxCount: maxCount)
-            vLabels = tickLabels(vT.values, step: vT.step)
+            vLabels = labels(vT)
         }
         let xs = Scale(lo: vT.lo, hi: vT.hi, log: false, a: x0, b: x0 + plotW)
         let zx = xs.px(0)
@@ -620,10 +673,11 @@ public enum Charts {
     /// SVG text; truncated with an ellipsis to `maxWidth` (full text kept in a `<title>` tooltip).
     static func text(_ s: String, x: Double, y: Double, size: Double, anchor: String, fill: String,
                      weight: String? = nil, maxWidth: Double? = nil, rotate: Bool = false,
-                     rotateDeg: Double? = nil, precomputed: (String, Bool)? = nil) -> String {
+                     rotateDeg: Double? = nil, halo: Bool = false, precomputed: (String, Bool)? = nil) -> String {
         let (shown, truncated) = precomputed ?? (maxWidth.map { fit(s, maxWidth: $0, fs: size) } ?? (s, false))
         var attrs = "font-size=\"\(num(size))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\""
         if let weight { attrs += " font-weight=\"\(weight)\"" }
+        if halo { attrs += " stroke=\"#fff\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\"" }
         var pos = "x=\"\(num(x))\" y=\"\(num(y))\""
         if rotate {
             pos = "transform=\"translate(\(num(x)),\(num(y))) rotate(-90)\""
@@ -731,7 +785,7 @@ public enum Charts {
                 let l0 = log10(lo), l1 = log10(hi)
                 t = l1 > l0 ? (log10(max(v, Double.leastNormalMagnitude)) - l0) / (l1 - l0) : 0.5
             } else {
-                t = hi > lo ? (v - lo) / (hi - lo) : 0.5
+                t = hi > lo ? (v * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5) : 0.5
             }
             let r = a + (b - a) * t
             return r.isFinite ? r : a
@@ -740,6 +794,11 @@ public enum Charts {
 
     struct Ticks {
         var lo: Double, hi: Double, step: Double, values: [Double]
+        /// true for decade-style log ticks (labelled individually), false for evenly stepped ticks.
+        var logStyle: Bool = false
+        var labels: [String] {
+            logStyle ? values.map { Charts.formatNumber($0) } : Charts.tickLabels(values, step: step)
+        }
     }
 
     /// Linear 1-2-5 ticks; the domain is extended to the outer ticks. Aims for 4-6 ticks, at most maxCount.
@@ -754,7 +813,12 @@ public enum Charts {
             if integer { lo = floor(lo); hi = max(ceil(hi), lo + 1) }
         }
         let span = hi - lo
-        guard span.isFinite, span > 0 else { return Ticks(lo: lo, hi: hi, step: 1, values: [lo, hi]) }
+        if !span.isFinite {
+            // Range wider than Double can represent: tick the half-range and scale back up.
+            let t = niceTicks(lo * 0.5, hi * 0.5, maxCount: maxCount, integer: integer)
+            return Ticks(lo: t.lo * 2, hi: t.hi * 2, step: t.step * 2, values: t.values.map { $0 * 2 })
+        }
+        guard span > 0 else { return Ticks(lo: lo, hi: hi, step: 1, values: [lo, hi]) }
         let maxC = max(2, maxCount)
         let target = Double(min(6, maxC))
         let base = Int(floor(log10(span))) - 2
@@ -762,8 +826,9 @@ public enum Charts {
         for e in base...(base + 4) {
             for m in [1.0, 2.0, 5.0] {
                 let step = m * pow(10, Double(e))
-                if integer && step < 1 { continue }
+                if (integer && step < 1) || !step.isFinite { continue }
                 let a = floor(lo / step + 1e-9), b = ceil(hi / step - 1e-9)
+                guard (b - a).isFinite, b - a < 10_000 else { continue }
                 let count = Int(b - a) + 1
                 if count > maxC { continue }
                 var score = abs(Double(count) - target)
@@ -788,7 +853,7 @@ public enum Charts {
     /// for very wide ranges. Inputs must be > 0.
     static func logTicks(_ lo0: Double, _ hi0: Double) -> Ticks {
         var lo = min(lo0, hi0), hi = max(lo0, hi0)
-        guard lo > 0, hi.isFinite else { return Ticks(lo: 1, hi: 10, step: 1, values: [1, 10]) }
+        guard lo > 0, hi.isFinite else { return Ticks(lo: 1, hi: 10, step: 1, values: [1, 10], logStyle: true) }
         if hi <= lo * 1.000001 { lo /= 2; hi *= 2 }
         let e0 = Int(floor(log10(lo) + 1e-9)), e1 = Int(ceil(log10(hi) - 1e-9))
         let decades = max(1, e1 - e0)
@@ -796,7 +861,7 @@ public enum Charts {
             let k = Int(ceil(Double(decades) / 6))
             let n = Int(ceil(Double(decades) / Double(k)))
             let vals = (0...n).map { pow(10, Double(e0 + $0 * k)) }
-            return Ticks(lo: vals.first!, hi: vals.last!, step: 1, values: vals)
+            return Ticks(lo: vals.first!, hi: vals.last!, step: 1, values: vals, logStyle: true)
         }
         for mantissas in [[1.0], [1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]] {
             var cands: [Double] = []
@@ -806,7 +871,9 @@ public enum Charts {
             let below = cands.last(where: { $0 <= lo * (1 + 1e-9) }) ?? lo
             let above = cands.first(where: { $0 >= hi * (1 - 1e-9) }) ?? hi
             let vals = cands.filter { $0 >= below * (1 - 1e-9) && $0 <= above * (1 + 1e-9) }
-            if vals.count >= 4 && vals.count <= 10 { return Ticks(lo: below, hi: above, step: 1, values: vals) }
+            if vals.count >= 4 && vals.count <= 10 {
+                return Ticks(lo: below, hi: above, step: 1, values: vals, logStyle: true)
+            }
             if vals.count > 10 { break }
         }
         // Narrow range: linear ticks positioned on the log scale.

@@ -36,17 +36,21 @@ public enum RunReport {
     body.append(training(d))
     body.append(ablation(d))
     body.append(performance(d))
-    return """
-      <!doctype html>
-      <html lang="en"><head><meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>Quarry report: \(esc(d.root))</title>
-      <style>\(Charts.css)\(pageCSS)</style>
-      </head><body><main>
-      \(body.filter { !$0.isEmpty }.joined(separator: "\n"))
-      </main></body></html>
+    return page(title: "Quarry report: \(d.root)", body: body.filter { !$0.isEmpty }.joined(separator: "\n"))
+  }
 
-      """
+  static func page(title: String, body: String) -> String {
+    """
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>\(esc(title))</title>
+    <style>\(Charts.css)\(pageCSS)</style>
+    </head><body><main>
+    \(body)
+    </main></body></html>
+
+    """
   }
 
   static let pageCSS = """
@@ -55,7 +59,7 @@ public enum RunReport {
     h3{font-size:1em;margin:1.2em 0 .3em}.lead{color:#444;word-break:break-word}
     nav.toc{display:flex;flex-wrap:wrap;gap:.3em 1em;font-size:.95em}
     .examples li{margin:.3em 0;word-break:break-word}.snippet{color:#333;font-size:.92em}
-    .note{color:#555;font-size:.92em}pre.sample{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.6em}
+    .note{color:#555;font-size:.92em}.table-wrap>table{width:auto;min-width:min(100%,560px)}pre.sample{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.6em}
     """
 
   static func esc(_ s: String) -> String { Charts.escape(s) }
@@ -380,77 +384,113 @@ public enum RunReport {
     return c
   }
 
+  /// The mean of every `k` consecutive points (at the last one's x), k chosen for ~80 points.
+  static func smoothed(_ pts: [Point]) -> (points: [Point], k: Int) {
+    let k = max(1, pts.count / 80)
+    guard k > 1 else { return (pts, 1) }
+    var out: [Point] = []
+    var i = 0
+    while i < pts.count {
+      let chunk = pts[i..<min(i + k, pts.count)]
+      out.append((x: chunk.last!.x, y: chunk.reduce(0) { $0 + $1.y } / Double(chunk.count)))
+      i += k
+    }
+    return (out, k)
+  }
+
+  /// The training block of one run: figures, held-out evaluation per set, charts, the sample.
+  /// `sample` is the sample step reading this training, if any.
+  static func trainingBlock(metrics: String, key: String, sample: StepRecord?) -> String {
+    let lines = RunData.jsonLines(metrics)
+    guard !lines.isEmpty else { return "" }
+    let c = curves(lines)
+    var html = ""
+    let k = "train.\(key)"
+    var rows = [
+      "<tr><th>optimizer steps</th>" + cell(k + ".steps", c.last["step"]?.intValue) + "</tr>",
+      "<tr><th>tokens trained</th>" + cell(k + ".tokens", c.last["tokens"]?.intValue) + "</tr>",
+      "<tr><th>final train loss (main)</th>" + cell(k + ".main_loss", c.last["main_loss"]?.doubleValue, "%.4f") + "</tr>",
+      "<tr><th>final train loss (MTP)</th>" + cell(k + ".mtp_loss", c.last["mtp_loss"]?.doubleValue, "%.4f") + "</tr>",
+    ]
+    if let b = c.baseline { rows.append("<tr><th>held-out unigram entropy (nats)</th>" + cell(k + ".unigram_entropy", b, "%.4f") + "</tr>") }
+    if let sample, let drafted = sample.counters["drafted"], drafted > 0 {
+      let accepted = sample.counters["accepted"] ?? 0
+      rows.append(
+        "<tr><th>MTP acceptance (sample, \(group(accepted)) of \(group(drafted)) drafts)</th>"
+          + cell("sample.\(sample.name).acceptance", Double(accepted) / Double(drafted), "%.3f") + "</tr>")
+    }
+    html += table(["", "value"], rows)
+    // Held-out evaluation per set, at the last evaluation.
+    let sets = (c.lastEval["sets"]?.objectValue ?? [:]).sorted { $0.key < $1.key }
+    if !sets.isEmpty {
+      html += "<h4>Held-out evaluation at step \(c.lastEval["step"]?.intValue ?? 0)</h4>"
+      html += table(
+        ["set", "loss (nats/token)", "bits per byte", "MTP loss", "tokens", "bytes"],
+        sets.map { name, v in
+          let o = v.objectValue ?? [:]
+          let kk = "eval.\(key).\(name)"
+          return "<tr><th>\(esc(name))</th>" + cell(kk + ".loss", o["loss"]?.doubleValue, "%.4f")
+            + cell(kk + ".bpb", o["bpb"]?.doubleValue, "%.4f") + cell(kk + ".mtp_loss", o["mtp_loss"]?.doubleValue, "%.4f")
+            + cell(kk + ".targets", o["targets"]?.intValue) + cell(kk + ".bytes", o["bytes"]?.intValue) + "</tr>"
+        })
+    }
+    let main = smoothed(c.main), mtp = smoothed(c.mtp)
+    let every = main.k > 1 ? " (mean of \(main.k) steps)" : ""
+    var trainSeries = [ChartSeries(name: "main" + every, points: main.points)]
+    if !mtp.points.isEmpty { trainSeries.append(ChartSeries(name: "MTP" + every, points: mtp.points, dashed: true)) }
+    var charts = [
+      Charts.line(title: "Training loss", xLabel: "optimizer step", yLabel: "loss (nats/token)", series: trainSeries, markers: c.stages)
+    ]
+    if !c.evalLoss.isEmpty {
+      charts.append(
+        Charts.line(
+          title: "Held-out loss per set", xLabel: "optimizer step", yLabel: "loss (nats/token)",
+          series: c.evalLoss.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, markers: true) },
+          markers: c.stages))
+    }
+    if !c.evalBPB.isEmpty {
+      charts.append(
+        Charts.line(
+          title: "Held-out bits per byte per set", xLabel: "optimizer step", yLabel: "bits per byte",
+          series: c.evalBPB.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, markers: true) },
+          markers: c.stages))
+    }
+    charts.append(
+      Charts.line(title: "Learning rate", xLabel: "optimizer step", yLabel: "learning rate", series: [ChartSeries(name: "lr", points: c.lr)], markers: c.stages))
+    let tps = smoothed(c.tps)
+    charts.append(
+      Charts.line(
+        title: "Training throughput", xLabel: "optimizer step", yLabel: "tokens/s",
+        series: [ChartSeries(name: "tokens/s" + (tps.k > 1 ? " (mean of \(tps.k) steps)" : ""), points: tps.points)], markers: c.stages))
+    html += "<div class=\"grid\">" + charts.joined() + "</div>"
+    if let sample, let text = try? readFile(sample.data + "/sample.txt", limit: 1 << 20) {
+      html += "<h4>Sample (\(esc(sample.name)))</h4><pre class=\"sample\">\(esc(String(decoding: text, as: UTF8.self)))</pre>"
+    }
+    return html
+  }
+
+  static let trainingNote =
+    "<p class=\"note\">Training loss (main and MTP, averaged over a few steps), held-out loss and bits per byte per set, learning rate and throughput; dashed vertical lines mark where each stage starts.</p>"
+
   static func training(_ d: RunData) -> String {
     var parts: [String] = []
     for s in d.steps where s.kind == "train" {
-      let lines = RunData.jsonLines(s.data + "/metrics.jsonl")
-      guard !lines.isEmpty else { continue }
-      let c = curves(lines)
-      var html = "<h3>\(esc(s.name))\(s.arm.map { " (arm \(esc($0)))" } ?? "")</h3>"
-      let k = "train.\(s.name)"
-      var rows = [
-        "<tr><th>optimizer steps</th>" + cell(k + ".steps", c.last["step"]?.intValue) + "</tr>",
-        "<tr><th>tokens trained</th>" + cell(k + ".tokens", c.last["tokens"]?.intValue) + "</tr>",
-        "<tr><th>final train loss (main)</th>" + cell(k + ".main_loss", c.last["main_loss"]?.doubleValue, "%.4f") + "</tr>",
-        "<tr><th>final train loss (MTP)</th>" + cell(k + ".mtp_loss", c.last["mtp_loss"]?.doubleValue, "%.4f") + "</tr>",
-      ]
-      if let b = c.baseline { rows.append("<tr><th>held-out unigram entropy (nats)</th>" + cell(k + ".unigram_entropy", b, "%.4f") + "</tr>") }
-      if let sample = d.steps.first(where: { $0.kind == "sample" && $0.spec.reads.contains(s.name) }),
-        let drafted = sample.counters["drafted"], drafted > 0
-      {
-        let accepted = sample.counters["accepted"] ?? 0
-        rows.append(
-          "<tr><th>MTP acceptance (sample, \(group(accepted)) of \(group(drafted)) drafts)</th>"
-            + cell("sample.\(sample.name).acceptance", Double(accepted) / Double(drafted), "%.3f") + "</tr>")
-      }
-      html += table(["", "value"], rows)
-      // Held-out evaluation per set, at the last evaluation.
-      let sets = (c.lastEval["sets"]?.objectValue ?? [:]).sorted { $0.key < $1.key }
-      if !sets.isEmpty {
-        html += "<h4>Held-out evaluation at step \(c.lastEval["step"]?.intValue ?? 0)</h4>"
-        html += table(
-          ["set", "loss (nats/token)", "bits per byte", "MTP loss", "tokens", "bytes"],
-          sets.map { name, v in
-            let o = v.objectValue ?? [:]
-            let kk = "eval.\(s.name).\(name)"
-            return "<tr><th>\(esc(name))</th>" + cell(kk + ".loss", o["loss"]?.doubleValue, "%.4f")
-              + cell(kk + ".bpb", o["bpb"]?.doubleValue, "%.4f") + cell(kk + ".mtp_loss", o["mtp_loss"]?.doubleValue, "%.4f")
-              + cell(kk + ".targets", o["targets"]?.intValue) + cell(kk + ".bytes", o["bytes"]?.intValue) + "</tr>"
-          })
-      }
-      var series = [ChartSeries(name: "train, main", points: c.main)]
-      if !c.mtp.isEmpty { series.append(ChartSeries(name: "train, MTP", points: c.mtp, dashed: true)) }
-      for (name, pts) in c.evalLoss.sorted(by: { $0.key < $1.key }) {
-        series.append(ChartSeries(name: "eval, \(name)", points: pts, dashed: false, markers: true))
-      }
-      var charts = [
-        Charts.line(title: "Loss", xLabel: "optimizer step", yLabel: "loss (nats/token)", series: series, markers: c.stages)
-      ]
-      if !c.evalBPB.isEmpty {
-        charts.append(
-          Charts.line(
-            title: "Held-out bits per byte", xLabel: "optimizer step", yLabel: "bits per byte",
-            series: c.evalBPB.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, dashed: false, markers: true) },
-            markers: c.stages))
-      }
-      charts.append(
-        Charts.line(title: "Learning rate", xLabel: "optimizer step", yLabel: "learning rate", series: [ChartSeries(name: "lr", points: c.lr)], markers: c.stages))
-      charts.append(
-        Charts.line(
-          title: "Training throughput", xLabel: "optimizer step", yLabel: "tokens/s", series: [ChartSeries(name: "tokens/s", points: c.tps)],
-          markers: c.stages))
-      html += "<div class=\"grid\">" + charts.joined() + "</div>"
-      if let sample = d.steps.first(where: { $0.kind == "sample" && $0.spec.reads.contains(s.name) }),
-        let text = try? readFile(sample.data + "/sample.txt", limit: 1 << 20)
-      {
-        html += "<h4>Sample (\(esc(sample.name)))</h4><pre class=\"sample\">\(esc(String(decoding: text, as: UTF8.self)))</pre>"
-      }
-      parts.append(html)
+      let sample = d.steps.first { $0.kind == "sample" && $0.spec.reads.contains(s.name) }
+      let block = trainingBlock(metrics: s.data + "/metrics.jsonl", key: s.name, sample: sample)
+      guard !block.isEmpty else { continue }
+      parts.append("<h3>\(esc(s.name))\(s.arm.map { " (arm \(esc($0)))" } ?? "")</h3>" + block)
     }
     guard !parts.isEmpty else { return "" }
-    return "<section id=\"training\"><h2>Training</h2>"
-      + "<p class=\"note\">Main and MTP training loss per optimizer step, held-out loss and bits per byte per domain, learning rate and throughput; dashed vertical lines mark where each stage starts.</p>"
-      + parts.joined() + "</section>"
+    return "<section id=\"training\"><h2>Training</h2>" + trainingNote + parts.joined() + "</section>"
+  }
+
+  /// Writes `output/report.html` for a training run outside a pipeline (`quarry train`): the
+  /// training block of `output/metrics.jsonl`.
+  public static func writeTraining(output: String) throws {
+    let block = trainingBlock(metrics: output + "/metrics.jsonl", key: "train", sample: nil)
+    guard !block.isEmpty else { return }
+    let html = page(title: "Quarry training report: \(output)", body: "<h1>Training report</h1><p class=\"lead\"><code>\(esc(output))</code></p>" + trainingNote + block)
+    try writeFileAtomically(output + "/report.html", html, sync: false)
   }
 
   // MARK: arms

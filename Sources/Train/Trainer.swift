@@ -11,6 +11,7 @@ import BPE
 import DataCore
 import Foundation
 import Model
+import Report
 
 /// Where training stands: saved in every checkpoint's state.json.
 public struct TrainState: Codable, Sendable, Equatable {
@@ -197,7 +198,7 @@ public final class Trainer {
       if stage.steps == 0 { advanceStage() }
     }
     try model.save(to: output + "/final", metadata: ["step": "\(state.step)"], tokenizer: try checkpointTokenizer())
-    try TrainReport.write(output: output)
+    try RunReport.writeTraining(output: output)
     return lastEval
   }
 

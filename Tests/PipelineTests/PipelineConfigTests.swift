@@ -107,6 +107,47 @@ private let badConfigs: [BadConfig] = [
         - step: dedup
           threshold: 1.5
       """, line: 5, key: "steps[1].threshold", says: "in [0.01, 1]"),
+  BadConfig(
+    name: "an arm naming no step",
+    yaml: """
+      arms:
+        a: {dedupe: {bands: 8}}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+        - step: dedup
+      """, line: 2, key: "arms.a", says: "no step named 'dedupe'"),
+  BadConfig(
+    name: "an arm renaming a step",
+    yaml: """
+      arms:
+        a: {dedup: {name: other}}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+        - step: dedup
+      """, line: 2, key: "arms.a.dedup", says: "cannot change a step's kind or name"),
+  BadConfig(
+    name: "an arm override with a bad value",
+    yaml: """
+      arms:
+        a: {dedup: {bands: 8}}
+        b: {dedup: {bands: 0}}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+        - step: dedup
+      """, line: 3, key: "steps[2].bands", says: "in [1, 1024]"),
+  BadConfig(
+    name: "a split part that does not exist",
+    yaml: """
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/warc]
+        - step: split
+          fraction: 0.1
+          part: test
+      """, line: 4, key: "steps[1]", says: "heldout or rest"),
 ]
 
 @Suite("pipeline configs")
@@ -144,11 +185,78 @@ struct PipelineConfigTests {
   func demoPlans() throws {
     let cfg = try PipelineConfig.load(repoRoot.appendingPathComponent("Pipelines/demo.yaml").path, runDir: makeTempDir())
     let names = cfg.plan.steps.map(\.name)
-    #expect(names == ["extract", "dedup", "filter", "tokenizer", "annotate", "tokenize", "heldout", "mix", "train", "sample"])
+    #expect(names == ["extract", "dedup", "filter", "tokenizer", "annotate", "tokenize", "heldout-docs", "heldout", "mix", "train", "sample"])
     let dedup = try #require(cfg.plan.step("dedup"))
     #expect(dedup.phases.map(\.name) == ["signatures", "buckets", "clusters", "filter", "finish"])
     #expect(dedup.reads == ["extract"])
     #expect(try #require(cfg.plan.step("tokenize")).reads == ["annotate", "tokenizer"])
     #expect(try #require(cfg.plan.step("mix")).reads.contains("tokenize"))
+  }
+
+  @Test("arms: the steps from the first overridden one are copied per arm and read their own arm's copies")
+  func arms() throws {
+    let yaml = """
+      arms:
+        small: {mix: {shard_tokens: 1000}}
+        large: {mix: {shard_tokens: 4000}}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/html]
+        - step: tokenizer
+          inputs: [extract, \(fixtures)/exercises]
+          vocab_size: 300
+        - step: annotate
+          sources: [{name: crawl, input: extract, domain: web}]
+        - step: tokenize
+        - step: mix
+          stages: [{name: s1, tokens: 2000, seq_len: 32, weights: {web: 1}}]
+        - step: tokenize
+          name: again
+          inputs: [extract]
+      """
+    let cfg = try PipelineConfig.parse(yaml, file: "arms.yaml", runDir: makeTempDir() + "/run")
+    let steps = cfg.plan.steps
+    #expect(steps.map(\.name) == ["extract", "tokenizer", "annotate", "tokenize", "mix-small", "again-small", "mix-large", "again-large"])
+    func params(_ name: String) -> [String: JSONValue] {
+      guard case .object(let o)? = steps.first(where: { $0.name == name })?.params else { return [:] }
+      return o
+    }
+    #expect(params("mix-small")["shard_tokens"]?.intValue == 1000)
+    #expect(params("mix-large")["shard_tokens"]?.intValue == 4000)
+    #expect(params("mix-small")["arm"]?.stringValue == "small")
+    #expect(params("tokenize")["arm"] == nil)
+    // Shared steps are read by both arms; no arm reads the other's copies.
+    for arm in ["small", "large"] {
+      let mix = try #require(steps.first { $0.name == "mix-" + arm })
+      #expect(mix.reads.contains("tokenize") && mix.reads.contains("tokenizer"))
+      let other = arm == "small" ? "large" : "small"
+      for s in steps where s.name.hasSuffix("-" + arm) {
+        #expect(!s.reads.contains { $0.hasSuffix("-" + other) }, "\(s.name) reads \(s.reads)")
+      }
+    }
+  }
+
+  @Test("split: two steps with one fraction and seed partition the documents exactly, by id")
+  func split() async throws {
+    let dir = makeTempDir()
+    let docs = (0..<400).map { "{\"id\":\"d\($0)\",\"text\":\"document \($0)\"}" }.joined(separator: "\n") + "\n"
+    try docs.write(toFile: dir + "/docs.jsonl", atomically: true, encoding: .utf8)
+    let yaml = """
+      steps:
+        - {step: split, name: rest, inputs: [\(dir)/docs.jsonl], fraction: 0.25, part: rest, seed: 3}
+        - {step: split, name: held, inputs: [\(dir)/docs.jsonl], fraction: 0.25, part: heldout, seed: 3}
+      """
+    let runner = try await runPipeline(yaml: yaml, output: dir + "/run", workers: 2)
+    func ids(_ step: String) throws -> Set<String> {
+      var out = Set<String>()
+      for f in try listDocumentFiles(dir + "/run/" + step) { try JSONLReader(path: f).forEach { out.insert($0.id) } }
+      return out
+    }
+    let rest = try ids("rest"), held = try ids("held")
+    #expect(rest.isDisjoint(with: held))
+    #expect(rest.count + held.count == 400)
+    #expect(held.count > 70 && held.count < 130, "\(held.count) held out of 400 at 25%")
+    #expect(phaseStats(runner, step: "rest")["dropped.held_out"] == held.count)
+    #expect(phaseStats(runner, step: "held")["dropped.not_held_out"] == rest.count)
   }
 }
