@@ -46,8 +46,8 @@ demo: release
 	@echo
 	@echo "report: $(abspath out/demo/report.html)"
 
-# Screenshots of the demo's report.html in headless Chromium, 1280 px and 390 px wide, and a
-# check that it logs no console errors: out/demo/report-1280.png, out/demo/report-390.png.
+# Screenshots of the demo's report.html in headless Chromium, 1280 px and 390 px wide (the page
+# and each section), and a check that it logs no console errors: out/demo/report-shots/.
 report-shot:
 	@command -v chromium >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }

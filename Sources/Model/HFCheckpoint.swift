@@ -50,14 +50,30 @@ extension MiMoModel {
       "unk_token": .null, "add_bos_token": .bool(false), "add_eos_token": .bool(false),
       "clean_up_tokenization_spaces": .bool(false), "model_max_length": .int(maxPos),
     ]
-    try writeFileAtomically(dir + "/tokenizer_config.json", JSONValue.object(tokConfig).jsonText + "\n", sync: false)
+    try writeFileAtomically(dir + "/tokenizer_config.json", JSONValue.object(tokConfig).prettyText() + "\n", sync: false)
     var special: [String: JSONValue] = [:]
     var generation: [String: JSONValue] = ["do_sample": .bool(false), "max_new_tokens": .int(maxPos)]
     if let eot = tokenizer.endOfText {
       special = ["eos_token": eotText, "pad_token": eotText]
       for k in ["bos_token_id", "eos_token_id", "pad_token_id"] { generation[k] = .int(Int64(eot)) }
     }
-    try writeFileAtomically(dir + "/special_tokens_map.json", JSONValue.object(special).jsonText + "\n", sync: false)
-    try writeFileAtomically(dir + "/generation_config.json", JSONValue.object(generation).jsonText + "\n", sync: false)
+    try writeFileAtomically(dir + "/special_tokens_map.json", JSONValue.object(special).prettyText() + "\n", sync: false)
+    try writeFileAtomically(dir + "/generation_config.json", JSONValue.object(generation).prettyText() + "\n", sync: false)
+  }
+}
+
+extension JSONValue {
+  /// Indented JSON with sorted keys, as transformers writes its config files.
+  func prettyText(_ indent: String = "") -> String {
+    let inner = indent + "  "
+    switch self {
+    case .object(let o) where !o.isEmpty:
+      let items = o.keys.sorted().map { inner + JSONValue.string($0).jsonText + ": " + o[$0]!.prettyText(inner) }
+      return "{\n" + items.joined(separator: ",\n") + "\n" + indent + "}"
+    case .array(let a) where !a.isEmpty:
+      return "[\n" + a.map { inner + $0.prettyText(inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    default:
+      return jsonText
+    }
   }
 }

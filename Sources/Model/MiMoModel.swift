@@ -162,7 +162,7 @@ public final class MiMoModel {
         throw ModelError.badConfig("config.json did not encode to an object")
       }
       o.merge(MiMoModel.hfConfigFields(endOfText: tokenizer?.endOfText)) { _, new in new }
-      try writeFileAtomically(dir + "/config.json", JSONValue.object(o).jsonText + "\n")
+      try writeFileAtomically(dir + "/config.json", JSONValue.object(o).prettyText() + "\n")
       try writeHFFiles(to: dir, tokenizer: tokenizer)
     } catch { throw .io(path: dir, reason: "\(error)") }
   }

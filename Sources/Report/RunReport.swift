@@ -59,7 +59,7 @@ public enum RunReport {
     h3{font-size:1em;margin:1.2em 0 .3em}.lead{color:#444;word-break:break-word}
     nav.toc{display:flex;flex-wrap:wrap;gap:.3em 1em;font-size:.95em}
     .examples li{margin:.3em 0;word-break:break-word}.snippet{color:#333;font-size:.92em}
-    .note{color:#555;font-size:.92em}.table-wrap>table{width:auto;min-width:min(100%,560px)}pre.sample{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.6em}
+    .note{color:#555;font-size:.92em}.table-wrap>table{width:auto;min-width:min(100%,560px)}.grid>figure:only-child{max-width:640px}pre.sample{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.6em}
     """
 
   static func esc(_ s: String) -> String { Charts.escape(s) }

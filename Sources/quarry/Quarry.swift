@@ -15,6 +15,8 @@ struct Quarry: AsyncParsableCommand {
       Whole pipelines (local or Slurm), resumable:
         quarry run Pipelines/demo.yaml --output out/demo
         quarry status out/demo
+        quarry report out/demo
+        quarry inspect out/demo/filter --sample 2
         quarry run-task out/demo dedup/buckets --rank 0
         quarry run Pipelines/demo.yaml --output out/ds --executor slurm --wait
 
@@ -30,8 +32,12 @@ struct Quarry: AsyncParsableCommand {
           --output out/decon-crawl
         quarry tokenizer train --input out/dedup --vocab-size 512 --output out/tok
         quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2"
+        quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2" | \\
+          quarry tokenizer decode --tokenizer out/tok
         quarry tokenize --tokenizer out/tok --input out/dedup --output out/tokens
         quarry shards verify out/tokens/tokenize/00000.tok.zst
+        quarry shards decode out/tokens/tokenize/00000.tok.zst --count 48 --text \\
+          --tokenizer out/tok
         quarry mix --config Pipelines/mimo-3stage.yaml --output out/mix
         quarry train --config Pipelines/train-tiny.yaml --run out/demo \\
           --output out/train
@@ -40,6 +46,7 @@ struct Quarry: AsyncParsableCommand {
           --speculative mtp
         quarry model logits --checkpoint out/demo/train/final \\
           --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
+        quarry eval --checkpoint out/demo/train/final --data exercises=Fixtures/heldout
         quarry model init --output out/init --vocab-size 1024 --seed 1
         quarry model info out/demo/train/final
       """,

@@ -8,7 +8,7 @@ commands() {
   for c in run run-task status extract extract-html extract-pdf warc-stats filter decontaminate classifier "classifier train" \
            dedup "dedup signatures" "dedup buckets" \
            "dedup clusters" "dedup filter" "dedup finish" tokenizer "tokenizer train" "tokenizer encode" \
-           tokenize shards mix train generate model "model logits" "model init" "model info"; do
+           "tokenizer decode" tokenize shards "shards decode" mix train generate eval report inspect model "model logits" "model init" "model info"; do
     # shellcheck disable=SC2086
     quarry $c --help
   done

@@ -169,7 +169,7 @@ struct GenerationTests {
     #expect(tensors["model.mtp_layers.0.input_proj.weight"]?.shape == [32, 64])
     #expect(tensors["model.layers.0.self_attn.o_proj.bias"] == nil)
     let json = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
-    #expect(json.contains("\"MiMoForCausalLM\"") && json.contains("\"num_nextn_predict_layers\" : 1"))
+    #expect(json.contains("\"MiMoForCausalLM\"") && json.contains("\"num_nextn_predict_layers\": 1"))
     // Truncated and header-damaged files.
     var bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/model.safetensors"))
     try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: dir + "/cut.safetensors"))
