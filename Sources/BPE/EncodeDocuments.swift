@@ -109,35 +109,42 @@ struct BufferedOutput {
 
 extension BPETokenizer {
   /// The text of ids written as decimals separated by spaces or commas ("72 101,108").
-  /// - Throws: `TokenizerError.invalid` for a word that is not an id of this vocabulary.
+  /// - Throws: `DataError.invalidInput` for a word that is not an id of this vocabulary.
   public func decode(idList: String) throws -> String {
     var ids: [Int] = []
     for word in idList.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" }) {
       guard let id = Int(word), id >= 0, id < vocabSize else {
-        throw TokenizerError.invalid("'\(word)' is not a token id below \(vocabSize)")
+        throw DataError.invalidInput("'\(word)' is not a token id below \(vocabSize)")
       }
       ids.append(id)
     }
     return decode(ids)
   }
 
-  /// The text of one `{"id", "ids"}` line of `tokenizer encode` (or a bare JSON array of ids).
-  /// - Throws: `TokenizerError.invalid` for a line that holds no ids of this vocabulary.
+  /// The text of one line of `tokenizer encode`: a `{"id", "ids"}` object (`--input`), ids
+  /// separated by spaces (`--text`), or a JSON array of ids.
+  /// - Throws: `DataError.invalidInput` for a line that holds no ids of this vocabulary.
   public func decode(encodedLine line: String) throws -> String {
+    let trimmed = line.drop { $0 == " " || $0 == "\t" }
+    guard trimmed.first == "{" || trimmed.first == "[" else {
+      do { return try decode(idList: line) } catch { throw DataError.invalidInput("\(error)") }
+    }
     let value: JSONValue
-    do { value = try JSONValue.parse(line) } catch { throw TokenizerError.invalid("not a JSON line: \(line.prefix(80))") }
+    do { value = try JSONValue.parse(line) } catch {
+      throw DataError.invalidInput("not a line of `quarry tokenizer encode`: \(line.prefix(80))")
+    }
     let list: [JSONValue]
     switch value {
     case .array(let a): list = a
     case .object(let o):
-      guard case .array(let a)? = o["ids"] else { throw TokenizerError.invalid("no \"ids\" array in: \(line.prefix(80))") }
+      guard case .array(let a)? = o["ids"] else { throw DataError.invalidInput("no \"ids\" array in: \(line.prefix(80))") }
       list = a
-    default: throw TokenizerError.invalid("not a list of ids: \(line.prefix(80))")
+    default: throw DataError.invalidInput("not a list of ids: \(line.prefix(80))")
     }
     var ids: [Int] = []
     for v in list {
       guard let id = v.intValue, id >= 0, id < vocabSize else {
-        throw TokenizerError.invalid("\(v.jsonText) is not a token id below \(vocabSize)")
+        throw DataError.invalidInput("\(v.jsonText) is not a token id below \(vocabSize)")
       }
       ids.append(id)
     }

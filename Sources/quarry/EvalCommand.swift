@@ -14,8 +14,8 @@ struct EvalCommand: ParsableCommand {
       Prints a table and one JSON line.
 
       Example:
-        quarry eval --checkpoint out/demo/train/final --data exercises=Fixtures/heldout \\
-          --data crawl=out/demo/dedup
+        quarry eval --checkpoint out/demo/train/final \\
+          --data exercises=Fixtures/heldout --data crawl=out/demo/dedup
       """)
   @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var checkpoint: String
   @Option(help: "A held-out set, NAME=PATH (repeatable).") var data: [String]

@@ -89,6 +89,26 @@ struct EncoderTests {
   }
 }
 
+@Suite("decoding ids")
+struct DecodeTests {
+  @Test("the lines of `tokenizer encode` (--text ids, --input JSON, a JSON array) decode back to the text; bad ids are refused")
+  func decodeLines() throws {
+    let tok = try BPETokenizer(json: tokenizerJSON(merges: [("x", "^"), ("Ġ", "y")]))
+    let text = "x^2 + y^2, naïve"
+    let ids = tok.encode(text)
+    #expect(try tok.decode(idList: ids.map(String.init).joined(separator: " ")) == text)
+    #expect(try tok.decode(idList: ids.map(String.init).joined(separator: ",")) == text)
+    let line = "{\"id\":\"a\",\"ids\":[" + ids.map(String.init).joined(separator: ",") + "]}"
+    #expect(try tok.decode(encodedLine: line) == text)
+    #expect(try tok.decode(encodedLine: "[" + ids.map(String.init).joined(separator: ",") + "]") == text)
+    #expect(try tok.decode(encodedLine: ids.map(String.init).joined(separator: " ")) == text)
+    #expect(throws: DataError.self) { try tok.decode(idList: "1 2 100000") }
+    #expect(throws: DataError.self) { try tok.decode(idList: "1 two") }
+    #expect(throws: DataError.self) { try tok.decode(encodedLine: "{\"id\":\"a\"}") }
+    #expect(throws: DataError.self) { try tok.decode(encodedLine: "{\"ids\":[1,-3]}") }
+  }
+}
+
 @Suite("tokenizer.json limits")
 struct TokenizerLimitTests {
   @Test("a token id beyond the vocabulary limit is refused before anything is sized from it")
