@@ -75,19 +75,34 @@ struct ArmExpansion {
           if key == "name" {
             hasName = true
             pairs.append((k, rename(v, arm)))
-          } else if let replacement = overrides[a][name]?[key] {
-            pairs.append((k, replacement))
           } else {
-            pairs.append((k, referenceKeys.contains(key) ? rewrite(v, copied, arm) : v))
+            pairs.append((k, references(key, overrides[a][name]?[key] ?? v, copied, arm)))
           }
         }
-        for (k, v) in overrides[a][name] ?? [:] where m[k.string ?? ""] == nil { pairs.append((k, v)) }
+        for (k, v) in overrides[a][name] ?? [:] where m[k.string ?? ""] == nil {
+          pairs.append((k, references(k.string ?? "", v, copied, arm)))
+        }
         if !hasName { pairs.append((.scalar(.init("name")), .scalar(.init(name + "-" + arm, .implicit, .any, m.mark)))) }
         out.steps.append(.mapping(Node.Mapping(pairs, m.tag, m.style, m.mark)))
         out.arms.append(arm)
       }
     }
     return out
+  }
+
+  /// The value of `key` in a copied step, its references to copied steps pointed at the arm's
+  /// copies: the reference keys, and the `input` of each annotate source.
+  static func references(_ key: String, _ value: Node, _ copied: Set<String>, _ arm: String) -> Node {
+    if referenceKeys.contains(key) { return rewrite(value, copied, arm) }
+    guard key == "sources", case .sequence(let seq) = value else { return value }
+    return .sequence(
+      Node.Sequence(
+        seq.map { source in
+          guard case .mapping(let m) = source else { return source }
+          return .mapping(
+            Node.Mapping(
+              m.map { ($0.key, $0.key.string == "input" ? rewrite($0.value, copied, arm) : $0.value) }, m.tag, m.style, m.mark))
+        }, seq.tag, seq.style, seq.mark))
   }
 
   static func rename(_ node: Node, _ arm: String) -> Node {

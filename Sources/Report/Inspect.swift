@@ -141,7 +141,8 @@ public struct Inspection: Sendable {
     var out = ["\(files.count) shard(s), \(reservoir.seen) documents, \(tokens) tokens; \(min(sample, reservoir.seen)) sampled (seed \(seed))"]
     for (file, doc) in reservoir.sorted {
       let reader = try TokenShardReader(path: file, vocabSize: max(tokenizer.vocabSize, 1))
-      let ids = try reader.tokens(doc.start..<min(doc.start + doc.length, reader.tokenCount))
+      let lo = min(doc.start, reader.tokenCount)
+      let ids = try reader.tokens(lo..<max(lo, min(doc.start + doc.length, reader.tokenCount)))
       out.append("")
       out.append("── \(doc.id) · source \(doc.source) · domain \(doc.domain) · \(doc.length) tokens · \(file)")
       out.append(clip(tokenizer.decode(ids), chars))
@@ -150,19 +151,15 @@ public struct Inspection: Sendable {
   }
 
   static func run(_ path: String) throws -> String {
-    let run = RunFolder(path)
-    let plan = try RunPlan.load(run.planPath)
-    var out = ["\(path): a run of \(plan.steps.count) steps; inspect one with `quarry inspect \(path)/<step>`"]
-    for spec in plan.steps {
-      let data = run.paths(spec.name).data
-      let state = run.isComplete(spec) ? "complete" : "not complete"
-      var line = "  \(spec.name) (\(spec.kind), \(state)): \(data)"
-      if let shards = shardSummary(data) {
-        line += ", " + shards
-      } else if let n = try? countDocuments(data), n > 0 {
-        line += ", \(n) documents"
-      }
-      if let rejected = siblingRejected(data), let n = try? countDocuments(rejected), n > 0 { line += ", \(n) dropped in \(rejected)" }
+    // Counts from each step's stats.json, not by reading its output.
+    let data = try RunData(root: path)
+    var out = ["\(path): a run of \(data.steps.count) steps; inspect one with `quarry inspect \(path)/<step>`"]
+    for s in data.steps {
+      var line = "  \(s.name) (\(s.kind), \(s.complete ? "complete" : "not complete")): \(s.data)"
+      if let n = s.docsOut { line += ", \(n) documents" + (s.docsIn.map { " of \($0)" } ?? "") }
+      if let t = s.tokensOut { line += ", \(t) tokens" }
+      let dropped = s.drops.reduce(0) { $0 + $1.count }
+      if dropped > 0 { line += ", \(dropped) dropped or failed" + (siblingRejected(s.data).map { " (\($0))" } ?? "") }
       out.append(line)
     }
     return out.joined(separator: "\n")

@@ -116,8 +116,12 @@ struct RunData {
       read += fileSize(file)
       try? JSONLReader(path: file).forEach { doc in
         if ids.contains(doc.id) && found[doc.id] == nil { found[doc.id] = doc }
+        if found.count == ids.count { throw Enough() }
       }
     }
     return found
   }
+
+  /// Thrown from a reader's closure to stop reading early.
+  struct Enough: Error {}
 }

@@ -176,10 +176,17 @@ public enum RunReport {
     var byReason: [String: [Document]] = [:]
     let rejected = (s.data as NSString).deletingLastPathComponent + "/" + RunFolder.rejectedName + "/" + s.name
     if isDirectory(rejected), let files = try? listDocumentFiles(rejected) {
-      for file in files.sorted() {
+      // Three documents for each of the largest reasons, then stop reading.
+      let wanted = Set(s.drops.prefix(4).map(\.reason))
+      var full = 0
+      for file in files.sorted() where full < wanted.count {
         try? JSONLReader(path: file).forEach { doc in
           let r = "dropped." + (doc.metadata["filter_reason"]?.stringValue ?? "unknown")
-          if byReason[r, default: []].count < 3 { byReason[r, default: []].append(doc) }
+          if wanted.contains(r) && byReason[r, default: []].count < 3 {
+            byReason[r, default: []].append(doc)
+            if byReason[r]!.count == 3 { full += 1 }
+          }
+          if full == wanted.count { throw RunData.Enough() }
         }
       }
     }
@@ -290,7 +297,8 @@ public enum RunReport {
     var out: [[String]] = []
     try forEachLine(of: openByteStream(path)) { line in
       guard out.count < 200_000, let v = try? JSONValue.parse(line), let a = v.arrayValue else { return }
-      out.append(a.compactMap(\.stringValue))
+      let ids = a.compactMap(\.stringValue)
+      if ids.count >= 2 { out.append(ids) }
     }
     return out
   }
@@ -536,7 +544,7 @@ public enum RunReport {
     let domains = names.filter { $0 != "all" }
     let chart = Charts.groupedBars(
       title: "Held-out bits per byte per domain and arm (lower is better)", valueLabel: "bits per byte", categories: domains,
-      series: results.map { a in (a.arm, domains.map { a.sets[$0]?.bpb ?? nil ?? 0 }) }, format: { String(format: "%.3f", $0) })
+      series: results.map { a in (a.arm, domains.map { a.sets[$0]?.bpb ?? nil ?? .nan }) }, format: { String(format: "%.3f", $0) })
     return "<section id=\"ablation\"><h2>Arms: proxy-model ablation</h2>"
       + "<p class=\"note\">Every arm trains the same model config with the same seed and token budget on its own mixture, and is evaluated on the same held-out sets. Differences are against the first arm, <b>\(esc(base.arm))</b>; negative means the arm predicts that domain better.</p>"
       + table(head, rows) + "<div class=\"grid\">" + chart + "</div></section>"

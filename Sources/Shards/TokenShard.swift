@@ -270,13 +270,11 @@ extension TokenShard {
   /// The tokenizer of the run a shard belongs to: `RUN/tokenizer/tokenizer.json` for a shard
   /// anywhere under `RUN/` (three folders up at most).
   public static func runTokenizer(near shard: String) -> String? {
-    var dir = shard
+    var dir = absolutePath(shard)
     for _ in 0..<4 {
-      guard let slash = dir.lastIndex(of: "/") else {
-        return fileExists("tokenizer/tokenizer.json") ? "tokenizer/tokenizer.json" : nil
-      }
+      guard let slash = dir.lastIndex(of: "/"), slash != dir.startIndex else { return nil }
       dir = String(dir[..<slash])
-      let candidate = (dir.isEmpty ? "" : dir + "/") + "tokenizer/tokenizer.json"
+      let candidate = dir + "/tokenizer/tokenizer.json"
       if fileExists(candidate) { return candidate }
     }
     return nil

@@ -54,6 +54,9 @@ public struct EvalResult: Sendable, Equatable {
 }
 
 public enum Evaluation {
+  /// Stops a reader once a set has its windows.
+  struct Enough: Error {}
+
   /// Bits per byte of `nats` summed NLL over text of `bytes` UTF-8 bytes.
   public static func bitsPerByte(nats: Double, bytes: Int) -> Double {
     nats / (Double.log(2) * Double(max(bytes, 1)))
@@ -133,12 +136,16 @@ public enum Evaluation {
     let eos = tokenizer.endOfText
     outer: for file in files {
       var done = false
-      try JSONLReader(path: file).forEach { doc in
-        guard !done else { return }
-        stream += encoder.encode(doc.text).map { Int32($0) }
-        if let eos { stream.append(Int32(eos)) }
-        if stream.count >= maxWindows * window { done = true }
-      }
+      do {
+        try JSONLReader(path: file).forEach { doc in
+          stream += encoder.encode(doc.text).map { Int32($0) }
+          if let eos { stream.append(Int32(eos)) }
+          if stream.count >= maxWindows * window {
+            done = true
+            throw Enough()
+          }
+        }
+      } catch is Enough {}
       if done { break outer }
     }
     return EvalSet(name: name, windows: cut(stream, window: window, limit: maxWindows))
@@ -178,7 +185,7 @@ public enum Evaluation {
       return EvalResult(
         name: set.name, loss: nll / Double(max(targets, 1)),
         mtpLoss: hasMTP ? mtpNLL / Double(max(mtpTargets, 1)) : nil,
-        bitsPerByte: tokenBytes == nil ? nil : bitsPerByte(nats: nll, bytes: bytes), targets: targets, bytes: bytes)
+        bitsPerByte: tokenBytes == nil || bytes == 0 ? nil : bitsPerByte(nats: nll, bytes: bytes), targets: targets, bytes: bytes)
     }
   }
 }

@@ -46,7 +46,8 @@ struct Quarry: AsyncParsableCommand {
           --speculative mtp
         quarry model logits --checkpoint out/demo/train/final \\
           --tokens Fixtures/tokens.safetensors --output out/logits.safetensors
-        quarry eval --checkpoint out/demo/train/final --data exercises=Fixtures/heldout
+        quarry eval --checkpoint out/demo/train/final \\
+          --data exercises=Fixtures/heldout
         quarry model init --output out/init --vocab-size 1024 --seed 1
         quarry model info out/demo/train/final
       """,

@@ -14,7 +14,8 @@ struct Tokenizer: AsyncParsableCommand {
           --output out/tok3
         quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout
         quarry tokenizer encode --tokenizer out/tok --text "Hello, world"
-        quarry tokenizer decode --tokenizer out/tok --ids "72 101 108 108 111"
+        quarry tokenizer encode --tokenizer out/tok --text "x^2 + y^2" | \\
+          quarry tokenizer decode --tokenizer out/tok
       """,
     subcommands: [TokenizerTrain.self, TokenizerEncode.self, TokenizerDecode.self]
   )
@@ -66,8 +67,10 @@ struct TokenizerDecode: ParsableCommand {
     abstract: "Print the text of token ids: given with --ids, or the {\"id\", \"ids\"} lines of `tokenizer encode` on stdin.",
     discussion: """
       Examples:
-        quarry tokenizer decode --tokenizer out/tok --ids "72 101 108 108 111"
-        quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout | quarry tokenizer decode --tokenizer out/tok
+        quarry tokenizer decode --tokenizer out/tok \\
+          --ids "$(quarry tokenizer encode --tokenizer out/tok --text 'x^2 + y^2')"
+        quarry tokenizer encode --tokenizer out/tok --input Fixtures/heldout | \\
+          quarry tokenizer decode --tokenizer out/tok
       """
   )
 

@@ -236,6 +236,33 @@ struct PipelineConfigTests {
     }
   }
 
+  @Test("arms: an annotate source reading a copied step reads the arm's copy")
+  func armsSources() throws {
+    let yaml = """
+      arms:
+        loose: {dedup: {threshold: 0.9}}
+        strict: {dedup: {threshold: 0.7}}
+      steps:
+        - step: extract
+          inputs: [\(fixtures)/html]
+        - step: dedup
+        - step: annotate
+          sources: [{name: dedup, input: dedup, domain: web}]
+      """
+    let cfg = try PipelineConfig.parse(yaml, file: "arms.yaml", runDir: makeTempDir() + "/run")
+    #expect(cfg.plan.steps.map(\.name) == ["extract", "dedup-loose", "annotate-loose", "dedup-strict", "annotate-strict"])
+    for arm in ["loose", "strict"] {
+      let annotate = try #require(cfg.plan.steps.first { $0.name == "annotate-" + arm })
+      #expect(annotate.reads == ["dedup-" + arm])
+      // The source keeps its name; only its input follows the arm.
+      guard case .object(let p) = annotate.params, case .array(let sources)? = p["sources"], case .object(let src)? = sources.first else {
+        Issue.record("no sources")
+        continue
+      }
+      #expect(src["name"]?.stringValue == "dedup")
+    }
+  }
+
   @Test("split: two steps with one fraction and seed partition the documents exactly, by id")
   func split() async throws {
     let dir = makeTempDir()
