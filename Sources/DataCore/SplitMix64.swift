@@ -1,6 +1,16 @@
 /// A seeded random number generator (SplitMix64): small, fast, and fully determined by its
 /// 64-bit state. Mixture sampling, model initialisation and data order all use it, so runs are
 /// reproducible from their seeds.
+/// FNV-1a, 64 bits: a fast, stable fingerprint of bytes (ids, configs).
+public func fnv1a64<S: Sequence>(_ bytes: S) -> UInt64 where S.Element == UInt8 {
+  var h: UInt64 = 0xCBF2_9CE4_8422_2325
+  for b in bytes {
+    h ^= UInt64(b)
+    h = h &* 0x100_0000_01B3
+  }
+  return h
+}
+
 public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
   public var state: UInt64
 

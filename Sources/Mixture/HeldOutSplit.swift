@@ -24,12 +24,7 @@ public struct HeldOutSplit: DocumentStage {
   /// Whether `id` is held out: FNV-1a 64 of the id, mixed with the seed by SplitMix64, below
   /// `fraction` of the 64-bit range.
   public func isHeldOut(_ id: String) -> Bool {
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for b in id.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x100_0000_01B3
-    }
-    var mix = SplitMix64(seed: h ^ seed)
+    var mix = SplitMix64(seed: fnv1a64(id.utf8) ^ seed)
     let u = Double(mix.next() >> 11) / Double(1 << 53)
     return u < fraction
   }

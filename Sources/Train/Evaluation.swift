@@ -90,7 +90,7 @@ public enum Evaluation {
     shards path: String, seqLen: Int, vocabSize: Int, maxWindows: Int, byDomain: Bool
   ) throws -> [EvalSet] {
     guard fileExists(path) else { throw TrainError.noData("\(path) does not exist; run `quarry tokenize` on held-out documents first") }
-    let files = isDirectory(path) ? try listInputFiles([path]).filter { $0.hasSuffix(".tok.zst") }.sorted() : [path]
+    let files = isDirectory(path) ? try listInputFiles([path], extensions: [".tok.zst"]).sorted() : [path]
     guard !files.isEmpty else { throw TrainError.noData("no *.tok.zst shards under \(path)") }
     let window = seqLen + 1
     let need = maxWindows * window
@@ -128,7 +128,7 @@ public enum Evaluation {
   public static func set(
     name: String, documents path: String, tokenizer: BPETokenizer, seqLen: Int, maxWindows: Int
   ) throws -> EvalSet {
-    let files = try listInputFiles([path], extensions: [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json"]).sorted()
+    let files = try listDocumentFiles(path).sorted()
     guard !files.isEmpty else { throw TrainError.noData("no JSONL documents under \(path)") }
     let window = seqLen + 1
     var encoder = BPEEncoder(tokenizer)
@@ -212,7 +212,7 @@ public struct CheckpointEvaluation: Sendable {
     }
     var sets: [EvalSet] = []
     for (name, path) in data {
-      let inFolder = isDirectory(path) ? try listInputFiles([path]).contains { $0.hasSuffix(".tok.zst") } : false
+      let inFolder = isDirectory(path) ? try !listInputFiles([path], extensions: [".tok.zst"]).isEmpty : false
       let isShards = path.hasSuffix(".tok.zst") || inFolder
       if isShards {
         guard

@@ -39,6 +39,8 @@ public final class Trainer {
   public var progress: ((String) -> Void)?
   /// Stop after this many optimizer steps in this process (tests simulate a kill with it).
   public var stopAfter: Int?
+  /// The tokenizer that travels with every checkpoint (HF convention), read by `run`.
+  var checkpointTokenizer: CheckpointTokenizer?
 
   public init(config: TrainConfig, output: String, resume: Bool) throws {
     try config.validate()
@@ -96,7 +98,15 @@ public final class Trainer {
         shards: $0.data, seqLen: config.stages[0].seqLen, vocabSize: cfg.vocabSize,
         maxWindows: $0.batches * config.batchSize, byDomain: $0.byDomain)
     } ?? []
-    let tokenBytes = try config.tokenizer.map { Evaluation.tokenBytes(try BPETokenizer(path: $0)) }
+    // The tokenizer, read once: it travels with every checkpoint, and its tokens' bytes give
+    // bits per byte.
+    var tokenBytes: [Int]? = nil
+    if let path = config.tokenizer {
+      let file = BPETokenizer.resolve(path)
+      let tok = try BPETokenizer(path: file)
+      tokenBytes = Evaluation.tokenBytes(tok)
+      checkpointTokenizer = CheckpointTokenizer(json: try readFile(file), endOfText: tok.endOfText)
+    }
     if let e = config.eval {
       let h = try TokenWindows(
         path: e.data, seqLen: 1, vocabSize: cfg.vocabSize, seed: 0, shuffle: false
@@ -197,7 +207,7 @@ public final class Trainer {
       }
       if stage.steps == 0 { advanceStage() }
     }
-    try model.save(to: output + "/final", metadata: ["step": "\(state.step)"], tokenizer: try checkpointTokenizer())
+    try model.save(to: output + "/final", metadata: ["step": "\(state.step)"], tokenizer: checkpointTokenizer)
     try RunReport.writeTraining(output: output)
     return lastEval
   }
@@ -216,7 +226,7 @@ public final class Trainer {
     let dir = output + "/checkpoints/" + name
     let tmp = output + "/checkpoints/." + name + ".tmp"
     try? FileManager.default.removeItem(atPath: tmp)
-    try model.save(to: tmp, metadata: ["step": "\(state.step)"], tokenizer: try checkpointTokenizer())
+    try model.save(to: tmp, metadata: ["step": "\(state.step)"], tokenizer: checkpointTokenizer)
     let st = optimizer.state
     var tensors = [SafeTensor]()
     st.m.withUnsafeBufferPointer { tensors.append(SafeTensor(name: "adam.m", shape: [st.m.count], floats: $0)) }
@@ -228,13 +238,6 @@ public final class Trainer {
     try? FileManager.default.removeItem(atPath: dir)
     try FileManager.default.moveItem(atPath: tmp, toPath: dir)
     try writeFileAtomically(output + "/checkpoints/latest", name + "\n")
-  }
-
-  /// The tokenizer that travels with every checkpoint (HF convention), when the config names one.
-  func checkpointTokenizer() throws -> CheckpointTokenizer? {
-    guard let path = config.tokenizer else { return nil }
-    let file = BPETokenizer.resolve(path)
-    return CheckpointTokenizer(json: try readFile(file), endOfText: try BPETokenizer(path: file).endOfText)
   }
 
   static func latestCheckpoint(_ output: String) -> String? {
@@ -260,12 +263,7 @@ public final class Trainer {
     enc.outputFormatting = [.sortedKeys]
     var text = ""
     if let d = try? enc.encode(c), let s = String(data: d, encoding: .utf8) { text = s }
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
-      h ^= UInt64(byte)
-      h = h &* 0x100_0000_01B3
-    }
-    return String(h, radix: 16)
+    return String(fnv1a64(text.utf8), radix: 16)
   }
 
 }
