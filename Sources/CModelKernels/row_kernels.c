@@ -61,6 +61,27 @@
 
 CLONES float quarry_exp_shifted(float *p, int n, float shift) { return EXP_SHIFTED_BODY(p, n, shift); }
 
+CLONES int quarry_argmax(const float *p, int n) {
+  if (n <= 0 || p[0] != p[0]) return 0;  // a NaN first value wins, as in a scalar scan
+  float m = MAX_BODY(p, n);
+  if (m != m) {  // fmax kept a NaN: fall back to the scalar scan
+    int best = 0;
+    for (int i = 1; i < n; i++)
+      if (p[i] > p[best]) best = i;
+    return best;
+  }
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v16 v = LOAD(p + i);
+    i16 hit = v == m;
+    for (int t = 0; t < 16; t++)
+      if (hit[t]) return i + t;
+  }
+  for (; i < n; i++)
+    if (p[i] == m) return i;
+  return 0;
+}
+
 CLONES double quarry_cross_entropy_row(float *row, int v, int target, float grad_scale, int with_grad) {
   float m = MAX_BODY(row, v);
   float xt = row[target] - m;
@@ -215,40 +236,70 @@ CLONES void quarry_scale(float *x, long n, float k) { SCALE_BODY(x, n, k); }
 
 // MARK: decoding attention
 
-CLONES void quarry_attend_cached(float *out, const float *qkv, int ld, const float *keys, const float *values,
-                                 int kv, int n, int p0, int nh, int kvh, int d, float *scores) {
+CLONES void quarry_attend_cached(float *out, const float *qkv, int ld, const float *keys_t, int stride,
+                                 const float *values, int kv, int n, int p0, int nh, int kvh, int d, float *scores) {
   const float scale = 1 / sqrtf((float)d);
   const int group = nh / kvh, q = nh * d;
   for (int r = 0; r < n; r++) {
-    const int pos = p0 + r;
-    for (int h = 0; h < nh; h++) {
-      const float *qh = qkv + (size_t)r * ld + (size_t)h * d;
-      const int g = h / group;
-      float m = -3.402823466e38f;
-      for (int j = 0; j <= pos; j++) {
-        const float *kj = keys + (size_t)j * kv + (size_t)g * d;
-        v16 acc = 0;
+    const int count = p0 + r + 1, blocks = (count + 15) / 16;
+    for (int g = 0; g < kvh; g++) {
+      const float *kg = keys_t + (size_t)g * d * stride;
+      // Up to four query heads of the group at once: each key vector is loaded once for them.
+      for (int h0 = 0; h0 < group; h0 += 4) {
+        const int hn = group - h0 < 4 ? group - h0 : 4;
+        const float *qh[4];
+        float *sc[4];
+        for (int i = 0; i < 4; i++) {
+          qh[i] = qkv + (size_t)r * ld + (size_t)(g * group + h0 + (i < hn ? i : 0)) * d;
+          sc[i] = scores + (size_t)i * stride;
+        }
+        // Scores of 16 positions at a time: Σ_e q[e] · Kᵀ[e, j…j+15], e in order.
+        for (int b = 0; b < blocks; b++) {
+          v16 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          const float *kb = kg + (size_t)b * 16;
+          for (int e = 0; e < d; e++) {
+            v16 k16 = LOAD(kb + (size_t)e * stride);
+            a0 += qh[0][e] * k16;
+            a1 += qh[1][e] * k16;
+            a2 += qh[2][e] * k16;
+            a3 += qh[3][e] * k16;
+          }
+          STORE(sc[0] + b * 16, a0 * scale);
+          STORE(sc[1] + b * 16, a1 * scale);
+          STORE(sc[2] + b * 16, a2 * scale);
+          STORE(sc[3] + b * 16, a3 * scale);
+        }
+        float inv[4];
+        for (int i = 0; i < hn; i++) {
+          float m = -3.402823466e38f;
+          for (int j = 0; j < count; j++) m = fmaxf(m, sc[i][j]);
+          inv[i] = 1 / EXP_SHIFTED_BODY(sc[i], count, m);
+        }
+        for (int i = hn; i < 4; i++) inv[i] = 0;
+        // out_h = Σ_j p_h[j] · V[j], j in order, for the group's heads at once.
+        float *o[4];
+        for (int i = 0; i < 4; i++) o[i] = out + (size_t)r * q + (size_t)(g * group + h0 + (i < hn ? i : 0)) * d;
+        const float *vg = values + (size_t)g * d;
         int e = 0;
-        for (; e + 16 <= d; e += 16) acc += LOAD(qh + e) * LOAD(kj + e);
-        float s = HSUM(acc);
-        for (; e < d; e++) s += qh[e] * kj[e];
-        s *= scale;
-        scores[j] = s;
-        m = fmaxf(m, s);
-      }
-      float z = EXP_SHIFTED_BODY(scores, pos + 1, m);
-      float inv = 1 / z;
-      float *o = out + (size_t)r * q + (size_t)h * d;
-      int e = 0;
-      for (; e + 16 <= d; e += 16) {
-        v16 acc = 0;
-        for (int j = 0; j <= pos; j++) acc += (scores[j] * inv) * LOAD(values + (size_t)j * kv + (size_t)g * d + e);
-        STORE(o + e, acc);
-      }
-      for (; e < d; e++) {
-        float acc = 0;
-        for (int j = 0; j <= pos; j++) acc += (scores[j] * inv) * values[(size_t)j * kv + (size_t)g * d + e];
-        o[e] = acc;
+        for (; e + 16 <= d; e += 16) {
+          v16 c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+          for (int j = 0; j < count; j++) {
+            v16 v = LOAD(vg + (size_t)j * kv + e);
+            c0 += (sc[0][j] * inv[0]) * v;
+            c1 += (sc[1][j] * inv[1]) * v;
+            c2 += (sc[2][j] * inv[2]) * v;
+            c3 += (sc[3][j] * inv[3]) * v;
+          }
+          v16 c[4] = {c0, c1, c2, c3};
+          for (int i = hn - 1; i >= 0; i--) STORE(o[i] + e, c[i]);
+        }
+        for (; e < d; e++) {
+          for (int i = hn - 1; i >= 0; i--) {
+            float acc = 0;
+            for (int j = 0; j < count; j++) acc += (sc[i][j] * inv[i]) * vg[(size_t)j * kv + e];
+            o[i][e] = acc;
+          }
+        }
       }
     }
   }

@@ -2,20 +2,14 @@
 
 #include "vector16.h"
 
-typedef unsigned short u16v __attribute__((ext_vector_type(16)));
-typedef unsigned int u32v __attribute__((ext_vector_type(16)));
+#include <stdlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
-static inline float bf16_to_float(unsigned short h) {
-  unsigned int w = (unsigned int)h << 16;
-  float f;
-  memcpy(&f, &w, sizeof f);
-  return f;
-}
 static inline float f32_to_float(float f) { return f; }
 
 #define LOAD_F32(p) LOAD(p)
-#define LOAD_BF16(p) ({ u16v h_; memcpy(&h_, (p), sizeof h_); u32v w_ = __builtin_convertvector(h_, u32v) << 16; \
-  v16 f_; memcpy(&f_, &w_, sizeof f_); f_; })
 
 // Pairwise lane folding: PAIR(a, b) holds a's and b's 16 partial sums as 8 + 8, QUAD as
 // 4 + 4 + 4 + 4 of four vectors, and so on, until one vector holds 16 totals in order.
@@ -64,7 +58,7 @@ static inline float f32_to_float(float f) { return f; }
     FMA(0, 4, 8, 12) FMA(1, 5, 9, 13) FMA(2, 6, 10, 14) FMA(3, 7, 11, 15)                      \
   }
 
-// One body for both weight types: W is the element type, LOADW (defined before each use)
+// One body for any weight type: W is the element type, LOADW (defined before each use)
 // loads 16 weights, TOF converts one. Weights go four rows at a time (four short streams,
 // which DRAM serves faster than more), each weight vector loaded once for up to four input
 // rows; accumulator 4q + t sums weight row t against input row q (the unused ones stay zero).
@@ -125,21 +119,189 @@ CLONES void quarry_rows_linear(float *y, const float *x, const float *w, const f
 #undef LOADW
 }
 
-CLONES void quarry_rows_linear_bf16(float *y, const float *x, const unsigned short *w, const float *b, int n,
-                                    int k, int o) {
-#define LOADW LOAD_BF16
-  ROWS_LINEAR_BODY(unsigned short, bf16_to_float)
-#undef LOADW
+// MARK: panel layout
+
+void quarry_to_panels(float *p, const float *w, int k, int o) {
+  const int panels = (o + 15) / 16;
+  for (int q = 0; q < panels; q++)
+    for (int e = 0; e < k; e++)
+      for (int l = 0; l < 16; l++) {
+        const int j = q * 16 + l;
+        p[((size_t)q * k + e) * 16 + l] = j < o ? w[(size_t)j * k + e] : 0;
+      }
 }
 
-void quarry_to_bf16(unsigned short *dst, const float *src, long n) {
-  for (long j = 0; j < n; j++) {
-    unsigned int u;
-    memcpy(&u, src + j, sizeof u);
-    if ((u & 0x7f800000u) == 0x7f800000u) {  // inf or NaN: truncate, keeping NaN a NaN
-      dst[j] = (unsigned short)((u >> 16) | ((u & 0xffffu) ? 0x40u : 0));
-    } else {
-      dst[j] = (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+// G panels (16·G outputs) × up to four input rows: accumulator a[q][g] += x[q][e] · P_g[e, :],
+// e in order (one FMA per output and column: the sum's order is fixed, whatever n and G).
+// Each panel is one contiguous stream; the next lines of each are prefetched.
+#define PANEL_PREFETCH 2048
+#define PANEL_BODY(G, RR)                                                                       \
+  for (int e = 0; e < k; e++) {                                                                 \
+    v16 w_[G];                                                                                  \
+    for (int g = 0; g < G; g++) {                                                               \
+      __builtin_prefetch((const char *)(pp[g] + (size_t)16 * e) + PANEL_PREFETCH);              \
+      w_[g] = LOAD(pp[g] + (size_t)16 * e);                                                     \
+    }                                                                                           \
+    for (int q = 0; q < RR; q++) {                                                              \
+      const float s_ = xq[q][e];                                                                \
+      for (int g = 0; g < G; g++) acc[q][g] += s_ * w_[g];                                      \
+    }                                                                                           \
+  }
+
+#define PANEL_GROUP(G)                                                                          \
+  {                                                                                             \
+    const float *pp[G];                                                                         \
+    for (int g = 0; g < G; g++) pp[g] = p + ((size_t)(j / 16 + g) * k) * 16;                     \
+    v16 acc[4][G];                                                                              \
+    for (int q = 0; q < 4; q++)                                                                 \
+      for (int g = 0; g < G; g++) acc[q][g] = 0;                                                \
+    switch (R) {                                                                                \
+    case 4: PANEL_BODY(G, 4) break;                                                             \
+    case 3: PANEL_BODY(G, 3) break;                                                             \
+    case 2: PANEL_BODY(G, 2) break;                                                             \
+    default: PANEL_BODY(G, 1) break;                                                            \
+    }                                                                                           \
+    for (int q = 0; q < R; q++)                                                                 \
+      for (int g = 0; g < G; g++) {                                                             \
+        float out_[16];                                                                         \
+        v16 s_ = acc[q][g];                                                                     \
+        if (b) s_ += LOAD_TAIL(b + j + 16 * g, o - j - 16 * g);                                 \
+        memcpy(out_, &s_, sizeof out_);                                                         \
+        const int m_ = o - j - 16 * g < 16 ? o - j - 16 * g : 16;                               \
+        memcpy(y + (size_t)(r + q) * o + j + 16 * g, out_, (size_t)m_ * sizeof(float));         \
+      }                                                                                         \
+  }
+
+// 16 floats from p, or the first m < 16 of them and zeros (a last, partial panel's bias).
+#define LOAD_TAIL(p, m) ({ float t_[16] = {0}; memcpy(t_, (p), (size_t)((m) < 16 ? (m) : 16) * sizeof(float)); LOAD(t_); })
+
+CLONES void quarry_panel_linear(float *y, const float *x, const float *p, const float *b, int n, int k, int o) {
+  const int panels = (o + 15) / 16;
+  for (int r = 0; r < n; r += 4) {
+    const int R = n - r < 4 ? n - r : 4;
+    const float *xq[4];
+    for (int q = 0; q < 4; q++) xq[q] = x + (size_t)(r + (q < R ? q : 0)) * k;
+    int j = 0;
+    for (; j + 64 <= panels * 16; j += 64) PANEL_GROUP(4)
+    for (; j < panels * 16; j += 16) PANEL_GROUP(1)
+  }
+}
+
+// MARK: int8 drafts
+
+void quarry_quantize_s8(signed char *q, float *scale, int *rowsum, const float *w, int o, int k) {
+  const int k64 = k - k % 64;
+  for (int j = 0; j < o; j++) {
+    const float *wj = w + (size_t)j * k;
+    float m = 0;
+    for (int e = 0; e < k; e++) m = fmaxf(m, fabsf(wj[e]));
+    const float s = m > 0 ? m / 127 : 1, inv = 1 / s;
+    int sum = 0;
+    for (int e = 0; e < k; e++) {
+      float r = nearbyintf(wj[e] * inv);
+      r = r > 127 ? 127 : r < -127 ? -127 : r;
+      q[(size_t)j * k + e] = (signed char)r;
+      if (e < k64) sum += (int)r;
+    }
+    scale[j] = s;
+    rowsum[j] = sum;
+  }
+}
+
+// Row r of x to unsigned bytes (round(x / s) + 128, |x / s| ≤ 127) over its first k64 columns;
+// returns the scale s.
+static inline float quantize_row_u8(unsigned char *xq, const float *x, int k, int k64) {
+  float m = 0;
+  for (int e = 0; e < k; e++) m = fmaxf(m, fabsf(x[e]));
+  const float s = m > 0 ? m / 127 : 1, inv = 1 / s;
+  for (int e = 0; e < k64; e++) xq[e] = (unsigned char)((int)nearbyintf(x[e] * inv) + 128);
+  return s;
+}
+
+// y[r, j] = s_x(r) · s_w(j) · (Σ_e xq[r, e] · q[j, e] − 128 · rowsum[j]) over the first k64
+// columns, plus the rest in fp32 with the dequantized weights, plus the bias.
+#define S8_FINISH(u, r, j)                                                                      \
+  ({                                                                                            \
+    float f_ = sx[q_] * scale[j] * (float)((u) - 128 * rowsum[j]);                              \
+    for (int t_ = k64; t_ < k; t_++) f_ += (float)w[(size_t)(j) * k + t_] * scale[j] * x[(size_t)(r) * k + t_]; \
+    f_ + (b ? b[j] : 0);                                                                        \
+  })
+
+CLONES void quarry_rows_linear_s8_portable(float *y, const float *x, const signed char *w, const float *scale,
+                                           const int *rowsum, const float *b, int n, int k, int o) {
+  const int k64 = k - k % 64;
+  unsigned char xq[k64 + 64];
+  float sx[1];
+  for (int r = 0; r < n; r++) {
+    sx[0] = quantize_row_u8(xq, x + (size_t)r * k, k, k64);
+    const int q_ = 0;
+    for (int j = 0; j < o; j++) {
+      const signed char *wj = w + (size_t)j * k;
+      int acc = 0;
+      for (int e = 0; e < k64; e++) acc += (int)xq[e] * (int)wj[e];
+      y[(size_t)r * o + j] = S8_FINISH(acc, r, j);
     }
   }
+}
+
+#if defined(__x86_64__)
+// AVX512-VNNI (AMD Zen 4 and later, Intel Ice Lake server and later): VPDPBUSD multiplies 64
+// unsigned input bytes by 64 signed weights and adds each four into one of 16 int32 sums. Four
+// weight rows × up to four input rows per block, folded as in ROWS_LINEAR_BODY.
+#define VNNI_TARGET __attribute__((target("avx512vnni,avx512f,avx512bw,avx512vl,avx512dq")))
+#define LOADI(p) ({ __m512i v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define VNNI(acc, xv, wv) acc = (i16)_mm512_dpbusd_epi32((__m512i)(acc), (xv), (wv))
+#define VNNI_STEP(t, u, v, z) { __m512i w_ = LOADI(wb + (size_t)(t) * k + e); VNNI(a##t, xv0, w_); \
+  if (R > 1) VNNI(a##u, xv1, w_); if (R > 2) VNNI(a##v, xv2, w_); if (R > 3) VNNI(a##z, xv3, w_); }
+#define IACC_ZERO(t) i16 a##t = 0;
+
+VNNI_TARGET static void rows_linear_s8_vnni(float *y, const float *x, const signed char *w, const float *scale,
+                                            const int *rowsum, const float *b, int n, int k, int o) {
+  const int k64 = k - k % 64, o4 = o - o % 4;
+  unsigned char xq[4][k64 + 64];
+  float sx[4];
+  for (int r = 0; r < n; r += 4) {
+    const int R = n - r < 4 ? n - r : 4;
+    for (int q = 0; q < R; q++) sx[q] = quantize_row_u8(xq[q], x + (size_t)(r + q) * k, k, k64);
+    for (int j = 0; j < o4; j += 4) {
+      const signed char *wb = w + (size_t)j * k;
+      REP16(IACC_ZERO)
+      for (int e = 0; e < k64; e += 64) {
+        PREFETCH_STEP(wb, 4, e / 4)  /* 4 rows × 64 bytes a step */
+        __m512i xv0 = LOADI(&xq[0][e]), xv1 = R > 1 ? LOADI(&xq[1][e]) : xv0;
+        __m512i xv2 = R > 2 ? LOADI(&xq[2][e]) : xv0, xv3 = R > 3 ? LOADI(&xq[3][e]) : xv0;
+        VNNI_STEP(0, 4, 8, 12) VNNI_STEP(1, 5, 9, 13) VNNI_STEP(2, 6, 10, 14) VNNI_STEP(3, 7, 11, 15)
+      }
+      i16 c0 = FOLD4(FOLD2(a0, a1), FOLD2(a2, a3)), c1 = FOLD4(FOLD2(a4, a5), FOLD2(a6, a7));
+      i16 c2 = FOLD4(FOLD2(a8, a9), FOLD2(a10, a11));
+      i16 c3 = FOLD4(FOLD2(a12, a13), FOLD2(a14, a15));
+      i16 s = FOLD16(FOLD8(c0, c1), FOLD8(c2, c3));
+      for (int q_ = 0; q_ < R; q_++)
+        for (int t = 0; t < 4; t++) y[(size_t)(r + q_) * o + j + t] = S8_FINISH(s[4 * q_ + t], r + q_, j + t);
+    }
+    for (int j = o4; j < o; j++) {
+      const signed char *wj = w + (size_t)j * k;
+      for (int q_ = 0; q_ < R; q_++) {
+        i16 a = 0;
+        for (int e = 0; e < k64; e += 64) VNNI(a, LOADI(&xq[q_][e]), LOADI(wj + e));
+        int u = 0;
+        for (int l = 0; l < 16; l++) u += a[l];
+        y[(size_t)(r + q_) * o + j] = S8_FINISH(u, r + q_, j);
+      }
+    }
+  }
+}
+#endif
+
+void quarry_rows_linear_s8(float *y, const float *x, const signed char *w, const float *scale, const int *rowsum,
+                           const float *b, int n, int k, int o) {
+#if defined(__x86_64__)
+  static int vnni = -1;  // decided once; the race is benign
+  if (vnni < 0) vnni = __builtin_cpu_supports("avx512vnni") && getenv("QUARRY_NO_VNNI") == NULL;
+  if (vnni) {
+    rows_linear_s8_vnni(y, x, w, scale, rowsum, b, n, k, o);
+    return;
+  }
+#endif
+  quarry_rows_linear_s8_portable(y, x, w, scale, rowsum, b, n, k, o);
 }

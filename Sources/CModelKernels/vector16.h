@@ -21,9 +21,12 @@ typedef int i16 __attribute__((ext_vector_type(16)));
 #define LOAD(p) ({ v16 v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define STORE(p, v) ({ v16 s_ = (v); memcpy((p), &s_, sizeof s_); })
 // Lanes summed in a fixed tree.
-#define HSUM(a) ({ v16 a_ = (a); v8 b_ = a_.lo + a_.hi; v4 c_ = b_.lo + b_.hi; (c_.x + c_.y) + (c_.z + c_.w); })
-#define HMAX(a) ({ v16 a_ = (a); v8 b_ = __builtin_elementwise_max(a_.lo, a_.hi); \
-  v4 c_ = __builtin_elementwise_max(b_.lo, b_.hi); fmaxf(fmaxf(c_.x, c_.y), fmaxf(c_.z, c_.w)); })
+// (Names inside the macros are their own, so that an argument named like them, MAX_BODY's
+// a_, is not shadowed by the declaration it initialises.)
+#define HSUM(a) ({ v16 hs_a_ = (a); v8 hs_b_ = hs_a_.lo + hs_a_.hi; v4 hs_c_ = hs_b_.lo + hs_b_.hi; \
+  (hs_c_.x + hs_c_.y) + (hs_c_.z + hs_c_.w); })
+#define HMAX(a) ({ v16 hm_a_ = (a); v8 hm_b_ = __builtin_elementwise_max(hm_a_.lo, hm_a_.hi); \
+  v4 hm_c_ = __builtin_elementwise_max(hm_b_.lo, hm_b_.hi); fmaxf(fmaxf(hm_c_.x, hm_c_.y), fmaxf(hm_c_.z, hm_c_.w)); })
 
 // exp(x): Cephes' expf range reduction and polynomial (about 2 ulp over the clamped range), 2ⁿ
 // built in the exponent bits. The same steps for 16 lanes (EXP16) and for one value (exp1).

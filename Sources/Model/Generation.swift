@@ -7,13 +7,16 @@
 // forward. With k > 1 drafts, the MTP layer runs again on its own output state and the draft
 // before it (its cache entries for those stand-in states are dropped afterwards), and one main
 // forward over [x_L, d_1 … d_k] verifies them all: the longest agreeing prefix is kept, and
-// the main model's logits after it give the next token. The MTP layer drafts with bfloat16
-// copies of its weights (`DraftWeights`) and computes logits only for the row it drafts from.
+// the main model's logits after it give the next token. The MTP layer drafts with int8
+// copies of its weights (`DraftWeights`); of the positions it catches up on, only the last
+// runs the whole layer and has logits, the others just fill its KV cache. The main model reads
+// its weights in panel layout (`PanelWeights`), in plain and speculative decoding alike.
 // Greedy: a draft is accepted when it equals the main model's argmax, so the output is exactly
 // that of plain greedy decoding. With temperature, the standard speculative
 // sampling rule (accept with min(1, p/q), else resample from max(0, p − q)) keeps the main
 // model's distribution.
 import DataCore
+internal import CModelKernels
 
 public struct GenerationResult: Sendable {
   /// The new tokens (the prompt excluded).
@@ -31,7 +34,7 @@ extension MiMoModel {
   /// 1,024 (all of a small vocabulary).
   public var defaultDraftVocabulary: Int { min(config.vocabSize, max(1024, config.vocabSize / 4)) }
 
-  /// bfloat16 copies of the weights MTP drafting reads, for `generate(draft:)`, drafting among
+  /// int8 copies of the weights MTP drafting reads, for `generate(draft:)`, drafting among
   /// the `vocabulary` lowest ids (`DraftWeights`; nil: `defaultDraftVocabulary`): make them
   /// once and reuse them while the parameters do not change (`generate` makes its own otherwise).
   public func draftWeights(vocabulary: Int? = nil) throws(ModelError) -> DraftWeights {
@@ -42,12 +45,17 @@ extension MiMoModel {
     return DraftWeights(params: core.params.base, layout: core.layout, vocabulary: dv)
   }
 
+  /// The main model's weights in the decoding kernel's layout (`PanelWeights`): make them once
+  /// and reuse them while the parameters do not change (`generate` makes its own otherwise).
+  public func panelWeights() -> PanelWeights { PanelWeights(params: core.params.base, layout: core.layout) }
+
   /// Generates up to `maxNewTokens` after `prompt` (stops early at `stopToken`).
   /// `speculative` needs an MTP layer; it drafts `draftTokens` tokens per main forward (the MTP
   /// layer chained on its own output after the first). `temperature` 0 is greedy.
   public func generate(
     prompt: [Int], maxNewTokens: Int, temperature: Double = 0, speculative: Bool = false,
-    draftTokens: Int = 1, seed: UInt64 = 0, stopToken: Int? = nil, draft: DraftWeights? = nil
+    draftTokens: Int = 1, seed: UInt64 = 0, stopToken: Int? = nil, draft: DraftWeights? = nil,
+    panels: PanelWeights? = nil
   ) throws(ModelError) -> GenerationResult {
     guard !prompt.isEmpty else { throw .badConfig("the prompt is empty") }
     let v = config.vocabSize
@@ -62,6 +70,7 @@ extension MiMoModel {
     let k = speculative ? draftTokens : 0
     var draft = draft
     if speculative && draft == nil { draft = try draftWeights() }
+    let panels = panels ?? panelWeights()
     let c = config.hiddenSize
     let mainSlots = config.numHiddenLayers, mtpSlot = config.numHiddenLayers
     // Everything the loop touches, allocated here once.
@@ -93,7 +102,7 @@ extension MiMoModel {
 
     // Prefill: the whole prompt.
     for (j, t) in prompt.enumerated() { feed[j] = Int32(t) }
-    m.inferMain(feed, n: prompt.count, cache: cache, scratch: s)
+    m.inferMain(feed, n: prompt.count, cache: cache, scratch: s, panels: panels)
     next.base.update(from: s.logits.base + (prompt.count - 1) * v, count: v)
     pending.base.update(from: s.hidden.base, count: prompt.count * c)
     var mtpDone = 0  // positions the MTP layer has processed with the main model's states
@@ -105,7 +114,7 @@ extension MiMoModel {
       if token == stopToken || out.count >= maxNewTokens { break }
       if !speculative {
         feed[0] = Int32(token)
-        m.inferMain(feed, n: 1, cache: cache, scratch: s)
+        m.inferMain(feed, n: 1, cache: cache, scratch: s, panels: panels)
         forwards += 1
         next.base.update(from: s.logits.base, count: v)
         continue
@@ -141,7 +150,7 @@ extension MiMoModel {
       // Verify: one main forward on [x_L, d_1 … d_nd] at positions L … L+nd.
       feed[0] = Int32(token)
       for j in 0..<nd { feed[j + 1] = Int32(drafts[j]) }
-      m.inferMain(feed, n: nd + 1, cache: cache, scratch: s)
+      m.inferMain(feed, n: nd + 1, cache: cache, scratch: s, panels: panels)
       forwards += 1
       var j = 0
       var replacement: Int? = nil
@@ -185,7 +194,7 @@ extension MiMoModel {
         out.append(r)
         if r == stopToken || out.count >= maxNewTokens { break }
         feed[0] = Int32(r)
-        m.inferMain(feed, n: 1, cache: cache, scratch: s)
+        m.inferMain(feed, n: 1, cache: cache, scratch: s, panels: panels)
         forwards += 1
         (pending.base + (j + 1) * c).update(from: s.hidden.base, count: c)
         next.base.update(from: s.logits.base, count: v)
@@ -199,16 +208,8 @@ extension MiMoModel {
   }
 }
 
-/// The index of the largest of `l[0..<n]`.
-func argmax(_ l: UnsafePointer<Float>, _ n: Int) -> Int {
-  var best = 0
-  var top = l[0]
-  for i in 1..<n where l[i] > top {
-    best = i
-    top = l[i]
-  }
-  return best
-}
+/// The index of the (first) largest of `l[0..<n]`.
+func argmax(_ l: UnsafePointer<Float>, _ n: Int) -> Int { Int(quarry_argmax(l, Int32(n))) }
 
 /// softmax(l / temperature) into `out`.
 func softmax(_ l: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int, _ temperature: Double) {
@@ -260,16 +261,19 @@ extension MiMoModel {
     prompt: [Int], maxNewTokens: Int, draftTokens: Int = 1, draftVocabulary: Int? = nil, rounds: Int = 5
   ) throws(ModelError) -> GenerationBenchResult {
     let draft = try draftWeights(vocabulary: draftVocabulary)
-    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
-    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft)
+    let panels = panelWeights()
+    _ = try generate(prompt: prompt, maxNewTokens: maxNewTokens, panels: panels)
+    _ = try generate(
+      prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft, panels: panels)
     var plain: [Double] = [], spec: [Double] = []
     var drafted = 0, accepted = 0
     var identical = true
     var output: [Int] = []
     for _ in 0..<max(1, rounds) {
-      let p = try generate(prompt: prompt, maxNewTokens: maxNewTokens)
+      let p = try generate(prompt: prompt, maxNewTokens: maxNewTokens, panels: panels)
       let s = try generate(
-        prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft)
+        prompt: prompt, maxNewTokens: maxNewTokens, speculative: true, draftTokens: draftTokens, draft: draft,
+        panels: panels)
       plain.append(Double(p.tokens.count) / max(p.seconds, 1e-9))
       spec.append(Double(s.tokens.count) / max(s.seconds, 1e-9))
       drafted += s.drafted

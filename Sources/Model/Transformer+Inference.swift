@@ -30,44 +30,72 @@ func inferLinear<T: ModelScalar>(
   }
 }
 
-/// out[n, o] = inp[n, k] · wᵀ (+ bias) with bfloat16 weights w [o, k] (MTP drafts).
-@inline(__always)
-func draftLinear(
-  _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ w: UnsafePointer<UInt16>,
-  _ bias: UnsafePointer<Float>? = nil, n: Int, k: Int, o: Int
-) {
-  quarry_rows_linear_bf16(out, inp, w, bias, Int32(n), Int32(k), Int32(o))
-}
-
-/// dst[count] = bfloat16(src[count]), rounded to nearest even (NaN stays NaN).
-func bfloat16Copy(_ dst: UnsafeMutablePointer<UInt16>, _ src: UnsafePointer<Float>, count: Int) {
-  quarry_to_bf16(dst, src, count)
-}
-
-/// Keys and values of one sequence, per block (main layers, then the MTP block).
+/// Keys and values of one sequence, per block (main layers, then the MTP block). Keys are
+/// stored transposed, [kv, stride] (position p of channel e at e · stride + p), so attention
+/// scores 16 positions with one vector per channel; values are [capacity, kv].
 final class KVCache<T: ModelScalar> {
   let capacity: Int
+  /// Positions per key channel: the capacity rounded up to 16 (attention reads whole blocks).
+  let stride: Int
   let kv: Int
   var keys: [Buffer<T>]
   var values: [Buffer<T>]
   /// Positions filled, per block.
   var length: [Int]
 
+  static func stride(capacity: Int) -> Int { (capacity + 15) / 16 * 16 }
+
   init(blocks: Int, capacity: Int, kv: Int) {
     self.capacity = capacity
+    self.stride = Self.stride(capacity: capacity)
     self.kv = kv
-    keys = (0..<blocks).map { _ in Buffer(capacity * kv) }
+    keys = (0..<blocks).map { _ in Buffer(Self.stride(capacity: capacity) * kv) }
     values = (0..<blocks).map { _ in Buffer(capacity * kv) }
     length = [Int](repeating: 0, count: blocks)
   }
 }
 
-/// What the MTP layer reads when it drafts, in bfloat16: its own weights (at their parameter
-/// offsets, `half + offset`; the MTP tensors are the last in the buffer, and nothing else is
-/// copied) and the lm_head rows of a draft vocabulary, the `vocabulary` lowest ids (`head`,
+/// One weight matrix [o, k] in int8 for drafting (`quarry_quantize_s8`): each row scaled to
+/// ±127, with its scale and the sum of its bytes.
+struct DraftMatrix {
+  let q: UnsafeMutablePointer<Int8>
+  let scale: UnsafeMutablePointer<Float>
+  let rowSum: UnsafeMutablePointer<Int32>
+  let o: Int, k: Int
+
+  init(_ w: UnsafePointer<Float>, o: Int, k: Int) {
+    self.o = o
+    self.k = k
+    q = UnsafeMutableRawPointer.allocate(byteCount: max(1, o * k), alignment: 64).bindMemory(to: Int8.self, capacity: max(1, o * k))
+    scale = .allocate(capacity: max(1, o))
+    rowSum = .allocate(capacity: max(1, o))
+    quarry_quantize_s8(q, scale, rowSum, w, Int32(o), Int32(k))
+  }
+
+  func deallocate() {
+    q.deallocate()
+    scale.deallocate()
+    rowSum.deallocate()
+  }
+
+  /// out[n, o] ≈ inp[n, k] · wᵀ (+ bias), each input row quantized with its own scale.
+  @inline(__always)
+  func apply(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, n: Int) {
+    quarry_rows_linear_s8(out, inp, q, scale, rowSum, bias, Int32(n), Int32(k), Int32(o))
+  }
+
+  /// `apply` through the portable C path whatever the CPU (tests: both give the same floats).
+  func applyPortable(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, n: Int) {
+    quarry_rows_linear_s8_portable(out, inp, q, scale, rowSum, bias, Int32(n), Int32(k), Int32(o))
+  }
+}
+
+/// What the MTP layer reads when it drafts, in int8 (`DraftMatrix`): its input_proj and block
+/// weights and the lm_head rows of a draft vocabulary, the `vocabulary` lowest ids (`head`,
 /// [vocabulary, C]). Drafts are guesses the fp32 main model verifies, so the output does not
-/// change; only the bytes a draft reads do, and a draft then costs a fraction of a main forward
-/// instead of about half of one (the full fp32 lm_head was most of it).
+/// change; only the bytes a draft reads do: a quarter of fp32's, so a draft costs a small
+/// fraction of a main forward (with AVX512-VNNI, 64 byte products per instruction) and evicts
+/// little of the main model's weights from the caches.
 ///
 /// The draft vocabulary follows FR-Spec (Zhao et al., 2025: frequency-ranked speculative
 /// sampling): the draft predicts only the most frequent tokens. A byte-level BPE numbers its
@@ -76,24 +104,67 @@ final class KVCache<T: ModelScalar> {
 /// vocabulary is never drafted: the main model still produces it, it just is not a free one.
 /// A snapshot of the parameters: make a new one after they change.
 public final class DraftWeights {
-  let half: UnsafeMutablePointer<UInt16>
-  let head: UnsafeMutablePointer<UInt16>
+  let inputProj, qkv, attnOut, gateUp, down, head: DraftMatrix
   /// Draft vocabulary size: ids 0 ..< vocabulary.
   public let vocabulary: Int
 
-  init(params: UnsafePointer<Float>, layout: ParameterLayout, vocabulary: Int) {
-    let c = layout.config.hiddenSize
-    let from = layout.lmHead + layout.config.vocabSize * c, to = layout.count
+  init(params p: UnsafePointer<Float>, layout: ParameterLayout, vocabulary: Int) {
+    let cfg = layout.config
+    let c = cfg.hiddenSize, i = cfg.intermediateSize, d = cfg.headDim
+    let q = cfg.numAttentionHeads * d, ld = q + 2 * cfg.numKeyValueHeads * d
+    let m = layout.mtp!
     self.vocabulary = vocabulary
-    half = .allocate(capacity: to)
-    bfloat16Copy(half + from, params + from, count: to - from)
-    head = .allocate(capacity: vocabulary * c)
-    bfloat16Copy(head, params + layout.lmHead, count: vocabulary * c)
+    inputProj = DraftMatrix(p + m.inputProj, o: c, k: 2 * c)
+    qkv = DraftMatrix(p + m.block.qkvW, o: ld, k: c)
+    attnOut = DraftMatrix(p + m.block.oW, o: c, k: q)
+    gateUp = DraftMatrix(p + m.block.gateUpW, o: 2 * i, k: c)
+    down = DraftMatrix(p + m.block.downW, o: c, k: i)
+    head = DraftMatrix(p + layout.lmHead, o: vocabulary, k: c)
   }
 
   deinit {
-    half.deallocate()
-    head.deallocate()
+    for w in [inputProj, qkv, attnOut, gateUp, down, head] { w.deallocate() }
+  }
+}
+
+/// The main model's linear weights (every layer's q‖k‖v, o, gate‖up and down projections, and
+/// lm_head) in the few-rows kernel's panel layout (`quarry_panel_linear`): for each 16 output
+/// rows, the 16 weights of every input column side by side. One FMA then advances 16 outputs,
+/// with no horizontal sums, so a verify forward over a token and its drafts costs little more
+/// than a plain one: it is bound by the FMAs, not the folds. Plain and speculative decoding both
+/// read these, so greedy outputs stay identical. A snapshot of the parameters, like
+/// `DraftWeights`: make a new one after they change.
+public final class PanelWeights {
+  let buffer: Buffer<Float>
+  /// Panel offsets per main layer, and of lm_head.
+  let layers: [(qkv: Int, o: Int, gateUp: Int, down: Int)]
+  let lmHead: Int
+
+  init(params: UnsafePointer<Float>, layout: ParameterLayout) {
+    let cfg = layout.config
+    let c = cfg.hiddenSize, i = cfg.intermediateSize, d = cfg.headDim
+    let q = cfg.numAttentionHeads * d, ld = q + 2 * cfg.numKeyValueHeads * d
+    func size(_ o: Int, _ k: Int) -> Int { (o + 15) / 16 * 16 * k }
+    var total = 0
+    var offsets: [(qkv: Int, o: Int, gateUp: Int, down: Int)] = []
+    func take(_ n: Int) -> Int {
+      defer { total += n }
+      return total
+    }
+    for _ in layout.layers {
+      offsets.append((take(size(ld, c)), take(size(c, q)), take(size(2 * i, c)), take(size(c, i))))
+    }
+    lmHead = take(size(cfg.vocabSize, c))
+    layers = offsets
+    buffer = Buffer(total)
+    let b = buffer.base
+    for (o, p) in zip(layout.layers, offsets) {
+      quarry_to_panels(b + p.qkv, params + o.qkvW, Int32(c), Int32(ld))
+      quarry_to_panels(b + p.o, params + o.oW, Int32(q), Int32(c))
+      quarry_to_panels(b + p.gateUp, params + o.gateUpW, Int32(c), Int32(2 * i))
+      quarry_to_panels(b + p.down, params + o.downW, Int32(i), Int32(c))
+    }
+    quarry_to_panels(b + lmHead, params + layout.lmHead, Int32(c), Int32(cfg.vocabSize))
   }
 }
 
@@ -116,7 +187,7 @@ final class InferenceScratch<T: ModelScalar> {
     rstd = Buffer(rows)
     qkv = Buffer(rows * ld)
     att = Buffer(rows * q)
-    scores = Buffer(capacity)
+    scores = Buffer(4 * KVCache<T>.stride(capacity: capacity))
     tmp = Buffer(rows * c)
     gu = Buffer(rows * 2 * i)
     act = Buffer(rows * i)
@@ -141,11 +212,15 @@ extension Transformer {
   }
 
   /// One block on n new rows x[n, C] at positions cache.length[slot] ..< +n, in place.
-  /// With `bf16`, the block's linear layers read bfloat16 weights (drafting).
+  /// With `draft` (the MTP block only), the block's linear layers read its int8 weights.
+  /// The first `cacheOnly` rows (at most n − 1) only put their keys and values in the cache:
+  /// their outputs in x are left undefined (the MTP layer catching up on positions whose
+  /// drafts are no longer needed).
   private func inferBlock(
     _ o: BlockOffsets, _ x: UnsafeMutablePointer<T>, n: Int, cache: KVCache<T>, slot: Int, s: InferenceScratch<T>,
-    bf16: UnsafePointer<UInt16>? = nil
+    draft: DraftWeights? = nil, panels: PanelWeights? = nil, cacheOnly: Int = 0
   ) {
+    let pl = panels.map { (w: $0.buffer.base, at: $0.layers[slot]) }
     let c = config.hiddenSize, i = config.intermediateSize, d = config.headDim
     let nh = config.numAttentionHeads, kvh = config.numKeyValueHeads
     let q = nh * d, kv = kvh * d, ld = q + 2 * kv
@@ -157,7 +232,7 @@ extension Transformer {
     ensureRope(p0 + n)
     let ln = s.ln.base, rstd = s.rstd.base, qkv = s.qkv.base
     rmsnormForward(ln, rstd, x, p + o.ln1, n: n, c: c, eps: eps, workers: w1)
-    draftOrLinear(qkv, ln, o.qkvW, p + o.qkvB, n: n, k: c, o: ld, half: bf16)
+    linear(qkv, ln, o.qkvW, pl.map { $0.w + $0.at.qkv }, draft?.qkv, p + o.qkvB, n: n, k: c, o: ld)
     let half = d / 2
     cosT.withUnsafeBufferPointer { cs in
       sinT.withUnsafeBufferPointer { sn in
@@ -169,36 +244,40 @@ extension Transformer {
       }
     }
     let kc = cache.keys[slot].base, vc = cache.values[slot].base
+    let stride = cache.stride
     for r in 0..<n {
-      (kc + (p0 + r) * kv).update(from: qkv + r * ld + q, count: kv)
+      let key = qkv + r * ld + q
+      for e in 0..<kv { kc[e * stride + p0 + r] = key[e] }
       (vc + (p0 + r) * kv).update(from: qkv + r * ld + q + kv, count: kv)
     }
     cache.length[slot] = p0 + n
-    // Attention of each new row over positions 0 ... its own.
+    // The rest runs on rows f ..< n (m of them): attention of each over positions 0 ... its own.
+    let f = max(0, min(cacheOnly, n - 1)), m = n - f
+    let xf = x + f * c
     let att = s.att.base, scores = s.scores.base
     if T.self == Float.self {
       quarry_attend_cached(
-        f32(att), f32(qkv), Int32(ld), f32(kc), f32(vc), Int32(kv), Int32(n), Int32(p0), Int32(nh),
-        Int32(kvh), Int32(d), f32(scores))
+        f32(att), f32(qkv + f * ld), Int32(ld), f32(kc), Int32(stride), f32(vc), Int32(kv), Int32(m), Int32(p0 + f),
+        Int32(nh), Int32(kvh), Int32(d), f32(scores))
     } else {
-      attendCached(att, qkv, kc, vc, scores: scores, n: n, p0: p0)
+      attendCached(att, qkv + f * ld, kc, stride: stride, vc, scores: scores, n: m, p0: p0 + f)
     }
     let tmp = s.tmp.base
-    draftOrLinear(tmp, att, o.oW, nil, n: n, k: q, o: c, half: bf16)
-    addInPlace(x, tmp, count: n * c)
-    rmsnormForward(ln, rstd, x, p + o.ln2, n: n, c: c, eps: eps, workers: w1)
+    linear(tmp, att, o.oW, pl.map { $0.w + $0.at.o }, draft?.attnOut, nil, n: m, k: q, o: c)
+    addInPlace(xf, tmp, count: m * c)
+    rmsnormForward(ln, rstd, xf, p + o.ln2, n: m, c: c, eps: eps, workers: w1)
     let gu = s.gu.base, act = s.act.base
-    draftOrLinear(gu, ln, o.gateUpW, nil, n: n, k: c, o: 2 * i, half: bf16)
-    swigluForward(act, gu, n: n, i: i, workers: w1)
-    draftOrLinear(tmp, act, o.downW, nil, n: n, k: i, o: c, half: bf16)
-    addInPlace(x, tmp, count: n * c)
+    linear(gu, ln, o.gateUpW, pl.map { $0.w + $0.at.gateUp }, draft?.gateUp, nil, n: m, k: c, o: 2 * i)
+    swigluForward(act, gu, n: m, i: i, workers: w1)
+    linear(tmp, act, o.downW, pl.map { $0.w + $0.at.down }, draft?.down, nil, n: m, k: i, o: c)
+    addInPlace(xf, tmp, count: m * c)
   }
 
-  /// Attention of n new rows (positions p0 ..< p0 + n) over the cache: the generic (Double)
-  /// twin of quarry_attend_cached.
+  /// Attention of n new rows (positions p0 ..< p0 + n) over the cache (keys transposed,
+  /// [kv, stride]): the generic (Double) twin of quarry_attend_cached.
   private func attendCached(
-    _ att: UnsafeMutablePointer<T>, _ qkv: UnsafePointer<T>, _ kc: UnsafePointer<T>, _ vc: UnsafePointer<T>,
-    scores: UnsafeMutablePointer<T>, n: Int, p0: Int
+    _ att: UnsafeMutablePointer<T>, _ qkv: UnsafePointer<T>, _ kc: UnsafePointer<T>, stride: Int,
+    _ vc: UnsafePointer<T>, scores: UnsafeMutablePointer<T>, n: Int, p0: Int
   ) {
     let d = config.headDim, nh = config.numAttentionHeads, kvh = config.numKeyValueHeads
     let q = nh * d, kv = kvh * d, ld = q + 2 * kv
@@ -210,9 +289,9 @@ extension Transformer {
         let qh = qkv + r * ld + h * d, g = h / group
         var m = -T.greatestFiniteMagnitude
         for j in 0...pos {
-          let kj = kc + j * kv + g * d
+          let kj = kc + g * d * stride + j
           var sum: T = 0
-          for e in 0..<d { sum += qh[e] * kj[e] }
+          for e in 0..<d { sum += qh[e] * kj[e * stride] }
           sum *= scale
           scores[j] = sum
           if sum > m { m = sum }
@@ -230,25 +309,29 @@ extension Transformer {
   }
 
   /// The main model on n new tokens: s.hidden [n, C] (after model.norm), s.logits [n, V].
-  func inferMain(_ tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>) {
+  /// With `panels`, a few rows go through the panel kernel (BLAS still takes long inputs).
+  func inferMain(
+    _ tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>,
+    panels: PanelWeights? = nil
+  ) {
     let c = config.hiddenSize, v = config.vocabSize
     let p = params.base
     let x = s.x.base
     embeddingForward(x, tokens, p + layout.embed, n: n, c: c)
-    for (l, o) in layout.layers.enumerated() { inferBlock(o, x, n: n, cache: cache, slot: l, s: s) }
+    for (l, o) in layout.layers.enumerated() { inferBlock(o, x, n: n, cache: cache, slot: l, s: s, panels: panels) }
     rmsnormForward(s.hidden.base, s.rstd.base, x, p + layout.finalNorm, n: n, c: c, eps: T(config.rmsNormEps), workers: Workers(1))
-    inferLinear(s.logits.base, s.hidden.base, p + layout.lmHead, nil, n: n, k: c, o: v)
+    linear(s.logits.base, s.hidden.base, layout.lmHead, panels.map { $0.buffer.base + $0.lmHead }, nil, nil, n: n, k: c, o: v)
   }
 
   /// The MTP layer on n new positions: hidden [n, C] are main states h_i (after model.norm),
   /// tokens are x_{i+1}; writes s.mtpHidden [n, C] and s.mtpLogits [n, V] predicting x_{i+2}
-  /// (with `lastRowOnly`, only the logits of row n − 1). With `draft`, the layer reads
-  /// bfloat16 weights, and logits outside the draft vocabulary are −∞.
+  /// (with `lastRowOnly`, only row n − 1's state and logits: the other rows just fill the
+  /// cache). With `draft`, the layer reads int8 weights, and logits outside the draft
+  /// vocabulary are −∞.
   func inferMTP(
     hidden: UnsafePointer<T>, tokens: UnsafePointer<Int32>, n: Int, cache: KVCache<T>, scratch s: InferenceScratch<T>,
     draft: DraftWeights? = nil, lastRowOnly: Bool = false
   ) {
-    let half = draft.map { UnsafePointer($0.half) }
     guard let m = layout.mtp else { return }
     let c = config.hiddenSize, v = config.vocabSize
     let p = params.base, eps = T(config.rmsNormEps), w1 = Workers(1)
@@ -261,10 +344,11 @@ extension Transformer {
       (s.cat.base + r * 2 * c).update(from: s.hn.base + r * c, count: c)
       (s.cat.base + r * 2 * c + c).update(from: s.en.base + r * c, count: c)
     }
-    draftOrLinear(s.z.base, s.cat.base, m.inputProj, nil, n: n, k: 2 * c, o: c, half: half)
-    inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s, bf16: half)
-    rmsnormForward(s.mtpHidden.base, r, s.z.base, p + m.finalNorm, n: n, c: c, eps: eps, workers: w1)
+    linear(s.z.base, s.cat.base, m.inputProj, nil, draft?.inputProj, nil, n: n, k: 2 * c, o: c)
     let first = lastRowOnly ? n - 1 : 0
+    inferBlock(m.block, s.z.base, n: n, cache: cache, slot: layout.layers.count, s: s, draft: draft, cacheOnly: first)
+    rmsnormForward(
+      s.mtpHidden.base + first * c, r, s.z.base + first * c, p + m.finalNorm, n: n - first, c: c, eps: eps, workers: w1)
     guard let draft, T.self == Float.self else {
       inferLinear(
         s.mtpLogits.base + first * v, s.mtpHidden.base + first * c, p + layout.lmHead, nil, n: n - first, k: c, o: v)
@@ -275,22 +359,29 @@ extension Transformer {
     let dv = draft.vocabulary
     for r in first..<n {
       let row = f32(s.mtpLogits.base + r * v)
-      draftLinear(row, f32(s.mtpHidden.base + r * c), draft.head, n: 1, k: c, o: dv)
+      draft.head.apply(row, f32(s.mtpHidden.base + r * c), nil, n: 1)
       (row + dv).update(repeating: -.infinity, count: v - dv)
     }
   }
 
-  /// inferLinear on the weight at parameter offset `w`, or on its bfloat16 copy in `half`.
+  /// A linear layer on the weight at parameter offset `w`: the draft's int8 copy when drafting,
+  /// else the panel copy's kernel for a few rows when there is one, else `inferLinear`.
   @inline(__always)
-  private func draftOrLinear(
-    _ out: UnsafeMutablePointer<T>, _ inp: UnsafePointer<T>, _ w: Int, _ bias: UnsafePointer<T>?,
-    n: Int, k: Int, o: Int, half: UnsafePointer<UInt16>?
+  private func linear(
+    _ out: UnsafeMutablePointer<T>, _ inp: UnsafePointer<T>, _ w: Int, _ panel: UnsafeMutablePointer<Float>?,
+    _ draft: DraftMatrix?, _ bias: UnsafePointer<T>?, n: Int, k: Int, o: Int
   ) {
-    guard let half, T.self == Float.self else {
-      inferLinear(out, inp, params.base + w, bias, n: n, k: k, o: o)
-      return
+    if T.self == Float.self {
+      if let draft {
+        draft.apply(f32(out), f32(inp), bias.map { f32($0) }, n: n)
+        return
+      }
+      if let panel, n <= fewRows {
+        quarry_panel_linear(f32(out), f32(inp), panel, bias.map { f32($0) }, Int32(n), Int32(k), Int32(o))
+        return
+      }
     }
-    draftLinear(f32(out), f32(inp), half + w, bias.map { f32($0) }, n: n, k: k, o: o)
+    inferLinear(out, inp, params.base + w, bias, n: n, k: k, o: o)
   }
 
   /// `inferMain` returning arrays (tests).

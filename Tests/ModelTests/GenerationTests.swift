@@ -90,7 +90,7 @@ struct GenerationTests {
       let a = try model.generate(prompt: [2, 3], maxNewTokens: 25, temperature: 0.8, speculative: true, seed: 5, draft: draft)
       #expect(a.tokens.count == 25 && a.tokens.allSatisfy { $0 >= 0 && $0 < 50 })
     }
-    // The draft logits: the fp32 MTP logits within bfloat16 rounding below the cut, −∞ above it.
+    // The draft logits: the fp32 MTP logits within int8 rounding below the cut, −∞ above it.
     let core = model.core, c = Self.cfg.hiddenSize, v = Self.cfg.vocabSize
     var rng = SplitMix64(seed: 1)
     let hidden = (0..<(2 * c)).map { _ in Float(rng.nextUnit()) - 0.5 }
@@ -137,6 +137,68 @@ struct GenerationTests {
       for r in 0..<n { #expect(Array(y[(r * o)..<((r + 1) * o)]) == alone[r], "n=\(n) row \(r)") }
       #expect(zip(y, blas).allSatisfy { abs($0 - $1) < 1e-5 })
     }
+  }
+
+  @Test("decoding kernels: panel-layout weights give the full forward's logits, each row alone; the MTP layer's catch-up rows only fill its cache")
+  func decodingKernels() throws {
+    let model = try MiMoModel(config: Self.cfg, seed: 4)
+    let core = model.core, v = Self.cfg.vocabSize, c = Self.cfg.hiddenSize
+    let tokens: [Int32] = [3, 17, 42, 8, 8, 23, 1, 49, 0, 12]
+    let full = model.logits(tokens: tokens, b: 1, t: tokens.count)
+    let panels = model.panelWeights()
+    // The prompt through BLAS, then rows one by one and in groups through the panel kernel.
+    func run(_ chunks: [[Int32]]) -> (logits: [Float], hidden: [Float]) {
+      let cache = core.makeCache(capacity: 16)
+      let s = InferenceScratch<Float>(config: Self.cfg, rows: 16, capacity: 16)
+      var logits: [Float] = [], hidden: [Float] = []
+      for chunk in chunks {
+        chunk.withUnsafeBufferPointer { core.inferMain($0.baseAddress!, n: chunk.count, cache: cache, scratch: s, panels: panels) }
+        logits += Array(UnsafeBufferPointer(start: s.logits.base, count: chunk.count * v))
+        hidden += Array(UnsafeBufferPointer(start: s.hidden.base, count: chunk.count * c))
+      }
+      return (logits, hidden)
+    }
+    let byOne = run([Array(tokens[0..<2])] + tokens[2...].map { [$0] })
+    let grouped = run([Array(tokens[0..<2]), Array(tokens[2..<5]), Array(tokens[5..<9]), [tokens[9]]])
+    #expect(Array(byOne.logits[(2 * v)...]) == Array(grouped.logits[(2 * v)...]), "a row's logits do not depend on the rows beside it")
+    let worst = zip(full.main, byOne.logits).map { abs($0 - $1) }.max()!
+    #expect(worst < 1e-4, "max diff \(worst)")
+    // The MTP layer with lastRowOnly: the last row's logits exactly as when every row runs
+    // (fp32 and int8 drafts); the other rows' keys and values still reach the cache.
+    let hidden = Array(byOne.hidden[0..<(4 * c)]), next = Array(tokens[1..<5])
+    for draft in [nil, try model.draftWeights()] {
+      var last: [[Float]] = []
+      for lastOnly in [false, true] {
+        let cache = core.makeCache(capacity: 16)
+        let s = InferenceScratch<Float>(config: Self.cfg, rows: 4, capacity: 16)
+        hidden.withUnsafeBufferPointer { h in
+          next.withUnsafeBufferPointer {
+            core.inferMTP(hidden: h.baseAddress!, tokens: $0.baseAddress!, n: 4, cache: cache, scratch: s, draft: draft, lastRowOnly: lastOnly)
+          }
+        }
+        // One more position after the four: it attends over all of them.
+        let one: [Float] = Array(byOne.hidden[(4 * c)..<(5 * c)]), t: [Int32] = [tokens[5]]
+        one.withUnsafeBufferPointer { h in
+          t.withUnsafeBufferPointer {
+            core.inferMTP(hidden: h.baseAddress!, tokens: $0.baseAddress!, n: 1, cache: cache, scratch: s, draft: draft)
+          }
+        }
+        last.append(Array(UnsafeBufferPointer(start: s.mtpLogits.base, count: v)))
+      }
+      #expect(last[0] == last[1], draft == nil ? "fp32" : "int8 draft")
+    }
+  }
+
+  @Test("argmax: the first largest value, as a scalar scan keeps it")
+  func argmaxFirst() {
+    var l = (0..<100).map { Float(($0 * 37) % 101) / 10 }
+    l[55] = 50
+    l[70] = 50
+    #expect(argmax(l, l.count) == 55)
+    #expect(argmax([-1, -2, -0.5, -3, -0.5], 5) == 2)
+    #expect(argmax([.nan, 1, 2], 3) == 0)
+    #expect(argmax([1, .nan, 2, 2], 4) == 2)
+    #expect(argmax([3], 1) == 0)
   }
 
   @Test("sampling: deterministic for a seed, valid ids, speculative sampling runs")

@@ -82,29 +82,44 @@ struct RowKernelsTests {
     #expect(Self.worst(df, dd) < 1e-5)
   }
 
-  @Test("bfloat16 draft weights: the few-rows kernel on them is within bfloat16 rounding of fp32")
-  func bf16Linear() {
+  @Test("int8 draft weights: rows scaled to ±127; the kernel is within the rounding of both operands, row by row")
+  func int8Linear() {
     var rng = SplitMix64(seed: 5)
-    let k = 37, o = 43
-    let w = (0..<(k * o)).map { _ in Float(rng.nextUnit()) - 0.5 }
-    let x = (0..<(3 * k)).map { _ in Float(rng.nextUnit()) - 0.5 }
-    var half = [UInt16](repeating: 0, count: w.count)
-    bfloat16Copy(&half, w, count: w.count)
-    // Round to nearest even: 1 + 2⁻⁸ ties down to 1, 1 + 3·2⁻⁸ rounds up, −0.0 and NaN kept.
-    var special = [UInt16](repeating: 0, count: 4)
-    bfloat16Copy(&special, [1 + 1.0 / 256, 1 + 3.0 / 256, -0.0, .nan], count: 4)
-    #expect(Array(special[0..<3]) == [0x3F80, 0x3F82, 0x8000] && special[3] & 0x7FC0 == 0x7FC0)
-    var full = [Float](repeating: 0, count: 3 * o), draft = full, one = [Float](repeating: 0, count: o)
-    inferLinear(&full, x, w, nil, n: 3, k: k, o: o)
-    draftLinear(&draft, x, half, n: 3, k: k, o: o)
-    draftLinear(&one, Array(x[k..<(2 * k)]), half, n: 1, k: k, o: o)
-    #expect(Array(draft[o..<(2 * o)]) == one)
-    // |Σ x·(w − bf16(w))| ≤ Σ |x|·|w|·2⁻⁹
-    for r in 0..<3 {
+    for (k, o) in [(37, 43), (100, 50), (256, 20)] {  // all tail, one block of 64 + tail, whole blocks
+      let w = (0..<(k * o)).map { _ in Float(rng.nextUnit()) - 0.5 }
+      let x = (0..<(3 * k)).map { _ in 3 * (Float(rng.nextUnit()) - 0.5) }
+      let bias = (0..<o).map { Float($0) / 10 }
+      let m = w.withUnsafeBufferPointer { DraftMatrix($0.baseAddress!, o: o, k: k) }
+      defer { m.deallocate() }
       for j in 0..<o {
-        var bound: Float = 0
-        for e in 0..<k { bound += abs(x[r * k + e] * w[j * k + e]) }
-        #expect(abs(draft[r * o + j] - full[r * o + j]) <= bound / 512 + 1e-6)
+        let row = w[(j * k)..<((j + 1) * k)]
+        #expect(m.scale[j] == row.map { abs($0) }.max()! / 127)
+        var sum: Int32 = 0
+        for e in 0..<k {
+          let q = m.q[j * k + e]
+          #expect(q >= -127 && abs(Float(q) * m.scale[j] - w[j * k + e]) <= m.scale[j] / 2 * 1.0001)
+          if e < k - k % 64 { sum += Int32(q) }
+        }
+        #expect(m.rowSum[j] == sum)
+      }
+      var full = [Float](repeating: 0, count: 3 * o), draft = full, portable = full
+      var one = [Float](repeating: 0, count: o)
+      inferLinear(&full, x, w, bias, n: 3, k: k, o: o)
+      m.apply(&draft, x, bias, n: 3)
+      m.applyPortable(&portable, x, bias, n: 3)
+      Array(x[k..<(2 * k)]).withUnsafeBufferPointer { m.apply(&one, $0.baseAddress!, bias, n: 1) }
+      #expect(draft == portable, "k \(k): the VNNI and portable paths agree exactly")
+      #expect(Array(draft[o..<(2 * o)]) == one, "k \(k): a row does not depend on the rows beside it")
+      // x̂·ŵ − x·w = x·δw + δx·w + δx·δw with |δw| ≤ s_w/2 and |δx| ≤ s_x/2.
+      for r in 0..<3 {
+        let sx = x[(r * k)..<((r + 1) * k)].map { abs($0) }.max()! / 127
+        for j in 0..<o {
+          var bound: Float = 0
+          for e in 0..<k {
+            bound += abs(x[r * k + e]) * m.scale[j] / 2 + sx / 2 * abs(w[j * k + e]) + sx * m.scale[j] / 4
+          }
+          #expect(abs(draft[r * o + j] - full[r * o + j]) <= bound * 1.01 + 1e-5, "k \(k) row \(r) out \(j)")
+        }
       }
     }
   }

@@ -9,6 +9,9 @@
 /// p[j] = exp(p[j] − shift) for j < n; returns Σ p[j].
 float quarry_exp_shifted(float *p, int n, float shift);
 
+/// The index of the first largest of p[0..<n] (the first index a scalar `>` scan keeps).
+int quarry_argmax(const float *p, int n);
+
 /// Cross-entropy of one row of logits[v] against `target`: returns log Σ exp(x − max) −
 /// (x_target − max). With `with_grad`, the row becomes grad_scale · (softmax − onehot);
 /// otherwise softmax.
@@ -54,7 +57,9 @@ float quarry_sum_squares(const float *x, long n);
 void quarry_scale(float *x, long n, float k);
 
 /// Decoding attention over a KV cache (causal, GQA): new row r (position p0 + r) of
-/// qkv[n, ld] (query heads first) attends to positions 0 … p0 + r of keys/values [·, kv]
-/// (head g at g·d); out[n, nh·d]. `scores` holds p0 + n values.
-void quarry_attend_cached(float *out, const float *qkv, int ld, const float *keys, const float *values,
-                          int kv, int n, int p0, int nh, int kvh, int d, float *scores);
+/// qkv[n, ld] (query heads first) attends to positions 0 … p0 + r. Keys are stored transposed,
+/// keys_t[kv, stride] (element e of head g at row g·d + e; stride a multiple of 16, and
+/// positions up to the next multiple of 16 readable), values [·, kv]; out[n, nh·d]. `scores`
+/// holds 4 · stride values. Each output sums in an order that does not depend on n.
+void quarry_attend_cached(float *out, const float *qkv, int ld, const float *keys_t, int stride,
+                          const float *values, int kv, int n, int p0, int nh, int kvh, int d, float *scores);
