@@ -25,6 +25,11 @@ enum PopplerReader {
   static func read(
     path: String, password: String? = nil, limits: Limits = Limits(), shards: Int = 1
   ) -> Result<PDFContent, PDFFailure> {
+    guard quarry_poppler_load() != 0 else {
+      let message = "quarry: poppler-glib (libpoppler-glib.so.8) could not be loaded; install it with `make deps`\n"
+      _ = message.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+      exit(70)
+    }
     let bytes: [UInt8]
     do {
       bytes = try readFile(path, limit: limits.maxFileBytes)
@@ -32,15 +37,15 @@ enum PopplerReader {
       if case .invalidInput = error { return .failure(.tooLarge) }
       return .failure(.unreadable)
     }
-    let data = bytes.withUnsafeBytes { g_bytes_new($0.baseAddress, gsize($0.count)) }
-    defer { g_bytes_unref(data) }
+    let data = bytes.withUnsafeBytes { qp_g_bytes_new($0.baseAddress, gsize($0.count)) }
+    defer { qp_g_bytes_unref(data) }
     var error: UnsafeMutablePointer<GError>? = nil
-    guard let document = poppler_document_new_from_bytes(data, password, &error) else {
-      defer { if let error { g_error_free(error) } }
+    guard let document = qp_poppler_document_new_from_bytes(data, password, &error) else {
+      defer { if let error { qp_g_error_free(error) } }
       return .failure(quarry_poppler_error_is(error, Int32(POPPLER_ERROR_ENCRYPTED.rawValue)) != 0 ? .encrypted : .damaged)
     }
     defer { quarry_unref(UnsafeMutableRawPointer(document)) }
-    let pageCount = max(0, Int(poppler_document_get_n_pages(document)))
+    let pageCount = max(0, Int(qp_poppler_document_get_n_pages(document)))
     let readable = min(pageCount, limits.maxPages)
     // Two pages per process at least: a helper costs a fork and its own font loading.
     // Pages are handed out one at a time from counters the helpers share, so the processes
@@ -94,8 +99,8 @@ enum PopplerReader {
       }
     }
     var content = PDFContent(
-      pageCount: pageCount, title: takeString(poppler_document_get_title(document)),
-      producer: takeString(poppler_document_get_producer(document)), fonts: [], pages: [],
+      pageCount: pageCount, title: takeString(qp_poppler_document_get_title(document)),
+      producer: takeString(qp_poppler_document_get_producer(document)), fonts: [], pages: [],
       truncated: pageCount > readable ? "pages" : nil)
     var characters = 0
     for page in byIndex {
@@ -134,7 +139,7 @@ enum PopplerReader {
     var fontIndex: [String: Int] = [:]
     while let index = claim() {
       var p = PDFPage(width: 0, height: 0, words: [])
-      if let page = poppler_document_get_page(document, Int32(index)) {
+      if let page = qp_poppler_document_get_page(document, Int32(index)) {
         p = readPage(page, fonts: &content.fonts, fontIndex: &fontIndex)
         quarry_unref(UnsafeMutableRawPointer(page))
       }
@@ -148,7 +153,7 @@ enum PopplerReader {
   /// A GLib string as a Swift string, freed.
   private static func takeString(_ p: UnsafeMutablePointer<gchar>?) -> String {
     guard let p else { return "" }
-    defer { g_free(p) }
+    defer { qp_g_free(p) }
     return String(cString: p)
   }
 
@@ -157,12 +162,12 @@ enum PopplerReader {
   ) -> PDFPage {
     var width = 0.0
     var height = 0.0
-    poppler_page_get_size(page, &width, &height)
-    guard let raw = poppler_page_get_text(page) else { return PDFPage(width: width, height: height, words: []) }
+    qp_poppler_page_get_size(page, &width, &height)
+    guard let raw = qp_poppler_page_get_text(page) else { return PDFPage(width: width, height: height, words: []) }
     // The page's UTF-8 (repaired if poppler ever emits a bad sequence), read byte by byte: a
     // character is one Unicode scalar, the unit of poppler's boxes.
     var utf8 = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
-    g_free(raw)
+    qp_g_free(raw)
     if String(validatingUTF8: utf8.map { CChar(bitPattern: $0) } + [0]) == nil {
       utf8 = Array(String(decoding: utf8, as: UTF8.self).utf8)
     }
@@ -171,12 +176,12 @@ enum PopplerReader {
     // poppler's order on a synthetic grid.
     var rects: UnsafeMutablePointer<PopplerRectangle>? = nil
     var n: guint = 0
-    let haveLayout = poppler_page_get_text_layout(page, &rects, &n) != 0 && Int(n) == count
-    defer { if let rects { g_free(rects) } }
+    let haveLayout = qp_poppler_page_get_text_layout(page, &rects, &n) != 0 && Int(n) == count
+    defer { if let rects { qp_g_free(rects) } }
     // Font name and size per character, from the attribute runs (inclusive ends).
     var fontOf = [Int32](repeating: -1, count: count)
     var sizeOf = [Float](repeating: 0, count: count)
-    if let list = poppler_page_get_text_attributes(page) {
+    if let list = qp_poppler_page_get_text_attributes(page) {
       var node: UnsafeMutablePointer<GList>? = list
       while let cell = node {
         if let a = cell.pointee.data?.assumingMemoryBound(to: PopplerTextAttributes.self).pointee {
@@ -200,7 +205,7 @@ enum PopplerReader {
         }
         node = cell.pointee.next
       }
-      poppler_page_free_text_attributes(list)
+      qp_poppler_page_free_text_attributes(list)
     }
     // Characters outside every font run get the nameless font.
     if fontOf.contains(-1) {

@@ -8,7 +8,8 @@ struct GenerateCommand: ParsableCommand {
     commandName: "generate",
     abstract: "Generate text from a checkpoint with a KV cache (optionally MTP speculative decoding).",
     discussion: """
-      With --speculative mtp the MTP layer drafts one token and the main model verifies it.
+      With --speculative mtp the MTP layer drafts --draft-tokens tokens (2 by default: the
+      layer chained on its own output) and one main forward verifies them.
       quarry also decodes without it, then reports the acceptance rate, the speed-up, and
       (greedy) whether both outputs are identical.
 
@@ -16,7 +17,7 @@ struct GenerateCommand: ParsableCommand {
         quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1."
         quarry generate --checkpoint out/demo/train/final --prompt "Task 2." \\
           --max-new-tokens 60 --speculative mtp
-        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --bench --draft-tokens 2
+        quarry generate --checkpoint out/demo/train/final --prompt "Exercise 1." --bench
       """
   )
   @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var checkpoint: String
@@ -26,7 +27,7 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Speculative decoding: 'mtp' (draft with the MTP layer).") var speculative: String?
   @Option(help: "tokenizer.json (default: the checkpoint's).") var tokenizer: String?
   @Option(help: "Seed for sampling.") var seed: UInt64 = 0
-  @Option(help: "Tokens the MTP layer drafts per main forward (1-16).") var draftTokens = 1
+  @Option(help: "Tokens the MTP layer drafts per main forward (1-16).") var draftTokens = 2
   @Option(help: "MTP drafts choose among the N lowest token ids, BPE's most frequent (default: a quarter of the vocabulary, at least 1,024).")
   var draftVocab: Int?
   @Flag(help: "Time greedy decoding of --max-new-tokens tokens (no stop token), plain and speculative, and print tokens/s.")

@@ -26,7 +26,7 @@ def main():
     ap.add_argument("--prompt", default="Exercise 7. Solve")
     ap.add_argument("--tokens", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--draft-tokens", type=int, default=1)
+    ap.add_argument("--draft-tokens", type=int, default=2)
     a = ap.parse_args()
 
     out = subprocess.run(
