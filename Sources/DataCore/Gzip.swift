@@ -190,32 +190,32 @@ package enum Gzip {
     state.pointee.crc_flag = UInt32(crcFlag)
     var out: [UInt8] = []
     out.reserveCapacity(min(maxOutput, max(1 << 12, input.count * 4)))
-    var scratch = [UInt8](repeating: 0, count: 1 << 16)
     var pos = 0
     while true {
       var rc = ISAL_DECOMP_OK
       var consumed = 0, produced = 0
-      input.withUnsafeBytes { inRaw in
-        scratch.withUnsafeMutableBytes { outRaw in
-          let base = inRaw.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + pos }
-          state.pointee.next_in = base.map { UnsafeMutablePointer(mutating: $0) }
-          state.pointee.avail_in = UInt32(inRaw.count - pos)
-          state.pointee.next_out = outRaw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-          state.pointee.avail_out = UInt32(outRaw.count)
-          rc = isal_inflate(state)
-          consumed = inRaw.count - pos - Int(state.pointee.avail_in)
-          produced = outRaw.count - Int(state.pointee.avail_out)
-          state.pointee.next_in = nil
-          state.pointee.next_out = nil
+      // Decode straight into `out`'s new capacity, 64 KiB at a time.
+      out.append(addingCapacity: 1 << 16) { span in
+        span.withUnsafeMutableBufferPointer { spare, initialized in
+          input.withUnsafeBytes { inRaw in
+            let base = inRaw.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + pos }
+            state.pointee.next_in = base.map { UnsafeMutablePointer(mutating: $0) }
+            state.pointee.avail_in = UInt32(inRaw.count - pos)
+            state.pointee.next_out = spare.baseAddress
+            state.pointee.avail_out = UInt32(spare.count)
+            rc = isal_inflate(state)
+            consumed = inRaw.count - pos - Int(state.pointee.avail_in)
+            produced = spare.count - Int(state.pointee.avail_out)
+            state.pointee.next_in = nil
+            state.pointee.next_out = nil
+          }
+          initialized = produced
         }
       }
       pos += consumed
-      if produced > 0 {
-        if out.count + produced > maxOutput {
-          out.append(contentsOf: scratch[0..<(maxOutput - out.count)])
-          return InflateResult(bytes: out, error: .outputLimitExceeded(limit: maxOutput))
-        }
-        out.append(contentsOf: scratch[0..<produced])
+      if out.count > maxOutput {
+        out.removeSubrange(maxOutput...)
+        return InflateResult(bytes: out, error: .outputLimitExceeded(limit: maxOutput))
       }
       if rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT {
         let at = max(0, pos - max(0, Int(state.pointee.read_in_length)) / 8)
@@ -369,7 +369,7 @@ package final class GzipFileReader {
   private var inputCount = 0
   private var inputPos = 0
   private var fileEOF = false
-  private var scratch: [UInt8]
+  private let chunkSize: Int
   private var state = State.memberStart
   private var pendingError: GzipError?
   private var resyncFrom = 0
@@ -393,7 +393,7 @@ package final class GzipFileReader {
   package init(path: String, chunkSize: Int = 1 << 18) throws(GzipError) {
     self.path = path
     input = [UInt8](repeating: 0, count: max(chunkSize, 64))
-    scratch = [UInt8](repeating: 0, count: max(chunkSize, 64))
+    self.chunkSize = max(chunkSize, 64)
     fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
   }
@@ -408,7 +408,7 @@ package final class GzipFileReader {
   ///   when the file ends mid-member, `.notGzip` when a member boundary is followed by
   ///   non-gzip bytes, `.io` on read failure. After a throw, call `resync()` to go on.
   package func read(into out: inout [UInt8], maxCount: Int) throws(GzipError) -> Event {
-    let limit = min(max(maxCount, 1), scratch.count)
+    let limit = min(max(maxCount, 1), chunkSize)
     while true {
       switch state {
       case .finished:
@@ -442,15 +442,19 @@ package final class GzipFileReader {
       case .inMember:
         if inputPos == inputCount { try fillInput(atLeast: 1) }
         let (pos, count) = (inputPos, inputCount)
-        let step = input.withUnsafeBytes { inRaw in
-          scratch.withUnsafeMutableBytes { outRaw in
-            inflater.step(
-              input: UnsafeRawBufferPointer(rebasing: inRaw[pos..<count]),
-              output: UnsafeMutableRawBufferPointer(rebasing: outRaw[0..<limit]))
+        // Decode straight into `out`'s new capacity (no copy through a scratch buffer).
+        var step = (consumed: 0, produced: 0, code: MemberInflater.Code.ok)
+        out.append(addingCapacity: limit) { span in
+          span.withUnsafeMutableBufferPointer { spare, initialized in
+            step = input.withUnsafeBytes { inRaw in
+              inflater.step(
+                input: UnsafeRawBufferPointer(rebasing: inRaw[pos..<count]),
+                output: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(spare)[0..<limit]))
+            }
+            initialized = step.produced
           }
         }
         inputPos += step.consumed
-        if step.produced > 0 { out.append(contentsOf: scratch[0..<step.produced]) }
         var error: GzipError?
         var atEnd = false
         switch step.code {

@@ -255,6 +255,13 @@ extension [UInt8] {
 /// Decodes header bytes: UTF-8 when valid, otherwise ISO-8859-1 (one scalar per byte), which
 /// is what old crawlers wrote.
 func headerString<C: Collection<UInt8>>(_ bytes: C) -> String {
+  // ASCII (nearly every header line): no validation to do.
+  let ascii = bytes.withContiguousStorageIfAvailable { p -> String? in
+    var bits: UInt8 = 0
+    for b in p { bits |= b }
+    return bits < 0x80 ? String(decoding: p, as: UTF8.self) : nil
+  }
+  if let ascii, let ascii { return ascii }
   if let s = String(validating: bytes, as: UTF8.self) { return s }
   var out = ""
   out.unicodeScalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
