@@ -84,22 +84,43 @@ func containsAny(_ text: String, _ needles: [String]) -> Bool {
   }
 }
 
-/// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes (memchr on
-/// the first byte, then memcmp).
+/// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes: memchr for the
+/// needle's rarest byte in HTML (an upper-case letter rather than `"` or `e`, which occur every
+/// few bytes), then memcmp of the whole needle around each hit.
 func byteIndex(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
   let m = nd.count
   let n = hay.count
   guard m > 0, n - from >= m, let h = hay.baseAddress, let p = nd.baseAddress else { return nil }
-  let first = Int32(p[0])
-  var i = from
-  let last = n - m
+  var a = 0  // the anchor: the needle's rarest byte (on a long haystack; short ones take the first)
+  if n - from > 512 {
+    for k in 1..<m where htmlByteRank(p[k]) < htmlByteRank(p[a]) { a = k }
+  }
+  let anchor = Int32(p[a])
+  var i = from + a  // hay position of the anchor of a match starting at i − a
+  let last = n - m + a
   while i <= last {
-    guard let hit = memchr(h + i, first, last - i + 1) else { return nil }
+    guard let hit = memchr(h + i, anchor, last - i + 1) else { return nil }
     let j = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-    if memcmp(h + j, p, m) == 0 { return j }
+    if memcmp(h + j - a, p, m) == 0 { return j - a }
     i = j + 1
   }
   return nil
+}
+
+/// How common a byte is in HTML, roughly (0 rare … 5 every few bytes): the anchor of a search.
+@inline(__always) private func htmlByteRank(_ b: UInt8) -> Int {
+  switch b {
+  case UInt8(ascii: "A")...UInt8(ascii: "Z"): return 0
+  case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "q"), UInt8(ascii: "z"), UInt8(ascii: "x"),
+    UInt8(ascii: "j"), UInt8(ascii: "k"), UInt8(ascii: "v"):
+    return 1
+  case UInt8(ascii: "b"), UInt8(ascii: "p"), UInt8(ascii: "y"), UInt8(ascii: "g"), UInt8(ascii: "f"),
+    UInt8(ascii: "w"), UInt8(ascii: "m"), UInt8(ascii: "u"), UInt8(ascii: "."), UInt8(ascii: ":"):
+    return 2
+  case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "_"): return 3
+  case 0x80...0xFF: return 3
+  default: return 5  // quotes, =, <, >, space, newline
+  }
 }
 
 extension String {
