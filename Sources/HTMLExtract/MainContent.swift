@@ -35,6 +35,8 @@ struct MainContent {
   var declaresThread = false
   /// Whether the page declares a product: its reviews, ratings and buyer feedback are not the content.
   var declaresProduct = false
+  /// Whether inline `display:none` / `visibility:hidden` is ignored (see `run`).
+  private var ignoreHiddenStyle = false
   /// The container of a listing's items, when the page is one (its links are content).
   var listingContainer = -1
 
@@ -63,6 +65,16 @@ struct MainContent {
     let bodyIndex = (0..<n).first { tree.nodes[$0].tag == .body } ?? 0
     prune(soft: false, bodyText: 0)
     countText()  // visible counts, for the safety rule of the soft pass
+    if textLen[bodyIndex] < 200 {
+      // Nothing visible: a page whose whole text sits under an inline-style-hidden wrapper
+      // (an anti-flicker `visibility:hidden` that a script lifts after loading) is read as
+      // the browser shows it once loaded.
+      ignoreHiddenStyle = true
+      removed = [Bool](repeating: false, count: n)
+      math = [:]
+      prune(soft: false, bodyText: 0)
+      countText()
+    }
     if readNoscriptText(body: bodyIndex) {
       removed = [Bool](repeating: false, count: n)
       math = [:]
@@ -236,7 +248,7 @@ struct MainContent {
     }
     guard let a = tree.attrs(i) else { return false }
     if a.hidden { return true }
-    if !a.style.isEmpty, isHiddenStyle(a.style) { return true }
+    if !ignoreHiddenStyle, !a.style.isEmpty, isHiddenStyle(a.style) { return true }
     return false
   }
 
@@ -264,7 +276,8 @@ struct MainContent {
       }
     }
     if !soft && declaresProduct && !a.classAndID.isEmpty {
-      soft = containsAny(a.classAndID, ["review", "rating", "feedback"])  // classAndID is lowercase
+      // classAndID is lowercase
+      soft = containsAny(a.classAndID, ["review", "rating", "feedback", "testimonial", "currency"])
     }
     guard soft else { return false }
     // Safety: never prune a container that holds most of the page's text in prose.
@@ -380,6 +393,9 @@ struct MainContent {
     "recommended", "promo", "newsletter", "subscribe", "subscription", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
+    // shop furniture: WooCommerce up-sells / cross-sells, recently-viewed rails; site-wide
+    // announcement banners
+    "upsells", "upsell", "up-sells", "crosssells", "cross-sells", "recently", "recentlyviewed", "announcement",
   ]
   static let boilerExact: [String] = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",

@@ -75,4 +75,30 @@ struct PageKindTests {
     let a = extract("<html><body>" + body + "</body></html>")
     #expect(a.contains("wide toe box") && a.contains("Review 2"))
   }
+
+  @Test("shop furniture: up-sells, cross-sells and recently viewed rails go; on a product page, testimonials and currency lists too")
+  func shopFurniture() {
+    let description = "<h1>Iris Dress</h1><p>" + String(repeating: "A flowing hemp dress in three layers with a side zip and a pocket. ", count: 6) + "</p>"
+    let tiles = (1...4).map { "<li><h3>Other dress \($0)</h3><p>A different dress that some people also bought last month.</p></li>" }.joined()
+    let rails = "<section class='up-sells upsells products'><h2>You may also like</h2><ul>\(tiles)</ul></section>"
+      + "<div class='cross-sells'><ul>\(tiles)</ul></div><div class='recently-viewed'><ul>\(tiles)</ul></div>"
+    let extras = "<div class='currency-switcher'><ul><li>EUR: 132.34</li><li>USD: 149.64</li></ul></div>"
+      + "<section class='testimonials'>" + (1...3).map { "<p>Client \($0): lovely shop, quick delivery and a kind note in the parcel.</p>" }.joined() + "</section>"
+    let body = "<main>" + description + extras + rails + "</main>"
+    let ld = "<script type='application/ld+json'>{\"@type\":\"Product\",\"name\":\"Iris Dress\"}</script>"
+    let p = extract("<html><head>\(ld)</head><body>\(body)</body></html>")
+    #expect(p.contains("side zip") && !p.contains("Other dress") && !p.contains("Client 2") && !p.contains("USD"))
+    let a = extract("<html><body>\(body)</body></html>")
+    #expect(a.contains("side zip") && !a.contains("Other dress") && a.contains("Client 2"))
+  }
+
+  @Test("a page whose whole text is under an inline-hidden wrapper (anti-flicker, lifted by a script) is read; hidden parts of a visible page are not")
+  func hiddenWrapper() {
+    let article = "<h1>Machine Learning Tutorial</h1><p>" + String(repeating: "Machine learning lets computers learn patterns from data. ", count: 8) + "</p>"
+    let wrapped = extract("<html><body><div id='__next'><div style='visibility:hidden;min-height:100vh'>\(article)"
+      + "<div style='display:none'><p>Hidden popup text.</p></div></div></div></body></html>")
+    #expect(wrapped.contains("learn patterns from data"))
+    let visible = extract("<html><body>\(article)<div style='display: none'><p>Hidden popup text that nobody sees.</p></div></body></html>")
+    #expect(visible.contains("learn patterns from data") && !visible.contains("Hidden popup"))
+  }
 }
