@@ -393,9 +393,8 @@ struct MainContent {
     "recommended", "promo", "newsletter", "subscribe", "subscription", "disqus", "popup", "modal", "overlay", "toolbar", "pagination", "pager",
     "signup", "login", "byline", "tags", "tagcloud", "skip", "skiplink", "sponsor", "sponsored",
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
-    // shop furniture: WooCommerce up-sells / cross-sells, recently-viewed rails; site-wide
-    // announcement banners
-    "upsells", "upsell", "up-sells", "crosssells", "cross-sells", "recently", "recentlyviewed", "announcement",
+    // shop furniture: WooCommerce up-sells / cross-sells, recently-viewed rails
+    "upsells", "upsell", "up-sells", "crosssells", "cross-sells", "recently", "recentlyviewed",
   ]
   static let boilerExact: [String] = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
