@@ -19,8 +19,7 @@ public enum CharsetDecoder {
     }
     if bytes.starts(with: [0xFF, 0xFE]) { return (convert(bytes[2...], from: "UTF-16LE"), "utf-16le") }
     if bytes.starts(with: [0xFE, 0xFF]) { return (convert(bytes[2...], from: "UTF-16BE"), "utf-16be") }
-    let ascii = !bytes.contains { $0 >= 0x80 }
-    if ascii { return (String(decoding: bytes, as: UTF8.self), "utf-8") }
+    // One pass: the validation has its own ASCII fast path.
     if let s = String(validating: bytes, as: UTF8.self) { return (s, "utf-8") }
     for label in [httpCharset, metaCharset(bytes)] {
       guard let label, let enc = iconvName(forLabel: label) else { continue }

@@ -370,9 +370,7 @@ struct MainContent {
       head = UnsafeBufferPointer(rebasing: t[..<sep])
     }
     if boilerWordKeys.contains(ByteKey(t)) || boilerWordKeys.contains(ByteKey(head)) { return .boiler }
-    for part in boilerContainsBytes where part.withUnsafeBufferPointer({ byteSearch(token, $0) }) {
-      return .boiler
-    }
+    if containsBoilerPart(token) { return .boiler }
     if commentWordKeys.contains(ByteKey(t)) || commentWordKeys.contains(ByteKey(head)) { return .comment }
     return .none
   }
@@ -385,6 +383,27 @@ struct MainContent {
   static let commentWordKeys = Set(["comments", "comment", "commentlist", "comment-list"].map { ByteKey(Array($0.utf8)) })
   static let boilerExactKeys = Set(boilerExact.map { ByteKey(Array($0.utf8)) })
   static let boilerContainsBytes = boilerContains.map { Array($0.utf8) }
+  /// `boilerContainsBytes` by first byte: a token is scanned once, each position checking only
+  /// the parts that start with its byte.
+  static let boilerContainsByFirst: [[[UInt8]]] = {
+    var table = [[[UInt8]]](repeating: [], count: 256)
+    for part in boilerContainsBytes { table[Int(part[0])].append(part) }
+    return table
+  }()
+
+  /// Whether `token` contains one of `boilerContains`.
+  private static func containsBoilerPart(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+    let table = boilerContainsByFirst
+    let n = token.count
+    for i in 0..<n {
+      for part in table[Int(token[i])] where part.count <= n - i {
+        var k = 1
+        while k < part.count && token[i + k] == part[k] { k += 1 }
+        if k == part.count { return true }
+      }
+    }
+    return false
+  }
 
   static let boilerWords: [String] = [
     "nav", "navbar", "navigation", "menu", "menubar", "footer", "header", "masthead", "sidebar",
