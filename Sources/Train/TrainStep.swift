@@ -75,7 +75,7 @@ public struct Sample: Sendable {
   /// - Throws: when the checkpoint or tokenizer cannot be loaded, or they do not fit.
   public init(
     checkpoint: String, tokenizer: String? = nil, prompt: String, maxNewTokens: Int,
-    temperature: Double = 0, speculative: Bool, draftTokens: Int = 1, draftVocabulary: Int? = nil, seed: UInt64 = 0
+    temperature: Double = 0, speculative: Bool, draftTokens: Int = 2, draftVocabulary: Int? = nil, seed: UInt64 = 0
   ) throws {
     let tokPath = tokenizer ?? checkpoint + "/tokenizer.json"
     guard fileExists(tokPath) else {
@@ -88,14 +88,15 @@ public struct Sample: Sendable {
         "the tokenizer (\(tok.vocabSize) tokens) does not fit the model's vocabulary (\(model.config.vocabSize))")
     }
     let ids = tok.encode(prompt)
+    let panels = model.panelWeights()  // one copy of the decoding layout for both runs
     plain = try model.generate(
       prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: false, seed: seed,
-      stopToken: tok.endOfText)
+      stopToken: tok.endOfText, panels: panels)
     var shown = plain
     if speculative {
       let s = try model.generate(
         prompt: ids, maxNewTokens: maxNewTokens, temperature: temperature, speculative: true, draftTokens: draftTokens,
-        seed: seed, stopToken: tok.endOfText, draft: model.draftWeights(vocabulary: draftVocabulary))
+        seed: seed, stopToken: tok.endOfText, draft: model.draftWeights(vocabulary: draftVocabulary), panels: panels)
       self.speculative = s
       shown = s
       identical = temperature <= 0 ? s.tokens == plain.tokens : nil
