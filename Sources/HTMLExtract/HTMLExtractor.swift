@@ -65,7 +65,12 @@ public struct HTMLExtractor: Sendable {
     var e = MainContent(tree: tree)
     e.declaresThread = Self.declaresThread(html)
     e.declaresProduct = Self.declaresProduct(html)
-    let text = e.run()
+    var text = e.run()
+    if text.isEmpty && e.declaresProduct, let described = StructuredData.productDescription(html) {
+      // A product page rendered by script shows nothing without it; its JSON-LD still names
+      // the product and describes it.
+      text = described
+    }
     return ExtractedPage(
       text: text, title: e.title, lang: e.lang, charset: "utf-8", truncated: tree.truncated)
   }

@@ -101,4 +101,17 @@ struct PageKindTests {
     let visible = extract("<html><body>\(article)<div style='display: none'><p>Hidden popup text that nobody sees.</p></div></body></html>")
     #expect(visible.contains("learn patterns from data") && !visible.contains("Hidden popup"))
   }
+
+  @Test("a product page that shows nothing without its scripts is read from its JSON-LD description; otherwise JSON-LD is not the content")
+  func productFromJSONLD() {
+    let ld = "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\",\"@graph\":[{\"@type\":\"Organization\",\"name\":\"Shop\"},"
+      + "{\"@type\":[\"Product\"],\"name\":\"Dark Roast &amp; Co\",\"description\":\"<h4>BOLD.</h4><p>A dark roast for long days.</p><p>Fair trade beans.</p>\"}]}</script>"
+    let empty = extract("<html><head>\(ld)</head><body><div id='app'></div><nav><a href='/'>Home</a></nav></body></html>")
+    #expect(empty == "# Dark Roast & Co\n\nBOLD.\nA dark roast for long days.\nFair trade beans.")
+    let visible = extract("<html><head>\(ld)</head><body><main><h1>Dark Roast</h1><p>"
+      + String(repeating: "The visible page describes the roast in its own words. ", count: 6) + "</p></main></body></html>")
+    #expect(visible.contains("visible page describes") && !visible.contains("Fair trade beans"))
+    let broken = extract("<html><head><script type='application/ld+json'>{\"@type\":\"Product\",</script></head><body></body></html>")
+    #expect(broken.isEmpty)
+  }
 }
