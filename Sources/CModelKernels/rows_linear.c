@@ -267,7 +267,7 @@ VNNI_TARGET static void rows_linear_s8_vnni(float *y, const float *x, const sign
       const signed char *wb = w + (size_t)j * k;
       REP16(IACC_ZERO)
       for (int e = 0; e < k64; e += 64) {
-        PREFETCH_STEP(wb, 4, e / 4)  /* 4 rows × 64 bytes a step */
+        PREFETCH_STEP(wb, 16, e / 4)  /* 4 rows × 64 bytes = 256 bytes a step (T·16 bytes of int8) */
         __m512i xv0 = LOADI(&xq[0][e]), xv1 = R > 1 ? LOADI(&xq[1][e]) : xv0;
         __m512i xv2 = R > 2 ? LOADI(&xq[2][e]) : xv0, xv3 = R > 3 ? LOADI(&xq[3][e]) : xv0;
         VNNI_STEP(0, 4, 8, 12) VNNI_STEP(1, 5, 9, 13) VNNI_STEP(2, 6, 10, 14) VNNI_STEP(3, 7, 11, 15)
