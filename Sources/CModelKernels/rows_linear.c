@@ -2,7 +2,6 @@
 
 #include "vector16.h"
 
-#include <stdlib.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -220,9 +219,9 @@ static inline float quantize_row_u8(unsigned char *xq, const float *x, int k, in
 
 // y[r, j] = s_x(r) · s_w(j) · (Σ_e xq[r, e] · q[j, e] − 128 · rowsum[j]) over the first k64
 // columns, plus the rest in fp32 with the dequantized weights, plus the bias.
-#define S8_FINISH(u, r, j)                                                                      \
+#define S8_FINISH(u, sxr, r, j)                                                                 \
   ({                                                                                            \
-    float f_ = sx[q_] * scale[j] * (float)((u) - 128 * rowsum[j]);                              \
+    float f_ = (sxr) * scale[j] * (float)((u) - 128 * rowsum[j]);                               \
     for (int t_ = k64; t_ < k; t_++) f_ += (float)w[(size_t)(j) * k + t_] * scale[j] * x[(size_t)(r) * k + t_]; \
     f_ + (b ? b[j] : 0);                                                                        \
   })
@@ -231,15 +230,13 @@ CLONES void quarry_rows_linear_s8_portable(float *y, const float *x, const signe
                                            const int *rowsum, const float *b, int n, int k, int o) {
   const int k64 = k - k % 64;
   unsigned char xq[k64 + 64];
-  float sx[1];
   for (int r = 0; r < n; r++) {
-    sx[0] = quantize_row_u8(xq, x + (size_t)r * k, k, k64);
-    const int q_ = 0;
+    const float sx = quantize_row_u8(xq, x + (size_t)r * k, k, k64);
     for (int j = 0; j < o; j++) {
       const signed char *wj = w + (size_t)j * k;
       int acc = 0;
       for (int e = 0; e < k64; e++) acc += (int)xq[e] * (int)wj[e];
-      y[(size_t)r * o + j] = S8_FINISH(acc, r, j);
+      y[(size_t)r * o + j] = S8_FINISH(acc, sx, r, j);
     }
   }
 }
@@ -277,7 +274,7 @@ VNNI_TARGET static void rows_linear_s8_vnni(float *y, const float *x, const sign
       i16 c3 = FOLD4(FOLD2(a12, a13), FOLD2(a14, a15));
       i16 s = FOLD16(FOLD8(c0, c1), FOLD8(c2, c3));
       for (int q_ = 0; q_ < R; q_++)
-        for (int t = 0; t < 4; t++) y[(size_t)(r + q_) * o + j + t] = S8_FINISH(s[4 * q_ + t], r + q_, j + t);
+        for (int t = 0; t < 4; t++) y[(size_t)(r + q_) * o + j + t] = S8_FINISH(s[4 * q_ + t], sx[q_], r + q_, j + t);
     }
     for (int j = o4; j < o; j++) {
       const signed char *wj = w + (size_t)j * k;
@@ -286,7 +283,7 @@ VNNI_TARGET static void rows_linear_s8_vnni(float *y, const float *x, const sign
         for (int e = 0; e < k64; e += 64) VNNI(a, LOADI(&xq[q_][e]), LOADI(wj + e));
         int u = 0;
         for (int l = 0; l < 16; l++) u += a[l];
-        y[(size_t)(r + q_) * o + j] = S8_FINISH(u, r + q_, j);
+        y[(size_t)(r + q_) * o + j] = S8_FINISH(u, sx[q_], r + q_, j);
       }
     }
   }
@@ -297,7 +294,7 @@ void quarry_rows_linear_s8(float *y, const float *x, const signed char *w, const
                            const float *b, int n, int k, int o) {
 #if defined(__x86_64__)
   static int vnni = -1;  // decided once; the race is benign
-  if (vnni < 0) vnni = __builtin_cpu_supports("avx512vnni") && getenv("QUARRY_NO_VNNI") == NULL;
+  if (vnni < 0) vnni = __builtin_cpu_supports("avx512vnni");
   if (vnni) {
     rows_linear_s8_vnni(y, x, w, scale, rowsum, b, n, k, o);
     return;

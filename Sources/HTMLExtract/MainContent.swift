@@ -70,17 +70,9 @@ struct MainContent {
       // (an anti-flicker `visibility:hidden` that a script lifts after loading) is read as
       // the browser shows it once loaded.
       ignoreHiddenStyle = true
-      removed = [Bool](repeating: false, count: n)
-      math = [:]
-      prune(soft: false, bodyText: 0)
-      countText()
+      redoHardPrune()
     }
-    if readNoscriptText(body: bodyIndex) {
-      removed = [Bool](repeating: false, count: n)
-      math = [:]
-      prune(soft: false, bodyText: 0)
-      countText()
-    }
+    if readNoscriptText(body: bodyIndex) { redoHardPrune() }
     let bodyText = max(Int(textLen[bodyIndex] - linkLen[bodyIndex]), 1)
     let comments = commentContainers()
     // On a thread or Q&A page (schema.org DiscussionForumPosting, QAPage) the posts are the
@@ -129,6 +121,14 @@ struct MainContent {
   }
 
   // MARK: - Text statistics
+
+  /// The hard pass again from scratch (after a rule it reads has changed), and the counts.
+  private mutating func redoHardPrune() {
+    removed = [Bool](repeating: false, count: n)
+    math = [:]
+    prune(soft: false, bodyText: 0)
+    countText()
+  }
 
   private mutating func countText() {
     for i in 0..<n {
@@ -382,12 +382,11 @@ struct MainContent {
   static let boilerWordKeys = Set(boilerWords.map { ByteKey(Array($0.utf8)) })
   static let commentWordKeys = Set(["comments", "comment", "commentlist", "comment-list"].map { ByteKey(Array($0.utf8)) })
   static let boilerExactKeys = Set(boilerExact.map { ByteKey(Array($0.utf8)) })
-  static let boilerContainsBytes = boilerContains.map { Array($0.utf8) }
-  /// `boilerContainsBytes` by first byte: a token is scanned once, each position checking only
-  /// the parts that start with its byte.
+  /// `boilerContains` as bytes, by first byte: a token is scanned once, each position checking
+  /// only the parts that start with its byte.
   static let boilerContainsByFirst: [[[UInt8]]] = {
     var table = [[[UInt8]]](repeating: [], count: 256)
-    for part in boilerContainsBytes { table[Int(part[0])].append(part) }
+    for part in boilerContains.map({ Array($0.utf8) }) { table[Int(part[0])].append(part) }
     return table
   }()
 

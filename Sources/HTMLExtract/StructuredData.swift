@@ -66,6 +66,8 @@ enum StructuredData {
     return nil
   }
 
+  static let blockTags: Set<String> = ["p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "tr"]
+
   /// A description as plain text: tags dropped (block tags as line breaks), the common
   /// entities decoded, blank runs collapsed.
   static func plainText(_ s: String) -> String {
@@ -76,10 +78,8 @@ enum StructuredData {
       if inTag {
         if c == ">" {
           inTag = false
-          let name = tag.lowercased().trimmingCharacters(in: "/ ")
-          if ["p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "tr"].contains(where: { name.hasPrefix($0) && (name.count == $0.count || name.dropFirst($0.count).first == " ") }) {
-            out += "\n"
-          }
+          let name = tag.trim("/ ").split(separator: " ").first.map { $0.lowercased() } ?? ""
+          if blockTags.contains(name) { out += "\n" }
         } else {
           tag.append(c)
         }
@@ -97,14 +97,5 @@ enum StructuredData {
       .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ") }
       .filter { !$0.isEmpty }
     return lines.joined(separator: "\n")
-  }
-}
-
-extension String {
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    var s = Substring(self)
-    while let f = s.first, set.contains(f) { s = s.dropFirst() }
-    while let l = s.last, set.contains(l) { s = s.dropLast() }
-    return String(s)
   }
 }

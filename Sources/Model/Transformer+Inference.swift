@@ -47,9 +47,10 @@ final class KVCache<T: ModelScalar> {
 
   init(blocks: Int, capacity: Int, kv: Int) {
     self.capacity = capacity
-    self.stride = Self.stride(capacity: capacity)
+    let stride = Self.stride(capacity: capacity)
+    self.stride = stride
     self.kv = kv
-    keys = (0..<blocks).map { _ in Buffer(Self.stride(capacity: capacity) * kv) }
+    keys = (0..<blocks).map { _ in Buffer(stride * kv) }
     values = (0..<blocks).map { _ in Buffer(capacity * kv) }
     length = [Int](repeating: 0, count: blocks)
   }

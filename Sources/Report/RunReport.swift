@@ -449,18 +449,13 @@ public enum RunReport {
     var charts = [
       Charts.line(title: "Training loss", xLabel: "optimizer step", yLabel: "loss (nats/token)", series: trainSeries, markers: c.stages)
     ]
-    if !c.evalLoss.isEmpty {
+    for (title, yLabel, sets) in [
+      ("Held-out loss per set", "loss (nats/token)", c.evalLoss), ("Held-out bits per byte per set", "bits per byte", c.evalBPB),
+    ] where !sets.isEmpty {
       charts.append(
         Charts.line(
-          title: "Held-out loss per set", xLabel: "optimizer step", yLabel: "loss (nats/token)",
-          series: c.evalLoss.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, markers: true) },
-          markers: c.stages))
-    }
-    if !c.evalBPB.isEmpty {
-      charts.append(
-        Charts.line(
-          title: "Held-out bits per byte per set", xLabel: "optimizer step", yLabel: "bits per byte",
-          series: c.evalBPB.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, markers: true) },
+          title: title, xLabel: "optimizer step", yLabel: yLabel,
+          series: sets.sorted(by: { $0.key < $1.key }).map { ChartSeries(name: $0.key, points: $0.value, markers: true) },
           markers: c.stages))
     }
     charts.append(
