@@ -14,21 +14,30 @@ public enum CharsetDecoder {
   public static func decode(_ bytes: [UInt8], declared httpCharset: String? = nil) -> (
     text: String, charset: String
   ) {
+    let (utf8, charset) = decodeToUTF8(bytes, declared: httpCharset)
+    return (String(decoding: utf8, as: UTF8.self), charset)
+  }
+
+  /// `decode` as valid UTF-8 bytes: a page that already is valid UTF-8 comes back as it is,
+  /// checked in one pass and never copied.
+  static func decodeToUTF8(_ bytes: [UInt8], declared httpCharset: String? = nil) -> (
+    utf8: [UInt8], charset: String
+  ) {
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-      return (String(decoding: bytes[3...], as: UTF8.self), "utf-8")
+      let rest = Array(bytes[3...])
+      return (isValidUTF8(rest) ? rest : Array(String(decoding: rest, as: UTF8.self).utf8), "utf-8")
     }
-    if bytes.starts(with: [0xFF, 0xFE]) { return (convert(bytes[2...], from: "UTF-16LE"), "utf-16le") }
-    if bytes.starts(with: [0xFE, 0xFF]) { return (convert(bytes[2...], from: "UTF-16BE"), "utf-16be") }
-    // One pass: the validation has its own ASCII fast path.
-    if let s = String(validating: bytes, as: UTF8.self) { return (s, "utf-8") }
+    if bytes.starts(with: [0xFF, 0xFE]) { return (Array(convert(bytes[2...], from: "UTF-16LE").utf8), "utf-16le") }
+    if bytes.starts(with: [0xFE, 0xFF]) { return (Array(convert(bytes[2...], from: "UTF-16BE").utf8), "utf-16be") }
+    if isValidUTF8(bytes) { return (bytes, "utf-8") }
     for label in [httpCharset, metaCharset(bytes)] {
       guard let label, let enc = iconvName(forLabel: label) else { continue }
       if enc == "UTF-8" { continue }  // claimed UTF-8 but the bytes are not: detect instead
       if enc == "UTF-16LE" || enc == "UTF-16BE" { continue }  // a label inside an 8-bit page lies
-      return (convert(bytes[...], from: enc), canonicalLabel(enc))
+      return (Array(convert(bytes[...], from: enc).utf8), canonicalLabel(enc))
     }
     let enc = detect(bytes)
-    return (convert(bytes[...], from: enc), canonicalLabel(enc))
+    return (Array(convert(bytes[...], from: enc).utf8), canonicalLabel(enc))
   }
 
   /// The charset named by a `<meta>` tag in the first 16 KiB, if any.
@@ -219,4 +228,64 @@ extension String {
     while let l = s.last, l.isWhitespace || l == "\"" || l == "'" || l == ";" { s.removeLast() }
     return String(s)
   }
+}
+
+/// Whether `bytes` are well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no
+/// surrogates, nothing above U+10FFFF), as `String(validating:)` decides, but eight ASCII bytes
+/// at a time: a page is mostly ASCII, and the standard library checks it byte by byte.
+func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+  bytes.withUnsafeBufferPointer { isValidUTF8($0) }
+}
+
+func isValidUTF8(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+  guard let p = buf.baseAddress else { return true }
+  let n = buf.count
+  let high: UInt64 = 0x8080_8080_8080_8080
+  var i = 0
+  while i < n {
+    // ASCII runs, 32 then 8 bytes at a time.
+    while i + 32 <= n {
+      let raw = UnsafeRawPointer(p + i)
+      let w = raw.loadUnaligned(as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        | raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+      if w & high != 0 { break }
+      i += 32
+    }
+    while i + 8 <= n {
+      let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+      if w & high != 0 {
+        i += (w & high).trailingZeroBitCount >> 3  // little-endian: the first non-ASCII byte
+        break
+      }
+      i += 8
+    }
+    guard i < n else { return true }
+    let b0 = p[i]
+    if b0 < 0x80 {
+      i += 1
+      continue
+    }
+    // One multi-byte sequence: its length and the allowed range of its second byte.
+    let length: Int
+    var lo: UInt8 = 0x80
+    var hi: UInt8 = 0xBF
+    switch b0 {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; lo = 0xA0
+    case 0xE1...0xEC, 0xEE, 0xEF: length = 3
+    case 0xED: length = 3; hi = 0x9F
+    case 0xF0: length = 4; lo = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; hi = 0x8F
+    default: return false
+    }
+    guard i + length <= n, p[i + 1] >= lo, p[i + 1] <= hi else { return false }
+    var k = 2
+    while k < length {
+      guard p[i + k] & 0xC0 == 0x80 else { return false }
+      k += 1
+    }
+    i += length
+  }
+  return true
 }

@@ -40,8 +40,8 @@ public struct HTMLExtractor: Sendable {
       input.removeSubrange(limits.maxInputBytes...)
       cut = true
     }
-    let (text, charset) = CharsetDecoder.decode(input, declared: httpCharset)
-    var page = extract(html: text)
+    let (utf8, charset) = CharsetDecoder.decodeToUTF8(input, declared: httpCharset)
+    var page = extract(utf8: utf8)
     page.charset = charset
     page.truncated = page.truncated || cut
     return page
@@ -49,18 +49,21 @@ public struct HTMLExtractor: Sendable {
 
   /// Whether the page's structured data names a forum posting or a Q&A page: schema.org
   /// types in JSON-LD (which the parser never sees) or microdata, found in the page's bytes.
-  static func declaresThread(_ html: String) -> Bool {
+  static func declaresThread(_ html: [UInt8]) -> Bool {
     containsAny(html, ["DiscussionForumPosting", "\"QAPage\"", "schema.org/QAPage", "schema.org/Question"])
   }
 
   /// Whether the page's structured data names a product (schema.org Product in JSON-LD or
   /// microdata, or OpenGraph `og:type` product).
-  static func declaresProduct(_ html: String) -> Bool {
+  static func declaresProduct(_ html: [UInt8]) -> Bool {
     containsAny(html, ["\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\""])
   }
 
   /// Extracts from already-decoded HTML.
-  public func extract(html: String) -> ExtractedPage {
+  public func extract(html: String) -> ExtractedPage { extract(utf8: Array(html.utf8)) }
+
+  /// Extracts from HTML that is valid UTF-8.
+  func extract(utf8 html: [UInt8]) -> ExtractedPage {
     let tree = HTMLTree.parse(utf8: html, limits: limits)
     var e = MainContent(tree: tree)
     e.declaresThread = Self.declaresThread(html)

@@ -10,15 +10,19 @@ extension HTMLTree {
   /// expansion) and builds the arena straight from its SAX events: libxml2 never builds its
   /// own tree, and text is copied once into one byte buffer.
   static func parse(utf8 text: String, limits: HTMLLimits) -> HTMLTree {
+    parse(utf8: Array(text.utf8), limits: limits)
+  }
+
+  /// Parses HTML given as valid UTF-8 bytes.
+  static func parse(utf8 text: [UInt8], limits: HTMLLimits) -> HTMLTree {
     _ = libxmlInitialized
     var source = text
-    var count = source.utf8.count
+    var count = source.count
     var truncated = false
     if count > limits.maxInputBytes {
       var cut = limits.maxInputBytes
-      let u = Array(source.utf8)
-      while cut > 0 && (u[cut] & 0xC0) == 0x80 { cut -= 1 }
-      source = String(decoding: u[0..<cut], as: UTF8.self)
+      while cut > 0 && (source[cut] & 0xC0) == 0x80 { cut -= 1 }
+      source.removeSubrange(cut...)
       count = cut
       truncated = true
     }
@@ -27,7 +31,7 @@ extension HTMLTree {
     let options = Int32(
       HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
         | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
-    let stripped = source.withUTF8 { RawTextStripper.strip($0) }
+    let stripped = source.withUnsafeBufferPointer { ParserInputFilter.filter($0) }
     func run(_ buf: UnsafeBufferPointer<UInt8>) {
       buf.withMemoryRebound(to: CChar.self) { cbuf in
         guard let ctxt = htmlCreateMemoryParserCtxt(cbuf.baseAddress, Int32(cbuf.count)) else { return }
@@ -53,7 +57,7 @@ extension HTMLTree {
     if let stripped {
       stripped.withUnsafeBufferPointer { run($0) }
     } else {
-      source.withUTF8 { run($0) }
+      source.withUnsafeBufferPointer { run($0) }
     }
     builder.closeText()
     return builder.tree
@@ -292,8 +296,13 @@ private let visibleByte: [UInt8] = (0..<256).map { b in
   (b & 0xC0) != 0x80 && b != 0x20 && b != 0x0A && b != 0x09 && b != 0x0D ? 1 : 0
 }
 
+extension HTMLTree {
+  /// The attributes `parse` reads (lowercase); `ParserInputFilter` drops every other one.
+  static let readAttributeNames: [String] = AttributeKind.allCases.map(\.rawValue).filter { !$0.isEmpty }
+}
+
 /// The attributes the extractor reads, by their (lowercase) HTML names.
-private enum AttributeKind: String {
+private enum AttributeKind: String, CaseIterable {
   case ignored = ""
   case cls = "class", id, role, style, type, alt, src, dataSrc = "data-src", encoding, alttext
   case display, mode, dataTex = "data-tex", dataLatex = "data-latex", dataFormula = "data-formula"

@@ -7,10 +7,9 @@ enum StructuredData {
   /// Blocks read per page.
   static let maxBlocks = 32
 
-  /// The JSON-LD blocks of `html`, parsed; unparseable ones are skipped.
-  static func jsonLD(_ html: String) -> [JSONValue] {
-    var html = html
-    return html.withUTF8 { hay -> [JSONValue] in
+  /// The JSON-LD blocks of `html` (UTF-8), parsed; unparseable ones are skipped.
+  static func jsonLD(_ html: [UInt8]) -> [JSONValue] {
+    html.withUnsafeBufferPointer { hay -> [JSONValue] in
       var found: [JSONValue] = []
       let marker = Array("application/ld+json".utf8), close = Array("</script".utf8)
       var from = 0
@@ -33,7 +32,7 @@ enum StructuredData {
 
   /// "# name" and the description of the first schema.org Product (in a block, an array or an
   /// `@graph`) that has a description, as plain text; nil when there is none.
-  static func productDescription(_ html: String) -> String? {
+  static func productDescription(_ html: [UInt8]) -> String? {
     for block in jsonLD(html) {
       if let product = firstProduct(block, depth: 0),
         let description = product["description"]?.stringValue.map(plainText), !description.isEmpty

@@ -73,14 +73,21 @@ func byteSearch(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UIn
   nd.isEmpty || byteIndex(hay, nd, from: 0) != nil
 }
 
+/// Whether any of `needles` occurs in `text` (UTF-8 bytes).
+func containsAny(_ text: [UInt8], _ needles: [String]) -> Bool {
+  text.withUnsafeBufferPointer { containsAny($0, needles) }
+}
+
 /// Whether any of `needles` occurs in `text`, by bytes.
 func containsAny(_ text: String, _ needles: [String]) -> Bool {
   var text = text
-  return text.withUTF8 { hay in
-    needles.contains { needle in
-      var needle = needle
-      return needle.withUTF8 { byteSearch(hay, $0) }
-    }
+  return text.withUTF8 { containsAny($0, needles) }
+}
+
+private func containsAny(_ hay: UnsafeBufferPointer<UInt8>, _ needles: [String]) -> Bool {
+  needles.contains { needle in
+    var needle = needle
+    return needle.withUTF8 { byteSearch(hay, $0) }
   }
 }
 

@@ -2,17 +2,21 @@
   import Glibc
 #endif
 
-/// Empties the bodies of `<script>`, `<style>` and `<svg>` elements, and drops comments and
-/// internal DTD subsets, before libxml2 sees the page.
+/// Cuts what the extractor never reads out of a page before libxml2 sees it: the bodies of
+/// `<script>`, `<style>` and `<svg>` elements, comments, internal DTD subsets, and the
+/// attributes of start tags that `HTMLTree` does not read (`href`, `srcset`, `data-*`, …).
 ///
-/// These bodies are about 45% of the bytes of real pages, the extractor drops them anyway, and
-/// libxml2 walks them one character at a time; a memchr scan here is far cheaper. Scripts
-/// holding TeX (`type="math/tex…"`, `math/asciimath`) are kept. A body ends at the first
-/// `</script` / `</style` (case-insensitive), as in libxml2's recover mode; `<!-- … -->`
-/// comments are skipped so a commented-out `<script>` cannot swallow real content.
-enum RawTextStripper {
-  /// The page without script/style bodies, or nil when there is nothing to strip.
-  static func strip(_ html: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+/// The bodies are about 45% of the bytes of real pages, and of the rest about 40% are unread
+/// attributes; libxml2 walks both one character at a time (and copies every attribute value),
+/// while a memchr scan here is far cheaper. Scripts holding TeX (`type="math/tex…"`,
+/// `math/asciimath`) are kept whole. A body ends at the first `</script` / `</style`
+/// (case-insensitive), as in libxml2's recover mode; `<!-- … -->` comments are skipped so a
+/// commented-out `<script>` cannot swallow real content. A start tag is only rewritten while
+/// it follows libxml2's grammar (names, `=`, quoted or bare values, blanks); from the first
+/// byte that does not, the rest of the tag is left as it is.
+enum ParserInputFilter {
+  /// The page without what the extractor never reads, or nil when there is nothing to cut.
+  static func filter(_ html: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
     guard let base = html.baseAddress else { return nil }
     let n = html.count
     var out: [UInt8] = []
@@ -53,12 +57,14 @@ enum RawTextStripper {
       } else if tagName(html, at: lt + 1, is: "svg") {
         name = "svg"
       } else {
-        i = lt + 1
+        i = slimStartTag(html, at: lt, out: &out, copied: &copied)
         continue
       }
       guard let gt = endOfTag(html, from: lt + 1 + name.utf8.count) else { break }
       if name == "script" && isTeXScript(UnsafeBufferPointer(rebasing: html[lt..<gt])) {
-        i = gt + 1
+        // TeX stays verbatim: `a<b c>d` in it is not a tag to rewrite.
+        guard let close = findClose(html, name, from: gt + 1) else { break }
+        i = close + 2
         continue
       }
       guard let close = findClose(html, name, from: gt + 1) else { break }
@@ -72,6 +78,93 @@ enum RawTextStripper {
     if copied == 0 && out.isEmpty { return nil }
     out.append(contentsOf: html[copied..<n])
     return out
+  }
+
+  /// Drops the unread attributes of the start tag at `lt` (a `<`): each one goes with the
+  /// blanks before it, appending the kept bytes to `out` from `copied` on. Returns where the
+  /// scan goes on: after the tag, or where it stopped following the grammar.
+  private static func slimStartTag(
+    _ h: UnsafeBufferPointer<UInt8>, at lt: Int, out: inout [UInt8], copied: inout Int
+  ) -> Int {
+    let n = h.count
+    var j = lt + 1
+    guard j < n, isLetter(h[j]) else { return lt + 1 }
+    while j < n && isNameByte(h[j]) { j += 1 }
+    guard j - lt - 1 < 100 else { return j }  // libxml2 would cut the name here
+    while true {
+      let blanksStart = j
+      while j < n && isBlank(h[j]) { j += 1 }
+      guard j < n else { return j }
+      if h[j] == 0x3E { return j + 1 }  // '>'
+      if h[j] == 0x2F && j + 1 < n && h[j + 1] == 0x3E { return j + 2 }  // "/>"
+      // An attribute name, then optionally blanks, '=', blanks and a value.
+      let nameStart = j
+      guard isNameStart(h[j]) else { return j }
+      while j < n && isNameByte(h[j]) { j += 1 }
+      let nameEnd = j
+      guard nameEnd - nameStart < 100 else { return j }  // libxml2 would cut the name here
+      var end = nameEnd
+      var k = j
+      while k < n && isBlank(h[k]) { k += 1 }
+      if k < n && h[k] == 0x3D {  // '='
+        k += 1
+        while k < n && isBlank(h[k]) { k += 1 }
+        guard k < n else { return k }
+        let q = h[k]
+        if q == 0x22 || q == 0x27 {
+          guard let base = h.baseAddress, let hit = memchr(base + k + 1, Int32(q), n - k - 1) else { return k }
+          let close = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+          // libxml2 stops a value at a NUL byte; such a tag is left to it.
+          if memchr(base + k + 1, 0, close - k - 1) != nil { return k }
+          end = close + 1
+        } else {
+          var v = k
+          while v < n && !isBlank(h[v]) && h[v] != 0x3E && h[v] != 0 { v += 1 }
+          guard v > k, v < n, h[v] != 0 else { return k }
+          end = v
+        }
+      }
+      j = end
+      if isReadAttribute(UnsafeBufferPointer(rebasing: h[nameStart..<nameEnd])) { continue }
+      // Dropping it must not glue its neighbours together.
+      guard end < n, isBlank(h[end]) || h[end] == 0x3E || h[end] == 0x2F else { return end }
+      if out.isEmpty { out.reserveCapacity(n / 2) }
+      out.append(contentsOf: h[copied..<blanksStart])
+      copied = end
+    }
+  }
+
+  @inline(__always) private static func isBlank(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
+  }
+  @inline(__always) private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+  /// The first byte of a name in libxml2's HTML parser: a letter, `_`, `:` or `.`.
+  @inline(__always) private static func isNameStart(_ b: UInt8) -> Bool {
+    isLetter(b) || b == 0x5F || b == 0x3A || b == 0x2E
+  }
+  @inline(__always) private static func isNameByte(_ b: UInt8) -> Bool {
+    isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D
+  }
+
+  /// The names `HTMLTree` reads, bucketed by length (lowercase).
+  private static let readNamesByLength: [[[UInt8]]] = {
+    var table = [[[UInt8]]](repeating: [], count: 16)
+    for name in HTMLTree.readAttributeNames { table[name.utf8.count].append(Array(name.utf8)) }
+    return table
+  }()
+
+  /// Whether `name` (any case) is an attribute `HTMLTree` reads.
+  private static func isReadAttribute(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard name.count < readNamesByLength.count else { return false }
+    for candidate in readNamesByLength[name.count] {
+      var same = true
+      for k in 0..<name.count where lower(name[k]) != candidate[k] {
+        same = false
+        break
+      }
+      if same { return true }
+    }
+    return false
   }
 
   @inline(__always)
