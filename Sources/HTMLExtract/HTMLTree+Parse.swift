@@ -1,5 +1,9 @@
 internal import CLibXML2
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 private let libxmlInitialized: Bool = {
   xmlInitParser()
   return true
@@ -257,36 +261,50 @@ private final class ArenaBuilder {
       if kind == .ignored { continue }
       let a = attributes ?? HTMLTree.Attributes()
       attributes = a
-      let value = valuePtr.map { String(cString: $0) } ?? ""
+      func raw() -> String { valuePtr.map { String(cString: $0) } ?? "" }
+      func lower() -> String { valuePtr.map(lowercasedString) ?? "" }
       switch kind {
       case .ignored: break
       case .cls:
-        a.cls = value.asciiLowercased()
-        a.classAndID = a.cls + " " + a.classAndID
-      case .id: a.classAndID += " " + value.asciiLowercased()
-      case .role: a.role = value.asciiLowercased()
-      case .style: a.style = value.asciiLowercased()
-      case .type: a.type = value.asciiLowercased()
-      case .alt: a.alt = value
-      case .src: a.src = value
-      case .dataSrc: if a.src.isEmpty { a.src = value }
-      case .encoding: a.encoding = value.asciiLowercased()
-      case .alttext: a.alttext = value
-      case .display: a.display = value.asciiLowercased()
-      case .mode: a.mode = value.asciiLowercased()
-      case .dataTex, .dataLatex, .dataFormula, .dataMath: a.dataTex = value
-      case .itemprop: a.itemprop = value.asciiLowercased()
-      case .lang, .xmlLang: a.lang = value
+        a.cls = lower()
+        a.classAndID = a.classAndID.isEmpty ? a.cls : a.cls + " " + a.classAndID
+      case .id: a.classAndID = a.classAndID.isEmpty ? lower() : a.classAndID + " " + lower()
+      case .role: a.role = lower()
+      case .style: a.style = lower()
+      case .type: a.type = lower()
+      case .alt: a.alt = raw()
+      case .src: a.src = raw()
+      case .dataSrc: if a.src.isEmpty { a.src = raw() }
+      case .encoding: a.encoding = lower()
+      case .alttext: a.alttext = raw()
+      case .display: a.display = lower()
+      case .mode: a.mode = lower()
+      case .dataTex, .dataLatex, .dataFormula, .dataMath: a.dataTex = raw()
+      case .itemprop: a.itemprop = lower()
+      case .lang, .xmlLang: a.lang = raw()
       case .hidden: a.hidden = true
-      case .ariaHidden: a.ariaHidden = value.asciiLowercased() == "true"
-      case .name: a.metaName = value.asciiLowercased()
-      case .property: if a.metaName.isEmpty { a.metaName = value.asciiLowercased() }
-      case .content: a.metaContent = value
-      case .httpEquiv: a.httpEquiv = value.asciiLowercased()
-      case .mathvariant: a.mathvariant = value.asciiLowercased()
-      case .colspan: a.colspan = max(1, min(Int(value.trim()) ?? 1, 50))
+      case .ariaHidden: a.ariaHidden = lower() == "true"
+      case .name: a.metaName = lower()
+      case .property: if a.metaName.isEmpty { a.metaName = lower() }
+      case .content: a.metaContent = raw()
+      case .httpEquiv: a.httpEquiv = lower()
+      case .mathvariant: a.mathvariant = lower()
+      case .colspan: a.colspan = max(1, min(Int(raw().trim()) ?? 1, 50))
       }
     }
+  }
+}
+
+/// A NUL-terminated attribute value as a String with ASCII letters lowercased, built in one
+/// pass (the bytes are UTF-8 already; anything malformed is repaired like `String(cString:)`).
+private func lowercasedString(_ p: UnsafePointer<UInt8>) -> String {
+  let n = strlen(p)
+  return String(unsafeUninitializedCapacity: n) { out in
+    for k in 0..<n {
+      let b = p[k]
+      out[k] = b &- 0x41 < 26 ? b | 0x20 : b
+    }
+    return n
   }
 }
 

@@ -84,11 +84,46 @@ func containsAny(_ text: String, _ needles: [String]) -> Bool {
   return text.withUTF8 { containsAny($0, needles) }
 }
 
+/// On a long haystack the needles are grouped by their rarest byte, and each group costs one
+/// memchr pass: the page is read once per distinct anchor, not once per needle.
 private func containsAny(_ hay: UnsafeBufferPointer<UInt8>, _ needles: [String]) -> Bool {
-  needles.contains { needle in
-    var needle = needle
-    return needle.withUTF8 { byteSearch(hay, $0) }
+  guard hay.count > 512, let h = hay.baseAddress else {
+    return needles.contains { needle in
+      var needle = needle
+      return needle.withUTF8 { byteSearch(hay, $0) }
+    }
   }
+  var groups: [(anchor: UInt8, needles: [(bytes: [UInt8], offset: Int)])] = []
+  for needle in needles {
+    let bytes = Array(needle.utf8)
+    guard !bytes.isEmpty else { return true }
+    let a = bytes.withUnsafeBufferPointer(anchorOffset)
+    if let g = groups.firstIndex(where: { $0.anchor == bytes[a] }) {
+      groups[g].needles.append((bytes, a))
+    } else {
+      groups.append((bytes[a], [(bytes, a)]))
+    }
+  }
+  let n = hay.count
+  for group in groups {
+    var i = 0
+    while i < n {
+      guard let hit = memchr(h + i, Int32(group.anchor), n - i) else { break }
+      let j = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      for (bytes, a) in group.needles where j >= a && j - a + bytes.count <= n {
+        if memcmp(h + j - a, bytes, bytes.count) == 0 { return true }
+      }
+      i = j + 1
+    }
+  }
+  return false
+}
+
+/// The offset of a needle's rarest byte in HTML (the first of the rarest): its search anchor.
+private func anchorOffset(_ nd: UnsafeBufferPointer<UInt8>) -> Int {
+  var a = 0
+  for k in nd.indices where htmlByteRank(nd[k]) < htmlByteRank(nd[a]) { a = k }
+  return a
 }
 
 /// Offset of the first occurrence of `nd` in `hay` at or after `from`, by bytes: memchr for the
@@ -98,10 +133,8 @@ func byteIndex(_ hay: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt
   let m = nd.count
   let n = hay.count
   guard m > 0, n - from >= m, let h = hay.baseAddress, let p = nd.baseAddress else { return nil }
-  var a = 0  // the anchor: the needle's rarest byte (on a long haystack; short ones take the first)
-  if n - from > 512 {
-    for k in 1..<m where htmlByteRank(p[k]) < htmlByteRank(p[a]) { a = k }
-  }
+  // The anchor: the needle's rarest byte (on a long haystack; short ones take the first).
+  let a = n - from > 512 ? anchorOffset(nd) : 0
   let anchor = Int32(p[a])
   var i = from + a  // hay position of the anchor of a match starting at i − a
   let last = n - m + a
