@@ -418,6 +418,10 @@ struct MainContent {
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
+    // Q&A per-post furniture: the author card (name, reputation, badge counts, "answered …"),
+    // the vote column, the "log in to answer" notice (Stack Exchange's names, on every site
+    // of its network)
+    "user-info", "v-visible-sr", "votecell", "js-voting-container", "bottom-notice",
   ]
   /// Substrings of a class or id token that mark boilerplate, consent managers among them
   /// (OneTrust, Didomi, Usercentrics, Sourcepoint, Quantcast, TrustArc, IAB TCF dialogs).
