@@ -268,7 +268,9 @@ private final class ArenaBuilder {
       case .cls:
         a.cls = lower()
         a.classAndID = a.classAndID.isEmpty ? a.cls : a.cls + " " + a.classAndID
-      case .id: a.classAndID = a.classAndID.isEmpty ? lower() : a.classAndID + " " + lower()
+      case .id:
+        a.id = lower()
+        a.classAndID = a.classAndID.isEmpty ? a.id : a.classAndID + " " + a.id
       case .role: a.role = lower()
       case .style: a.style = lower()
       case .type: a.type = lower()

@@ -91,6 +91,7 @@ struct HTMLTree {
     var name = ""  // element name, kept for unknown tags (mjx-*, custom elements)
     var classAndID = ""  // "class id", lowercased
     var cls = ""
+    var id = ""  // lowercased
     var role = ""
     var style = ""
     var type = ""

@@ -269,7 +269,13 @@ struct MainContent {
     default: break
     }
     if !soft && !a.classAndID.isEmpty {
-      switch boilerKind(of: a) {
+      var kind = boilerKind(of: a)
+      if kind != .none && !a.id.isEmpty && idIsHeadingSlug(i, a.id) {
+        // `id="related-work"` on a section titled "Related Work" names the section, not
+        // page furniture (Sphinx, Markdown and wiki anchors): only its classes count.
+        kind = boilerKind(a.cls)
+      }
+      switch kind {
       case .none: break
       case .boiler: soft = true
       case .comment: soft = !keepComments
@@ -286,6 +292,18 @@ struct MainContent {
     // (A <nav> only when it is nearly all prose: a page wrapped in one by broken markup.)
     if (tag != .nav || l * 4 < t) && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
+  }
+
+  /// Whether `id` spells the text of the element's heading (itself, or the first heading among
+  /// its first 64 nodes), ignoring case and everything but letters and digits.
+  private func idIsHeadingSlug(_ i: Int, _ id: String) -> Bool {
+    let stop = min(Int(end[i]), i + 64)
+    guard let h = (i..<stop).first(where: { tree.nodes[$0].tag.headingLevel > 0 }) else { return false }
+    func letters(_ s: String) -> [Character] {
+      s.lowercased().filter { $0.isLetter || $0.isNumber }
+    }
+    let key = letters(id)
+    return key.count >= 4 && key == letters(tree.rawText(h))
   }
 
   private func isHiddenStyle(_ style: String) -> Bool {

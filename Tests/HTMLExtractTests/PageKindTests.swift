@@ -114,4 +114,32 @@ struct PageKindTests {
     let broken = extract("<html><head><script type='application/ld+json'>{\"@type\":\"Product\",</script></head><body></body></html>")
     #expect(broken.isEmpty)
   }
+
+  @Test("a section whose id spells its own heading (related-work, sharing-with-…) is content; the same word as a widget's id is not")
+  func headingSlugIDs() {
+    let prose = String(repeating: "The section explains the method in full sentences with many words. ", count: 6)
+    let html = "<html><body><article><h1>Paper</h1><p>\(prose)</p>"
+      + "<div class='section' id='related-work'><h2>Related Work</h2><p>Earlier systems. \(prose)</p></div>"
+      + "<div class='section' id='sharing-with-a-single-developer'><h2>Sharing with a single developer</h2><p>Push and pull. \(prose)</p></div>"
+      + "<div id='related'><h3>Also on this site</h3><p>Another story you might like to read today.</p></div>"
+      + "<div id='sharing'><p>Share this page on every network you use.</p></div>"
+      + "</article></body></html>"
+    let t = extract(html)
+    #expect(t.contains("Earlier systems.") && t.contains("Push and pull."))
+    #expect(!t.contains("Another story") && !t.contains("Share this page"))
+  }
+
+  @Test("Stack Exchange per-post furniture goes: author card, reputation and badges, vote column, the log-in notice")
+  func stackExchangeFurniture() {
+    let body = String(repeating: "The answer explains the cause and the fix in plain words. ", count: 5)
+    let post = "<div class='answer'><div class='votecell'><div class='js-voting-container'><div class='js-vote-count'>131</div></div></div>"
+      + "<div class='postcell'><div class='s-prose'><p>\(body)</p></div><div class='user-info'><div class='user-action-time'>answered May 2, 2009</div>"
+      + "<div class='user-details'><a>jldugger</a><div class='-flair'><span class='reputation-score'>14.6k</span>"
+      + "<span class='v-visible-sr'>20 gold badges</span></div></div></div></div></div>"
+    let html = "<html><body><div id='mainbar'><h1>Why does it fail?</h1>\(post)\(post)"
+      + "<h2 class='bottom-notice'>You must log in to answer this question.</h2></div></body></html>"
+    let t = extract(html)
+    #expect(t.contains("The answer explains the cause"))
+    for gone in ["131", "jldugger", "14.6k", "gold badges", "answered May", "log in to answer"] { #expect(!t.contains(gone), "\(gone)") }
+  }
 }
