@@ -12,8 +12,9 @@
 /// `math/asciimath`) are kept whole. A body ends at the first `</script` / `</style`
 /// (case-insensitive), as in libxml2's recover mode; `<!-- … -->` comments are skipped so a
 /// commented-out `<script>` cannot swallow real content. A start tag is only rewritten while
-/// it follows libxml2's grammar (names, `=`, quoted or bare values, blanks); from the first
-/// byte that does not, the rest of the tag is left as it is.
+/// it follows libxml2's grammar (names, `=`, quoted or bare values, blanks) or HTML's wider
+/// one for attribute names; from the first byte that follows neither, the rest of the tag is
+/// left as it is.
 enum ParserInputFilter {
   /// The page without what the extractor never reads, or nil when there is nothing to cut.
   static func filter(_ html: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
@@ -99,10 +100,21 @@ enum ParserInputFilter {
       if h[j] == 0x2F && j + 1 < n && h[j + 1] == 0x3E { return j + 2 }  // "/>"
       // An attribute name, then optionally blanks, '=', blanks and a value.
       let nameStart = j
-      guard isNameStart(h[j]) else { return j }
-      while j < n && isNameByte(h[j]) { j += 1 }
+      // A name HTML allows but libxml2 does not (`@click`, `(click)`, `#ref`, `*ngIf`): libxml2
+      // would skip to the next blank and read the rest of its value (`a > b` in a script
+      // expression) as markup and text. It is never read, so it always goes.
+      let foreign: Bool
+      if isNameStart(h[j]) {
+        while j < n && isNameByte(h[j]) { j += 1 }
+        guard j - nameStart < 100 else { return j }  // libxml2 would cut the name here
+        foreign = false
+      } else if isForeignNameByte(h[j]) {
+        while j < n && isForeignNameByte(h[j]) { j += 1 }
+        foreign = true
+      } else {
+        return j
+      }
       let nameEnd = j
-      guard nameEnd - nameStart < 100 else { return j }  // libxml2 would cut the name here
       var end = nameEnd
       var k = j
       while k < n && isBlank(h[k]) { k += 1 }
@@ -125,7 +137,7 @@ enum ParserInputFilter {
         }
       }
       j = end
-      if isReadAttribute(UnsafeBufferPointer(rebasing: h[nameStart..<nameEnd])) { continue }
+      if !foreign && isReadAttribute(UnsafeBufferPointer(rebasing: h[nameStart..<nameEnd])) { continue }
       // Dropping it must not glue its neighbours together.
       guard end < n, isBlank(h[end]) || h[end] == 0x3E || h[end] == 0x2F else { return end }
       if out.isEmpty { out.reserveCapacity(n / 2) }
@@ -141,6 +153,12 @@ enum ParserInputFilter {
   /// The first byte of a name in libxml2's HTML parser: a letter, `_`, `:` or `.`.
   @inline(__always) private static func isNameStart(_ b: UInt8) -> Bool {
     isLetter(b) || b == 0x5F || b == 0x3A || b == 0x2E
+  }
+  /// A byte of an attribute name in HTML's tokenizer (anything but blanks, `/`, `>`, `=` and
+  /// NUL), less quotes and `<`, after which this filter leaves the tag alone.
+  @inline(__always) private static func isForeignNameByte(_ b: UInt8) -> Bool {
+    !isBlank(b) && b != 0x0C && b != 0x2F && b != 0x3E && b != 0x3D && b != 0 && b != 0x22 && b != 0x27
+      && b != 0x3C
   }
   @inline(__always) private static func isNameByte(_ b: UInt8) -> Bool {
     isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D
