@@ -259,7 +259,7 @@ struct MainContent {
     switch tag {
     case .body, .html, .main, .article: return false
     case .nav, .aside, .footer, .header, .menu: soft = true
-    case .form: return textLen[i] - linkLen[i] < 300
+    case .form: if textLen[i] - linkLen[i] < 300 { return true }  // a big one is judged by its classes
     default: break
     }
     switch a.role {
@@ -437,9 +437,11 @@ struct MainContent {
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
     "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
     // Q&A per-post furniture: the author card (name, reputation, badge counts, "answered …"),
-    // the vote column, the "log in to answer" notice (Stack Exchange's names, on every site
-    // of its network)
-    "user-info", "v-visible-sr", "votecell", "js-voting-container", "bottom-notice",
+    // the vote column, the "log in to answer" notice and the answer form (Stack Exchange's
+    // names, on every site of its network)
+    "user-info", "v-visible-sr", "votecell", "js-voting-container", "bottom-notice", "post-form",
+    // the poster's column of XenForo and phpBB boards (name, title, join date, post count)
+    "message-cell--user", "postprofile",
   ]
   /// Substrings of a class or id token that mark boilerplate, consent managers among them
   /// (OneTrust, Didomi, Usercentrics, Sourcepoint, Quantcast, TrustArc, IAB TCF dialogs).

@@ -142,4 +142,21 @@ struct PageKindTests {
     #expect(t.contains("The answer explains the cause"))
     for gone in ["131", "jldugger", "14.6k", "gold badges", "answered May", "log in to answer"] { #expect(!t.contains(gone), "\(gone)") }
   }
+
+  @Test("board furniture: the poster's column (XenForo, phpBB) and an answer form however long, unless it wraps the page")
+  func boardFurniture() {
+    let body = String(repeating: "The reply walks through the settings one by one and says why. ", count: 5)
+    let post = "<article class='message'><div class='message-cell message-cell--user'><h4>Ralston18</h4><h5>Titan</h5>"
+      + "<dl><dt>Joined</dt><dd>Oct 11, 2014</dd><dt>Messages</dt><dd>41,210</dd></dl></div>"
+      + "<div class='message-cell message-cell--main'><div class='bbWrapper'>\(body)</div></div></article>"
+      + "<div class='post'><dl class='postprofile'><dt>kdm</dt><dd>Posts: 9179</dd></dl><div class='content'>\(body)</div></div>"
+    let form = "<form id='post-form' class='post-form'><h2>Your Answer</h2><p>"
+      + String(repeating: "By clicking Post Your Answer you agree to the terms of service. ", count: 6) + "</p></form>"
+    let t = extract("<html><body><main><h1>GPU advice</h1>\(post)\(form)</main></body></html>")
+    #expect(t.contains("The reply walks through"))
+    for gone in ["Ralston18", "Titan", "41,210", "Posts: 9179", "Your Answer", "terms of service"] { #expect(!t.contains(gone), "\(gone)") }
+    // An ASP.NET page lives in one big form: it stays.
+    let aspnet = "<html><body><form id='form1'><div><h1>Report</h1><p>" + body + body + "</p></div></form></body></html>"
+    #expect(extract(aspnet).contains("The reply walks through"))
+  }
 }
