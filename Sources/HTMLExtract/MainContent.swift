@@ -259,6 +259,10 @@ struct MainContent {
     switch tag {
     case .body, .html, .main, .article: return false
     case .nav, .aside, .footer, .header, .menu: soft = true
+    case .figcaption:
+      // Photo captions and credits ("Photo: …", "1 of 4") repeat around a news story; a
+      // caption with math (a paper's figure) stays.
+      soft = !(i..<Int(end[i])).contains { math[$0] != nil }
     case .form: if textLen[i] - linkLen[i] < 300 { return true }  // a big one is judged by its classes
     default: break
     }
@@ -431,6 +435,7 @@ struct MainContent {
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
     // shop furniture: WooCommerce up-sells / cross-sells, recently-viewed rails
     "upsells", "upsell", "up-sells", "crosssells", "cross-sells", "recently", "recentlyviewed",
+    "caption", "credit",
   ]
   static let boilerExact: [String] = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",

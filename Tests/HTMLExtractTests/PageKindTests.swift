@@ -159,4 +159,18 @@ struct PageKindTests {
     let aspnet = "<html><body><form id='form1'><div><h1>Report</h1><p>" + body + body + "</p></div></form></body></html>"
     #expect(extract(aspnet).contains("The reply walks through"))
   }
+
+  @Test("photo captions, credits and gallery controls around a story go; a figure caption with math stays")
+  func captions() {
+    let prose = String(repeating: "The story goes on with facts and quotes from the people involved. ", count: 6)
+    let html = "<html><body><article><h1>Sales slow down</h1><p>\(prose)</p>"
+      + "<figure><img src='a.jpg'><figcaption>A long row of unsold vehicles sits at a dealership.</figcaption></figure>"
+      + "<div class='gallery'><span class='credit'>Photo: David Z., AP</span><p class='caption'>Workers at the plant in 2019.</p></div>"
+      + "<figure><img src='b.png'><figcaption>The loss <script type='math/tex'>L(\\theta)</script> falls as training goes on.</figcaption></figure>"
+      + "<p>\(prose)</p></article></body></html>"
+    let t = extract(html)
+    #expect(t.contains("The story goes on"))
+    #expect(t.contains("falls as training goes on"))
+    for gone in ["unsold vehicles", "Photo: David", "Workers at the plant"] { #expect(!t.contains(gone), "\(gone)") }
+  }
 }
