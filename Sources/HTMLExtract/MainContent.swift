@@ -259,6 +259,10 @@ struct MainContent {
     switch tag {
     case .body, .html, .main, .article: return false
     case .nav, .aside, .footer, .header, .menu: soft = true
+    case .time: soft = textLen[i] < 40 && !keepComments && !declaresThread
+    case .div, .span, .p, .li, .section, .a, .strong, .small, .em, .b:
+      // An ad slot's label ("Advertisement") is all that is left of it without scripts.
+      if textLen[i] >= 2 && textLen[i] <= 16 && isAdLabel(i) { return true }
     case .figcaption:
       // Photo captions and credits ("Photo: …", "1 of 4") repeat around a news story; a
       // caption with math (a paper's figure) stays.
@@ -297,6 +301,16 @@ struct MainContent {
     if (tag != .nav || l * 4 < t) && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
   }
+
+  /// Whether the element's whole text is an ad slot's label.
+  private func isAdLabel(_ i: Int) -> Bool {
+    MainContent.adLabels.contains(collapseSpaces(tree.rawText(i)).lowercased().trim(" -–—:|·•()[]*"))
+  }
+
+  static let adLabels: Set<String> = [
+    "advertisement", "advertisements", "advertising", "sponsored", "ad", "ads", "anzeige", "werbung",
+    "publicité", "publicidad", "pubblicità", "publicidade", "реклама", "広告", "广告", "reklama",
+  ]
 
   /// Whether `id` spells the text of the element's heading (itself, or the first heading among
   /// its first 64 nodes), ignoring case and everything but letters and digits.
@@ -453,6 +467,9 @@ struct MainContent {
   static let boilerContains: [String] = [
     "cookie", "newsletter", "social-", "sharedaddy", "share-", "footer", "consent", "onetrust", "didomi",
     "usercentrics", "sp_message", "qc-cmp", "truste", "gdpr",
+    // the author box under a story, and links to the previous and next story
+    "author-bio", "authorbio", "author-box", "authorbox", "about-the-author", "next-prev", "prev-next",
+    "post-navigation",
   ]
 
   // MARK: - Math
