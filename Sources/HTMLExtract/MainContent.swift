@@ -248,7 +248,7 @@ struct MainContent {
     }
     guard let a = tree.attrs(i) else { return false }
     if a.hidden { return true }
-    if !ignoreHiddenStyle, !a.style.isEmpty, isHiddenStyle(a.style) { return true }
+    if !ignoreHiddenStyle, !a.style.isEmpty, isHiddenStyle(a.style), !(declaresProduct && isCollapsedPanel(a)) { return true }
     return false
   }
 
@@ -323,6 +323,15 @@ struct MainContent {
     let key = letters(id)
     return key.count >= 4 && key == letters(tree.rawText(h))
   }
+
+  /// A collapsed accordion or tab panel (its script sets `display:none` until it is opened):
+  /// a product's description, specifications and care notes sit in them, and a reader opens them.
+  private func isCollapsedPanel(_ a: HTMLTree.Attributes) -> Bool {
+    a.role == "tabpanel" || a.role == "region"
+      || (!a.classAndID.isEmpty && containsAny(a.classAndID, MainContent.panelWords))
+  }
+
+  static let panelWords = ["collapse", "accordion", "tab-pane", "tabpanel", "tab-content"]
 
   private func isHiddenStyle(_ style: String) -> Bool {
     guard style.has("none") || style.has("hidden") else { return false }

@@ -190,4 +190,17 @@ struct PageKindTests {
       + "</main></body></html>"
     #expect(extract(thread).contains("May 2, 2021"))
   }
+
+  @Test("on a product page, collapsed accordion and tab panels (inline display:none) are read; other hidden blocks are not")
+  func collapsedPanels() {
+    let jsonLD = "<script type='application/ld+json'>{\"@type\":\"Product\",\"name\":\"Fire pit\"}</script>"
+    let body = "<main><h1>Fire pit</h1><p>" + String(repeating: "A smokeless stainless steel fire pit for the backyard, built to last. ", count: 4) + "</p>"
+      + "<div class='chakra-accordion__item'><button>Care</button><div class='chakra-collapse' style='display:none'>"
+      + "<p>Stack small dry split wood around the cone and add more wood gradually over time.</p></div></div>"
+      + "<div style='display: none'><p>Your cart is empty: add something to see it here.</p></div></main>"
+    let product = extract("<html><head>\(jsonLD)</head><body>\(body)</body></html>")
+    #expect(product.contains("Stack small dry split wood") && !product.contains("cart is empty"))
+    // Elsewhere a hidden panel stays hidden.
+    #expect(!extract("<html><body>\(body)</body></html>").contains("Stack small dry split wood"))
+  }
 }
