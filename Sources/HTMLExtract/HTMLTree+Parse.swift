@@ -291,6 +291,7 @@ private final class ArenaBuilder {
       case .content: a.metaContent = raw()
       case .httpEquiv: a.httpEquiv = lower()
       case .mathvariant: a.mathvariant = lower()
+      case .href: a.linkHost = valuePtr.map(linkHost) ?? ""
       case .colspan: a.colspan = max(1, min(Int(raw().trim()) ?? 1, 50))
       }
     }
@@ -307,6 +308,36 @@ private func lowercasedString(_ p: UnsafePointer<UInt8>) -> String {
       out[k] = b &- 0x41 < 26 ? b | 0x20 : b
     }
     return n
+  }
+}
+
+/// Where a NUL-terminated href points (see `HTMLTree.Attributes.linkHost`).
+private func linkHost(_ p: UnsafePointer<UInt8>) -> String {
+  let n = strlen(p)
+  var i = 0
+  while i < n && (p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x09 || p[i] == 0x0D) { i += 1 }
+  guard i < n else { return "" }
+  if p[i] == 0x23 { return "#" }
+  // A scheme ("https:") or a protocol-relative "//" starts an absolute URL.
+  var j = i
+  while j < n && p[j] != 0x3A && p[j] != 0x2F && p[j] != 0x3F && p[j] != 0x23 { j += 1 }
+  var start: Int
+  if j + 2 < n && p[j] == 0x3A && p[j + 1] == 0x2F && p[j + 2] == 0x2F {
+    start = j + 3
+  } else if j == i && j + 1 < n && p[j] == 0x2F && p[j + 1] == 0x2F {
+    start = j + 2
+  } else {
+    return ""
+  }
+  var end = start
+  while end < n && p[end] != 0x2F && p[end] != 0x3F && p[end] != 0x23 { end += 1 }
+  if end - start > 253 { start = end - 253 }
+  return String(unsafeUninitializedCapacity: end - start) { out in
+    for k in start..<end {
+      let b = p[k]
+      out[k - start] = b &- 0x41 < 26 ? b | 0x20 : b
+    }
+    return end - start
   }
 }
 
@@ -328,7 +359,7 @@ private enum AttributeKind: String, CaseIterable {
   case display, mode, dataTex = "data-tex", dataLatex = "data-latex", dataFormula = "data-formula"
   case dataMath = "data-math", itemprop, lang, xmlLang = "xml:lang", hidden
   case ariaHidden = "aria-hidden", name, property, content, httpEquiv = "http-equiv", mathvariant
-  case colspan
+  case colspan, href
 }
 
 /// Runs `body` with the builder behind a SAX callback's context (the parser context, whose

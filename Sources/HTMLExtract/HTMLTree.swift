@@ -92,6 +92,9 @@ struct HTMLTree {
     var classAndID = ""  // "class id", lowercased
     var cls = ""
     var id = ""  // lowercased
+    /// Where a link points: "#" for a fragment of this page, "" for a relative URL (this site),
+    /// else the host, lowercased.
+    var linkHost = ""
     var role = ""
     var style = ""
     var type = ""

@@ -146,3 +146,81 @@ extension MainContent {
     return (root, list)
   }
 }
+
+extension MainContent {
+  /// Removes runs of teasers for other pages that follow an article inside its container:
+  /// three or more items under one parent, each holding one heading that is a link (a title of
+  /// 15+ characters, nearly all link text, to this site) and at most a blurb (an excerpt, a date,
+  /// a byline).
+  /// "More from …" rails and related-story grids sit in the same wrapper as the story on many
+  /// sites, so the root keeps them. They go only after the story's body: the block with the
+  /// most paragraph text (at least 400 characters) ends before the run starts, so a blog index,
+  /// a search page, a listicle or a page of service cards, where the teasers are the content,
+  /// keeps them.
+  mutating func pruneTeasers(root: Int) {
+    let stop = Int(end[root])
+    // The story's body: the element whose own paragraphs hold the most text.
+    var paragraphText = [Int32](repeating: 0, count: stop - root)
+    for k in (root + 1)..<stop where !removed[k] && tree.nodes[k].tag == .p {
+      let p = Int(tree.nodes[k].parent)
+      if p >= root { paragraphText[p - root] += textLen[k] - linkLen[k] }
+    }
+    guard let bodyOffset = paragraphText.indices.max(by: { paragraphText[$0] < paragraphText[$1] }),
+      paragraphText[bodyOffset] >= 400
+    else { return }
+    let storyEnd = Int(end[root + bodyOffset])
+    // Headings below each element, counted bottom-up.
+    var headings = [Int32](repeating: 0, count: stop - root)
+    var k = stop - 1
+    while k > root {
+      if !removed[k] {
+        if tree.nodes[k].tag.headingLevel > 0 { headings[k - root] += 1 }
+        let p = Int(tree.nodes[k].parent)
+        if p > root { headings[p - root] += headings[k - root] }
+      }
+      k -= 1
+    }
+    // Each link heading's item: its highest ancestor below the root with no other heading.
+    var itemsByParent: [Int: [(item: Int, host: String)]] = [:]
+    var i = storyEnd
+    while i < stop {
+      if removed[i] {
+        i = Int(end[i])
+        continue
+      }
+      guard tree.nodes[i].tag.headingLevel > 0, textLen[i] >= 15, linkLen[i] * 5 >= textLen[i] * 4,
+        let host = headingLinkHost(i)
+      else {
+        i += 1
+        continue
+      }
+      var item = i
+      while true {
+        let p = Int(tree.nodes[item].parent)
+        guard p > root, p >= storyEnd, headings[p - root] == 1 else { break }
+        item = p
+      }
+      if item != i, textLen[item] - textLen[i] <= MainContent.teaserBlurb {
+        itemsByParent[Int(tree.nodes[item].parent), default: []].append((item, host))
+      }
+      i = Int(end[i])
+    }
+    // A rail links within its own site; a curated list of reading links points all over.
+    let runs = itemsByParent.values.filter { run in run.count >= 3 && run.allSatisfy { $0.host == run[0].host } }
+      .map { $0.map(\.item) }
+    if MainContent.debug && !runs.isEmpty {
+      debugLog("teasers: \(runs.count) runs after the story body (\(paragraphText[bodyOffset]) characters)")
+    }
+    for item in runs.joined() { removed[item] = true }
+  }
+
+  /// The host a heading links to (see `HTMLTree.Attributes.linkHost`), or nil when it is a
+  /// section heading: an anchor to itself (`href="#…"`, or an id that spells its text).
+  private func headingLinkHost(_ h: Int) -> String? {
+    if let a = tree.attrs(h), !a.id.isEmpty, idIsHeadingSlug(h, a.id) { return nil }
+    guard let link = (h + 1..<Int(end[h])).first(where: { tree.nodes[$0].tag == .a }),
+      let host = tree.attrs(link)?.linkHost, host != "#"
+    else { return nil }
+    return host
+  }
+}

@@ -8,6 +8,8 @@ struct MainContent {
   static let debug = getenv("QUARRY_DEBUG_EXTRACT") != nil
   static let teaserPenalty: Double = getenv("QUARRY_TEASER").flatMap { Double(String(cString: $0)) } ?? 30
   static let rootKeep: Double = getenv("QUARRY_ROOT_KEEP").flatMap { Double(String(cString: $0)) } ?? 0.9
+  /// The most text a teaser has besides its heading (see `pruneTeasers`).
+  static let teaserBlurb: Int32 = 600
 
   let tree: HTMLTree
   let n: Int
@@ -88,6 +90,7 @@ struct MainContent {
     prune(soft: true, bodyText: bodyText)
     countText()
     let root = chooseRoot(body: bodyIndex)
+    if listingContainer < 0 { pruneTeasers(root: root) }
     var r = Renderer(content: self)
     r.render(root)
     return r.finish()
@@ -314,7 +317,7 @@ struct MainContent {
 
   /// Whether `id` spells the text of the element's heading (itself, or the first heading among
   /// its first 64 nodes), ignoring case and everything but letters and digits.
-  private func idIsHeadingSlug(_ i: Int, _ id: String) -> Bool {
+  func idIsHeadingSlug(_ i: Int, _ id: String) -> Bool {
     let stop = min(Int(end[i]), i + 64)
     guard let h = (i..<stop).first(where: { tree.nodes[$0].tag.headingLevel > 0 }) else { return false }
     func letters(_ s: String) -> [Character] {

@@ -203,4 +203,30 @@ struct PageKindTests {
     // Elsewhere a hidden panel stays hidden.
     #expect(!extract("<html><body>\(body)</body></html>").contains("Stack small dry split wood"))
   }
+
+  @Test("a rail of teasers to this site after the story goes; section headings, external reading lists and listings stay")
+  func teaserRails() {
+    let story = "<h1>Why Beijing will act</h1><div class='story-body'>"
+      + (1...7).map { "<p>Paragraph \($0) of the story argues the point with facts, names and dates in full sentences.</p>" }.joined()
+      + "</div>"
+    func teasers(_ hrefs: [String]) -> String {
+      "<h5>More from us</h5><ul>" + hrefs.enumerated().map { k, href in
+        "<li><h5><a href='\(href)'>Another headline number \(k) here</a></h5><time>Nov 20</time>"
+          + "<p>Teaser blurb \(k) for a story that the site also published this week, with a few more words.</p></li>"
+      }.joined() + "</ul>"
+    }
+    let rail = extract("<html><body><article>\(story)\(teasers(["/a", "/b", "/c", "/d"]))</article></body></html>")
+    #expect(rail.contains("Paragraph 4 of the story") && !rail.contains("Teaser blurb") && !rail.contains("Another headline"))
+    // Links to three other sites: a reading list, which is content.
+    let reading = extract("<html><body><article>\(story)\(teasers(["https://a.org/x", "https://b.net/y", "https://c.edu/z", "//d.io/"]))</article></body></html>")
+    #expect(reading.contains("Teaser blurb 2"))
+    // Section headings that link to themselves are not teasers.
+    let sections = (1...3).map { k in
+      "<section><h3 id='setting-part-\(k)'><a href='#setting-part-\(k)'>Setting part \(k) of the request</a></h3>"
+        + "<p>Short note \(k) on how this part of the request is set, in a sentence or two of plain words.</p></section>"
+    }.joined()
+    #expect(extract("<html><body><main>\(story)\(sections)</main></body></html>").contains("Short note 3"))
+    // Without a story body before them, teasers are the page (a blog index).
+    #expect(extract("<html><body><main>\(teasers(["/a", "/b", "/c", "/d"]))</main></body></html>").contains("Teaser blurb 3"))
+  }
 }
