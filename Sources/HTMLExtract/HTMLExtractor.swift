@@ -56,7 +56,10 @@ public struct HTMLExtractor: Sendable {
   /// Whether the page's structured data names a product (schema.org Product in JSON-LD or
   /// microdata, or OpenGraph `og:type` product).
   static func declaresProduct(_ html: [UInt8]) -> Bool {
-    containsAny(html, ["\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\""])
+    containsAny(html, [
+      "\"Product\"", "schema.org/Product\"", "schema.org/Product'", "content=\"product\"", "content=\"product.",
+      "content=\"og:product\"",
+    ])
   }
 
   /// Extracts from already-decoded HTML.

@@ -286,6 +286,7 @@ private final class ArenaBuilder {
       case .lang, .xmlLang: a.lang = raw()
       case .hidden: a.hidden = true
       case .ariaHidden: a.ariaHidden = lower() == "true"
+      case .ariaModal: a.nonModal = lower() == "false"
       case .name: a.metaName = lower()
       case .property: if a.metaName.isEmpty { a.metaName = lower() }
       case .content: a.metaContent = raw()
@@ -358,7 +359,7 @@ private enum AttributeKind: String, CaseIterable {
   case cls = "class", id, role, style, type, alt, src, dataSrc = "data-src", encoding, alttext
   case display, mode, dataTex = "data-tex", dataLatex = "data-latex", dataFormula = "data-formula"
   case dataMath = "data-math", itemprop, lang, xmlLang = "xml:lang", hidden
-  case ariaHidden = "aria-hidden", name, property, content, httpEquiv = "http-equiv", mathvariant
+  case ariaHidden = "aria-hidden", ariaModal = "aria-modal", name, property, content, httpEquiv = "http-equiv", mathvariant
   case colspan, href
 }
 

@@ -109,6 +109,8 @@ struct HTMLTree {
     var lang = ""
     var hidden = false
     var ariaHidden = false
+    /// `aria-modal="false"`: a dialog that does not block the page (a side sheet).
+    var nonModal = false
     var metaName = ""
     var metaContent = ""
     var httpEquiv = ""

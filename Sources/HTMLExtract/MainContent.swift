@@ -88,6 +88,7 @@ struct MainContent {
       debugLog("comments: \(comments.count) containers (\(comments.single) single), text \(comments.text) of \(bodyText); kept \(keepComments)")
     }
     prune(soft: true, bodyText: bodyText)
+    if declaresProduct { prunePolicySections(body: bodyIndex) }
     countText()
     let root = chooseRoot(body: bodyIndex)
     if listingContainer < 0 { pruneTeasers(root: root) }
@@ -261,7 +262,8 @@ struct MainContent {
     var soft = false
     switch tag {
     case .body, .html, .main, .article: return false
-    case .nav, .aside, .footer, .header, .menu: soft = true
+    case .nav, .footer, .header, .menu: soft = true
+    case .aside: soft = !(declaresProduct && inSideSheet(i))
     case .time: soft = textLen[i] < 40 && !keepComments && !declaresThread
     case .div, .span, .p, .li, .section, .a, .strong, .small, .em, .b:
       // An ad slot's label ("Advertisement") is all that is left of it without scripts.
@@ -271,12 +273,16 @@ struct MainContent {
       // caption with math (a paper's figure) stays.
       soft = !(i..<Int(end[i])).contains { math[$0] != nil }
     case .form: if textLen[i] - linkLen[i] < 300 { return true }  // a big one is judged by its classes
+    case .fieldset:
+      // A group of form controls (a size or colour picker) outside any form.
+      if textLen[i] < 300 { return true }
     default: break
     }
     switch a.role {
     case "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
-      "dialog", "alertdialog", "alert", "toolbar":
+      "alertdialog", "alert", "toolbar":
       soft = true
+    case "dialog": soft = !(declaresProduct && a.nonModal && !a.ariaHidden)
     default: break
     }
     if !soft && !a.classAndID.isEmpty {
@@ -304,6 +310,61 @@ struct MainContent {
     if (tag != .nav || l * 4 < t) && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
   }
+
+  /// Whether an `<aside>` is the panel of an open non-modal dialog (`aria-modal="false"`, not
+  /// `aria-hidden`): a product page's description or size-guide sheet, not a sidebar. Such a
+  /// sheet is read on a product page; elsewhere dialogs go.
+  private func inSideSheet(_ i: Int) -> Bool {
+    var p = Int(tree.nodes[i].parent)
+    for _ in 0..<2 where p >= 0 {
+      if let a = tree.attrs(p), a.role == "dialog", a.nonModal, !a.ariaHidden { return true }
+      p = Int(tree.nodes[p].parent)
+    }
+    return false
+  }
+
+  /// On a product page, the shop's shipping, delivery, returns and warranty terms are the same
+  /// on every product and not its description: each section under such a heading goes (the
+  /// heading's own container when it holds no other heading and at most 2,000 characters,
+  /// else the heading and the siblings after it up to the next heading).
+  private mutating func prunePolicySections(body: Int) {
+    let stop = body < n ? Int(end[body]) : n
+    var i = body
+    while i < stop {
+      guard !removed[i], tree.nodes[i].tag.headingLevel > 0, textLen[i] <= 60, isPolicyHeading(i) else {
+        i += 1
+        continue
+      }
+      var item = i
+      while true {
+        let p = Int(tree.nodes[item].parent)
+        guard p > body, textLen[p] <= 2000,
+          !(p..<Int(end[p])).contains(where: { $0 != i && !removed[$0] && tree.nodes[$0].tag.headingLevel > 0 })
+        else { break }
+        item = p
+      }
+      removed[item] = true
+      if item == i {
+        var sib = Int(tree.nodes[i].next)
+        while sib >= 0,
+          !(sib..<Int(end[sib])).contains(where: { !removed[$0] && tree.nodes[$0].tag.headingLevel > 0 })
+        {
+          removed[sib] = true
+          sib = Int(tree.nodes[sib].next)
+        }
+      }
+      i = Int(end[item])
+    }
+  }
+
+  private func isPolicyHeading(_ h: Int) -> Bool {
+    let words = collapseSpaces(tree.rawText(h)).lowercased().split(whereSeparator: { !$0.isLetter })
+    guard let first = words.first else { return false }
+    return MainContent.policyWords.contains(String(first))
+      || (first == "free" && words.count > 1 && MainContent.policyWords.contains(String(words[1])))
+  }
+
+  static let policyWords: Set<String> = ["shipping", "delivery", "returns", "return", "warranty", "warranties"]
 
   /// Whether the element's whole text is an ad slot's label.
   private func isAdLabel(_ i: Int) -> Bool {
@@ -478,7 +539,7 @@ struct MainContent {
   /// (OneTrust, Didomi, Usercentrics, Sourcepoint, Quantcast, TrustArc, IAB TCF dialogs).
   static let boilerContains: [String] = [
     "cookie", "newsletter", "social-", "sharedaddy", "share-", "footer", "consent", "onetrust", "didomi",
-    "usercentrics", "sp_message", "qc-cmp", "truste", "gdpr",
+    "usercentrics", "sp_message", "qc-cmp", "truste", "gdpr", "popmake",
     // the author box under a story, and links to the previous and next story
     "author-bio", "authorbio", "author-box", "authorbox", "about-the-author", "next-prev", "prev-next",
     "post-navigation",

@@ -229,4 +229,22 @@ struct PageKindTests {
     // Without a story body before them, teasers are the page (a blog index).
     #expect(extract("<html><body><main>\(teasers(["/a", "/b", "/c", "/d"]))</main></body></html>").contains("Teaser blurb 3"))
   }
+
+  @Test("on a product page: open side sheets (non-modal dialogs) are read, closed ones are not; shop policies, pickers and Popup Maker popups go")
+  func productSheetsAndPolicies() {
+    let jsonLD = "<script type='application/ld+json'>{\"@type\":\"Product\",\"name\":\"Arrival T-Shirt\"}</script>"
+    let lead = String(repeating: "A training tee with sweat-wicking fabric and a slim fit for the gym. ", count: 4)
+    let body = "<main><h1>Arrival T-Shirt</h1><p>\(lead)</p>"
+      + "<fieldset><legend>Select a size</legend><input type='radio'><label>xs</label><input type='radio'><label>xxl</label></fieldset>"
+      + "<div role='dialog' aria-modal='false'><aside><h5>Description</h5><p>Redefining your potential: a lightweight top built for training.</p></aside></div>"
+      + "<div role='dialog' aria-modal='false' aria-hidden='true'><aside><p>Report this listing to the marketplace team.</p></aside></div>"
+      + "<div class='accordion-item'><h4>Shipping &amp; Returns</h4><p>Free standard shipping on orders over $50 and free 60-day returns.</p></div>"
+      + "<div class='pum pum-overlay popmake-overlay'><p>Thank you! Please leave us a review on Google today.</p></div></main>"
+    let t = extract("<html><head>\(jsonLD)</head><body>\(body)</body></html>")
+    #expect(t.contains("A training tee") && t.contains("Redefining your potential"))
+    for gone in ["Select a size", "xxl", "Report this listing", "Free standard shipping", "leave us a review"] { #expect(!t.contains(gone), "\(gone)") }
+    // On other pages a dialog is a popup, and a shipping section is whatever the page is about.
+    let other = extract("<html><body>\(body)</body></html>")
+    #expect(!other.contains("Redefining your potential") && other.contains("Free standard shipping"))
+  }
 }
