@@ -262,7 +262,8 @@ struct MainContent {
     var soft = false
     switch tag {
     case .body, .html, .main, .article: return false
-    case .nav, .footer, .header, .menu: soft = true
+    case .nav, .footer, .menu: soft = true
+    case .header: soft = !isSectionHeader(i)
     case .aside: soft = !(declaresProduct && inSideSheet(i))
     case .time: soft = textLen[i] < 40 && !keepComments && !declaresThread
     case .div, .span, .p, .li, .section, .a, .strong, .small, .em, .b:
@@ -309,6 +310,22 @@ struct MainContent {
     // (A <nav> only when it is nearly all prose: a page wrapped in one by broken markup.)
     if (tag != .nav || l * 4 < t) && (t - l) * 2 > bodyText && l * 2 < t && bodyText > 200 { return false }
     return true
+  }
+
+  /// A `<header>` inside a `<section>`, `<article>` or `<main>` heads that part (its heading and
+  /// lead-in), unlike the page's banner; one that holds a `<nav>` is still the banner.
+  private func isSectionHeader(_ i: Int) -> Bool {
+    var p = Int(tree.nodes[i].parent)
+    var inSection = false
+    while p >= 0 {
+      let tag = tree.nodes[p].tag
+      if tag == .section {
+        inSection = true
+        break
+      }
+      p = Int(tree.nodes[p].parent)
+    }
+    return inSection && !(i..<Int(end[i])).contains { tree.nodes[$0].tag == .nav }
   }
 
   /// Whether an `<aside>` is the panel of an open non-modal dialog (`aria-modal="false"`, not

@@ -247,4 +247,16 @@ struct PageKindTests {
     let other = extract("<html><body>\(body)</body></html>")
     #expect(!other.contains("Redefining your potential") && other.contains("Free standard shipping"))
   }
+
+  @Test("a <header> inside a <section> heads that section and stays; the page's banner and one holding a nav go")
+  func sectionHeaders() {
+    let blurb = String(repeating: "Record your screen and camera and share the video with a link. ", count: 3)
+    let html = "<html><body><header><a>Logo</a><p>Sign in to your workspace account</p></header><main>"
+      + (1...3).map { k in "<section><header><h2>Feature number \(k) heading</h2><p>Lead-in \(k) for this part.</p></header><p>\(blurb)</p></section>" }.joined()
+      + "<section><header><nav><a>Docs</a><a>Pricing</a></nav><p>Menu strapline text</p></header><p>\(blurb)</p></section>"
+      + "</main></body></html>"
+    let t = extract(html)
+    #expect(t.contains("Feature number 3 heading") && t.contains("Lead-in 2 for this part"))
+    #expect(!t.contains("Sign in to your workspace") && !t.contains("Menu strapline"))
+  }
 }
