@@ -539,12 +539,12 @@ struct MainContent {
     "outbrain", "taboola", "printfriendly", "rating", "author", "meta", "postmeta",
     // shop furniture: WooCommerce up-sells / cross-sells, recently-viewed rails
     "upsells", "upsell", "up-sells", "crosssells", "cross-sells", "recently", "recentlyviewed",
-    "caption", "credit",
+    "caption", "credit", "ticker", "newsticker",
   ]
   static let boilerExact: [String] = [
     "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden", "hide",
     "print-only", "noprint", "d-none", "entry-meta", "post-meta", "article-meta", "post-tags",
-    "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts",
+    "entry-tags", "share-buttons", "hot-network-questions", "jp-relatedposts", "breaking-news", "breakingnews",
     // Q&A per-post furniture: the author card (name, reputation, badge counts, "answered …"),
     // the vote column, the "log in to answer" notice and the answer form (Stack Exchange's
     // names, on every site of its network)
