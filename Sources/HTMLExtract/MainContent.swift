@@ -25,7 +25,7 @@ struct MainContent {
   var title: String?
   var lang: String?
   /// Class/id strings already classified (pages repeat the same classes many times).
-  private var boilerCache: [String: BoilerKind] = [:]
+  private var boilerCache: [ClassKey: BoilerKind] = [:]
   /// Whether comment containers are content: Q&A pages attach a short comment list to every
   /// post (kept: several containers, under half of the text), while an article's comment
   /// section is one block or outweighs the article (pruned).
@@ -266,9 +266,11 @@ struct MainContent {
     case .header: soft = !isSectionHeader(i)
     case .aside: soft = !(declaresProduct && inSideSheet(i))
     case .time: soft = textLen[i] < 40 && !keepComments && !declaresThread
-    case .div, .span, .p, .li, .section, .a, .strong, .small, .em, .b:
+    case .div, .span, .p:
       // An ad slot's label ("Advertisement") is all that is left of it without scripts.
-      if textLen[i] >= 2 && textLen[i] <= 16 && isAdLabel(i) { return true }
+      if textLen[i] >= 2 && textLen[i] <= 16, tree.nodes[i].firstChild == tree.nodes[i].lastChild, isAdLabel(i) {
+        return true
+      }
     case .figcaption:
       // Photo captions and credits ("Photo: …", "1 of 4") repeat around a news story; a
       // caption with math (a paper's figure) stays.
@@ -433,7 +435,8 @@ struct MainContent {
 
   /// How a class/id string classifies, cached per distinct string.
   private mutating func boilerKind(_ classAndID: String) -> BoilerKind {
-    if let cached = boilerCache[classAndID] { return cached }
+    let key = ClassKey(classAndID)
+    if let cached = boilerCache[key] { return cached }
     var kind = BoilerKind.none
     var s = classAndID
     s.withUTF8 { buf in
@@ -451,7 +454,7 @@ struct MainContent {
         if k == .comment { kind = .comment }
       }
     }
-    boilerCache[classAndID] = kind
+    boilerCache[key] = kind
     return kind
   }
 
@@ -505,9 +508,9 @@ struct MainContent {
     "site-", "site_", "page-", "global-", "main-", "top-", "bottom-", "left-", "right-", "mobile-",
     "sticky-",
   ].map { Array($0.utf8) }
-  static let boilerWordKeys = Set(boilerWords.map { ByteKey(Array($0.utf8)) })
-  static let commentWordKeys = Set(["comments", "comment", "commentlist", "comment-list"].map { ByteKey(Array($0.utf8)) })
-  static let boilerExactKeys = Set(boilerExact.map { ByteKey(Array($0.utf8)) })
+  static let boilerWordKeys = ByteKeySet(boilerWords)
+  static let commentWordKeys = ByteKeySet(["comments", "comment", "commentlist", "comment-list"])
+  static let boilerExactKeys = ByteKeySet(boilerExact)
   /// `boilerContains` as bytes, by first byte: a token is scanned once, each position checking
   /// only the parts that start with its byte.
   static let boilerContainsByFirst: [[[UInt8]]] = {
@@ -587,7 +590,8 @@ struct MainContent {
     if !a.dataTex.isEmpty && tag != .img {
       return (cleanTeX(a.dataTex), a.cls.has("display") || tag == .div)
     }
-    guard !a.cls.isEmpty,
+    // (Every class below holds a `k`, `j` or `w`: one scan rules most classes out.)
+    guard !a.cls.isEmpty, a.cls.utf8.withContiguousStorageIfAvailable(hasKJW) ?? true,
       a.cls.has("katex") || a.cls.has("mathjax") || a.cls.has("mwe-math") || a.cls.has("mjx")
     else { return nil }
     for token in a.cls.tokens() {
@@ -792,11 +796,71 @@ enum BoilerKind {
   case comment
 }
 
+/// Whether the bytes hold a `k`, `j` or `w` (see `mathAtom`).
+private func hasKJW(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  for b in bytes where b == 0x6B || b == 0x6A || b == 0x77 { return true }
+  return false
+}
+
+/// A class/id string as a dictionary key that hashes one precomputed FNV-1a word instead of
+/// running SipHash over every byte.
+struct ClassKey: Hashable {
+  let text: String
+  let fnv: UInt64
+
+  init(_ text: String) {
+    self.text = text
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+    fnv = h
+  }
+
+  func hash(into hasher: inout Hasher) { hasher.combine(fnv) }
+  static func == (a: ClassKey, b: ClassKey) -> Bool { a.fnv == b.fnv && a.text == b.text }
+}
+
+/// A fixed set of short byte strings in an open-addressed table with a multiplicative hash: a
+/// lookup is a few multiplies and a compare or two (a `Set`'s SipHash cost more than the rest
+/// of classifying a class token).
+struct ByteKeySet {
+  private var slots: [ByteKey]  // count == -1: empty
+  private let shift: UInt64
+
+  init(_ words: [String]) {
+    var bits: UInt64 = 4
+    while (1 << bits) < words.count * 4 { bits += 1 }
+    shift = 64 - bits
+    slots = [ByteKey](repeating: ByteKey(count: -1), count: 1 << Int(bits))
+    for w in words {
+      let key = ByteKey(Array(w.utf8))
+      var i = slot(key)
+      while slots[i].count >= 0 && slots[i] != key { i = (i + 1) & (slots.count - 1) }
+      slots[i] = key
+    }
+  }
+
+  @inline(__always) private func slot(_ k: ByteKey) -> Int {
+    let h = (k.head &* 0x9E37_79B9_7F4A_7C15) ^ (k.tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(bitPattern: Int64(k.count))
+    return Int(truncatingIfNeeded: (h &* 0x94D0_49BB_1331_11EB) >> shift)
+  }
+
+  func contains(_ k: ByteKey) -> Bool {
+    var i = slot(k)
+    while slots[i].count >= 0 {
+      if slots[i] == k { return true }
+      i = (i + 1) & (slots.count - 1)
+    }
+    return false
+  }
+}
+
 /// A short byte string as a cheap hash key: its first 16 bytes and its length.
 struct ByteKey: Hashable {
   var head: UInt64 = 0
   var tail: UInt64 = 0
   var count: Int
+
+  init(count: Int) { self.count = count }
 
   init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
     count = bytes.count

@@ -116,6 +116,7 @@ enum ParserInputFilter {
       }
       let nameEnd = j
       var end = nameEnd
+      var quotedValue: Range<Int>? = nil
       var k = j
       while k < n && isBlank(h[k]) { k += 1 }
       if k < n && h[k] == 0x3D {  // '='
@@ -129,6 +130,7 @@ enum ParserInputFilter {
           // libxml2 stops a value at a NUL byte; such a tag is left to it.
           if memchr(base + k + 1, 0, close - k - 1) != nil { return k }
           end = close + 1
+          quotedValue = (k + 1)..<close
         } else {
           var v = k
           while v < n && !isBlank(h[v]) && h[v] != 0x3E && h[v] != 0 { v += 1 }
@@ -137,13 +139,50 @@ enum ParserInputFilter {
         }
       }
       j = end
-      if !foreign && isReadAttribute(UnsafeBufferPointer(rebasing: h[nameStart..<nameEnd])) { continue }
+      if !foreign && isReadAttribute(UnsafeBufferPointer(rebasing: h[nameStart..<nameEnd])) {
+        // Of a link only its host is read: the rest of a quoted URL goes.
+        if let value = quotedValue, nameEnd - nameStart == 4, isHref(h, nameStart) {
+          let keep = hostPrefixLength(UnsafeBufferPointer(rebasing: h[value]))
+          if keep < value.count {
+            if out.isEmpty { out.reserveCapacity(n / 2) }
+            out.append(contentsOf: h[copied..<(value.lowerBound + keep)])
+            copied = value.upperBound
+          }
+        }
+        continue
+      }
       // Dropping it must not glue its neighbours together.
       guard end < n, isBlank(h[end]) || h[end] == 0x3E || h[end] == 0x2F else { return end }
       if out.isEmpty { out.reserveCapacity(n / 2) }
       out.append(contentsOf: h[copied..<blanksStart])
       copied = end
     }
+  }
+
+  private static func isHref(_ h: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+    lower(h[at]) == 0x68 && lower(h[at + 1]) == 0x72 && lower(h[at + 2]) == 0x65 && lower(h[at + 3]) == 0x66
+  }
+
+  /// How much of a URL `HTMLTree` needs to tell where it points: through `#` for a fragment,
+  /// through the host for an absolute URL, nothing for a relative one (see its `linkHost`).
+  private static func hostPrefixLength(_ v: UnsafeBufferPointer<UInt8>) -> Int {
+    let n = v.count
+    var i = 0
+    while i < n && (v[i] == 0x20 || v[i] == 0x0A || v[i] == 0x09 || v[i] == 0x0D) { i += 1 }
+    guard i < n else { return n }
+    if v[i] == 0x23 { return i + 1 }
+    var j = i
+    while j < n && v[j] != 0x3A && v[j] != 0x2F && v[j] != 0x3F && v[j] != 0x23 { j += 1 }
+    var start: Int
+    if j + 2 < n && v[j] == 0x3A && v[j + 1] == 0x2F && v[j + 2] == 0x2F {
+      start = j + 3
+    } else if j == i && j + 1 < n && v[j] == 0x2F && v[j + 1] == 0x2F {
+      start = j + 2
+    } else {
+      return 0
+    }
+    while start < n && v[start] != 0x2F && v[start] != 0x3F && v[start] != 0x23 { start += 1 }
+    return start
   }
 
   @inline(__always) private static func isBlank(_ b: UInt8) -> Bool {

@@ -30,7 +30,11 @@ struct ParserInputFilterTests {
 
   @Test("unread attributes go with their blanks; read ones stay byte for byte")
   func attributes() {
-    #expect(strip(#"<a href="/x" target="_blank" class="nav">t</a>"#) == #"<a href="/x" class="nav">t</a>"#)
+    #expect(strip(#"<a href="/x" target="_blank" class="nav">t</a>"#) == #"<a href="" class="nav">t</a>"#)
+    // Of a link only where it points is kept: a fragment, a host, or nothing for a relative URL.
+    #expect(strip(##"<a href="https://Example.org/a/b?c#d">t</a>"##) == #"<a href="https://Example.org">t</a>"#)
+    #expect(strip(##"<a href='//cdn.net/x'>t</a><a href="#top">u</a><a href=/bare>v</a>"##)
+      == ##"<a href='//cdn.net'>t</a><a href="#">u</a><a href=/bare>v</a>"##)
     #expect(strip(#"<IMG SRC='a.png' srcset="a 1x, b 2x" Alt=x data-id=7>"#) == "<IMG SRC='a.png' Alt=x>")
     #expect(strip("<div\n  data-props='{\"a\":\"<b>\"}'\n  id=\"main\"\n>x</div>") == "<div\n  id=\"main\"\n>x</div>")
     #expect(strip("<input disabled hidden checked>") == "<input hidden>")
