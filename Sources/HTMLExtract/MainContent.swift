@@ -314,8 +314,9 @@ struct MainContent {
     return true
   }
 
-  /// A `<header>` inside a `<section>`, `<article>` or `<main>` heads that part (its heading and
-  /// lead-in), unlike the page's banner; one that holds a `<nav>` is still the banner.
+  /// A `<header>` inside a `<section>` heads that section (its heading and lead-in), unlike the
+  /// page's banner; one that holds a `<nav>` is still the banner. (An `<article>`'s header, its
+  /// title, byline and date, stays boilerplate: story gold leaves it out.)
   private func isSectionHeader(_ i: Int) -> Bool {
     var p = Int(tree.nodes[i].parent)
     var inSection = false
@@ -345,7 +346,8 @@ struct MainContent {
   /// On a product page, the shop's shipping, delivery, returns and warranty terms are the same
   /// on every product and not its description: each section under such a heading goes (the
   /// heading's own container when it holds no other heading and at most 2,000 characters,
-  /// else the heading and the siblings after it up to the next heading).
+  /// else the heading and the siblings after it up to the next heading, 2,000 characters at
+  /// most).
   private mutating func prunePolicySections(body: Int) {
     let stop = body < n ? Int(end[body]) : n
     var i = body
@@ -365,10 +367,12 @@ struct MainContent {
       removed[item] = true
       if item == i {
         var sib = Int(tree.nodes[i].next)
-        while sib >= 0,
+        var taken: Int32 = 0
+        while sib >= 0, taken + textLen[sib] <= 2000,
           !(sib..<Int(end[sib])).contains(where: { !removed[$0] && tree.nodes[$0].tag.headingLevel > 0 })
         {
           removed[sib] = true
+          taken += textLen[sib]
           sib = Int(tree.nodes[sib].next)
         }
       }
