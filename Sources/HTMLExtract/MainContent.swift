@@ -301,6 +301,9 @@ struct MainContent {
       case .comment: soft = !keepComments
       }
     }
+    // Short aria-hidden text is decoration or a visual copy (icon labels, "54.4k37" badge
+    // counts); a closed accordion panel is aria-hidden too, and a reader opens it.
+    if !soft && a.ariaHidden && textLen[i] < 100 && math[i] == nil && !isCollapsedPanel(a) { soft = true }
     if !soft && declaresProduct && !a.classAndID.isEmpty {
       // classAndID is lowercase
       soft = containsAny(a.classAndID, ["review", "rating", "feedback", "testimonial", "currency"])

@@ -260,4 +260,16 @@ struct PageKindTests {
     #expect(t.contains("Feature number 3 heading") && t.contains("Lead-in 2 for this part"))
     #expect(!t.contains("Sign in to your workspace") && !t.contains("Menu strapline"))
   }
+
+  @Test("short aria-hidden text (icon labels, visual copies of counts) goes; a closed accordion panel marked aria-hidden stays")
+  func ariaHidden() {
+    let prose = String(repeating: "Tuition is charged per credit hour and billed at the start of each term. ", count: 4)
+    let html = "<html><body><main><h1>Tuition</h1><p>\(prose)</p>"
+      + "<span class='badge' aria-hidden='true'>37 ★</span><span class='icon' aria-hidden='true'>Menu</span>"
+      + "<div class='enrollment-accordion__itemContent' role='region' aria-hidden='true'><p>Part-time rate if taking 11.99 hours or less.</p></div>"
+      + "</main></body></html>"
+    let t = extract(html)
+    #expect(t.contains("Tuition is charged") && t.contains("Part-time rate"))
+    #expect(!t.contains("37 ★") && !t.contains("Menu"))
+  }
 }
