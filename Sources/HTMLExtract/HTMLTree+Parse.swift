@@ -299,46 +299,20 @@ private final class ArenaBuilder {
   }
 }
 
-/// A NUL-terminated attribute value as a String with ASCII letters lowercased, built in one
-/// pass (the bytes are UTF-8 already; anything malformed is repaired like `String(cString:)`).
+/// A NUL-terminated attribute value with ASCII letters lowercased.
 private func lowercasedString(_ p: UnsafePointer<UInt8>) -> String {
-  let n = strlen(p)
-  return String(unsafeUninitializedCapacity: n) { out in
-    for k in 0..<n {
-      let b = p[k]
-      out[k] = b &- 0x41 < 26 ? b | 0x20 : b
-    }
-    return n
-  }
+  asciiLowercasedString(UnsafeBufferPointer(start: p, count: strlen(p)))
 }
 
-/// Where a NUL-terminated href points (see `HTMLTree.Attributes.linkHost`).
+/// Where a NUL-terminated href points (see `HTMLTree.Attributes.linkHost`); a host is kept to
+/// its last 253 bytes, the longest a DNS name can be.
 private func linkHost(_ p: UnsafePointer<UInt8>) -> String {
-  let n = strlen(p)
-  var i = 0
-  while i < n && (p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x09 || p[i] == 0x0D) { i += 1 }
-  guard i < n else { return "" }
-  if p[i] == 0x23 { return "#" }
-  // A scheme ("https:") or a protocol-relative "//" starts an absolute URL.
-  var j = i
-  while j < n && p[j] != 0x3A && p[j] != 0x2F && p[j] != 0x3F && p[j] != 0x23 { j += 1 }
-  var start: Int
-  if j + 2 < n && p[j] == 0x3A && p[j + 1] == 0x2F && p[j + 2] == 0x2F {
-    start = j + 3
-  } else if j == i && j + 1 < n && p[j] == 0x2F && p[j + 1] == 0x2F {
-    start = j + 2
-  } else {
-    return ""
-  }
-  var end = start
-  while end < n && p[end] != 0x2F && p[end] != 0x3F && p[end] != 0x23 { end += 1 }
-  if end - start > 253 { start = end - 253 }
-  return String(unsafeUninitializedCapacity: end - start) { out in
-    for k in start..<end {
-      let b = p[k]
-      out[k - start] = b &- 0x41 < 26 ? b | 0x20 : b
-    }
-    return end - start
+  let v = UnsafeBufferPointer(start: p, count: strlen(p))
+  switch linkTarget(v) {
+  case .fragment: return "#"
+  case .relative: return ""
+  case .host(let r):
+    return asciiLowercasedString(UnsafeBufferPointer(rebasing: v[max(r.lowerBound, r.upperBound - 253)..<r.upperBound]))
   }
 }
 

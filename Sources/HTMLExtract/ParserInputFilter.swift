@@ -164,26 +164,14 @@ enum ParserInputFilter {
     lower(h[at]) == 0x68 && lower(h[at + 1]) == 0x72 && lower(h[at + 2]) == 0x65 && lower(h[at + 3]) == 0x66
   }
 
-  /// How much of a URL `HTMLTree` needs to tell where it points: through `#` for a fragment,
-  /// through the host for an absolute URL, nothing for a relative one (see its `linkHost`).
+  /// How much of a URL `HTMLTree` needs to tell where it points (see `linkTarget`): through
+  /// `#` for a fragment, through the host for an absolute URL, nothing for a relative one.
   private static func hostPrefixLength(_ v: UnsafeBufferPointer<UInt8>) -> Int {
-    let n = v.count
-    var i = 0
-    while i < n && (v[i] == 0x20 || v[i] == 0x0A || v[i] == 0x09 || v[i] == 0x0D) { i += 1 }
-    guard i < n else { return n }
-    if v[i] == 0x23 { return i + 1 }
-    var j = i
-    while j < n && v[j] != 0x3A && v[j] != 0x2F && v[j] != 0x3F && v[j] != 0x23 { j += 1 }
-    var start: Int
-    if j + 2 < n && v[j] == 0x3A && v[j + 1] == 0x2F && v[j + 2] == 0x2F {
-      start = j + 3
-    } else if j == i && j + 1 < n && v[j] == 0x2F && v[j + 1] == 0x2F {
-      start = j + 2
-    } else {
-      return 0
+    switch linkTarget(v) {
+    case .fragment(let at): return at + 1
+    case .host(let r): return r.upperBound
+    case .relative: return 0
     }
-    while start < n && v[start] != 0x2F && v[start] != 0x3F && v[start] != 0x23 { start += 1 }
-    return start
   }
 
   @inline(__always) private static func isBlank(_ b: UInt8) -> Bool {

@@ -255,3 +255,42 @@ extension String {
     return tokens().contains { $0 == token }
   }
 }
+
+/// Where a URL points, as offsets into its bytes: a fragment of this page (the `#`), an
+/// absolute or protocol-relative URL's host, or neither (a relative URL: this site).
+enum LinkTarget: Equatable {
+  case fragment(at: Int)
+  case host(Range<Int>)
+  case relative
+}
+
+func linkTarget(_ v: UnsafeBufferPointer<UInt8>) -> LinkTarget {
+  let n = v.count
+  var i = 0
+  while i < n && (v[i] == 0x20 || v[i] == 0x0A || v[i] == 0x09 || v[i] == 0x0D) { i += 1 }
+  guard i < n else { return .relative }
+  if v[i] == 0x23 { return .fragment(at: i) }
+  // A scheme ("https:") or a protocol-relative "//" starts an absolute URL.
+  var j = i
+  while j < n && v[j] != 0x3A && v[j] != 0x2F && v[j] != 0x3F && v[j] != 0x23 { j += 1 }
+  let start: Int
+  if j + 2 < n && v[j] == 0x3A && v[j + 1] == 0x2F && v[j + 2] == 0x2F {
+    start = j + 3
+  } else if j == i && j + 1 < n && v[j] == 0x2F && v[j + 1] == 0x2F {
+    start = j + 2
+  } else {
+    return .relative
+  }
+  var end = start
+  while end < n && v[end] != 0x2F && v[end] != 0x3F && v[end] != 0x23 { end += 1 }
+  return .host(start..<end)
+}
+
+/// The bytes as a String with ASCII letters lowercased, in one pass (malformed UTF-8 is
+/// repaired, as `String(decoding:)` does).
+func asciiLowercasedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+  String(unsafeUninitializedCapacity: bytes.count) { out in
+    for (k, b) in bytes.enumerated() { out[k] = b &- 0x41 < 26 ? b | 0x20 : b }
+    return bytes.count
+  }
+}
